@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cross-domain (virtio-gpu capset 5), both ends.
+ *
+ * Guest side: `struct xdomain_channel` carries one Wayland connection's bytes and
+ * fds over one cross-domain context of a virtgpu device (virtgpu/virtgpu.h): INIT,
+ * exactly one outstanding POLL, SEND with fd → identifier translation, RECEIVE with
+ * identifier → fd, pipes both ways, image requirements with a cache.  It does not
+ * know which transport is below it.
+ *
+ * Host side: the capset-5 context type for the device model (virtgpu/device.h):
+ * one compositor connection per context, item table, pipes, limits.
+ */
+#ifndef XDOMAIN_CROSS_DOMAIN_H
+#define XDOMAIN_CROSS_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cross-domain/protocol.h"
+
+struct wl_event_loop;
+struct virtgpu_dev;
+struct virtgpu_bo;
+struct virtgpu_capset_ops;
+
+/* ---------------- guest side (cross-domain/channel.c) ---------------- */
+
+struct xdomain_channel;
+
+struct xdomain_channel_listener {
+	/**
+	 * Bytes and fds from the host, in order.  The callee owns the `nfds` fds
+	 * (memory fds for BLOB ids; write ends of local pipes for WRITE_PIPE ids).
+	 */
+	void (*receive)(void *data, const uint8_t *bytes, size_t size, int *fds, size_t nfds);
+	/**
+	 * The channel is dead: host EOF (an empty RECEIVE, err = 0) or a device error
+	 * (negative errno).  No more receive() calls follow; destroy the channel.
+	 */
+	void (*hangup)(void *data, int err);
+};
+
+/** Counters for tests, traces and benchmarks. */
+struct xdomain_channel_stats {
+	uint64_t bytes_sent, bytes_received;
+	uint64_t sends, receives;
+	uint64_t fds_sent, fds_received;
+	uint64_t pipe_bytes_read, pipe_bytes_written; /* READ from host / WRITE to host */
+};
+
+/**
+ * Create a channel of `channel_type` on `dev` (taken over, closed with the
+ * channel): checks capset 5 and its channel bit, CONTEXT_INIT (2 rings, ring 1
+ * polled), creates and maps the two rings, INIT alone, then the first POLL.
+ * Events are served from `loop`.  Returns NULL and *err (negative errno) on failure;
+ * `dev` is closed then too.
+ */
+struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
+					       struct virtgpu_dev *dev, uint32_t channel_type,
+					       const struct xdomain_channel_listener *listener,
+					       void *data, int *err);
+/** Tear down: local pipes closed, the device closed. NULL is fine. */
+void xdomain_channel_destroy(struct xdomain_channel *ch);
+
+/**
+ * Send `size` bytes and `nfds` fds (borrowed: the caller keeps and closes its
+ * own).  Bytes go in SEND chunks of ≤3744; the fds go with the first chunk.  Each
+ * fd becomes an identifier: a resource of this device → VIRTGPU_BLOB; the write end
+ * of a pipe → READ_PIPE (the channel keeps a dup and writes the host's READ data
+ * into it).  Anything else, or more than 28 fds: -EINVAL and nothing is sent.
+ */
+int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size,
+			 const int *fds, size_t nfds);
+
+/**
+ * GET_IMAGE_REQUIREMENTS (synchronous, cached by width/height/format/flags):
+ * -EINVAL when the host has no layout for it (it answered size 0).
+ */
+int xdomain_channel_image_requirements(struct xdomain_channel *ch, uint32_t width,
+				       uint32_t height, uint32_t drm_format, uint32_t flags,
+				       struct xdomain_image_requirements *out);
+/**
+ * A HOST3D blob (MAPPABLE|SHAREABLE) for `req`, created on this channel's device
+ * and mapped; release it with virtgpu_bo_close(xdomain_channel_device(ch), bo).
+ */
+int xdomain_channel_create_blob(struct xdomain_channel *ch,
+				const struct xdomain_image_requirements *req,
+				struct virtgpu_bo *out);
+
+struct virtgpu_dev *xdomain_channel_device(struct xdomain_channel *ch);
+const struct xdomain_channel_stats *xdomain_channel_stats(const struct xdomain_channel *ch);
+
+/* ---------------- host side (cross-domain/host*.c) ---------------- */
+
+/** Per-context limits; a context that goes past one is torn down alone. */
+struct xdomain_host_limits {
+	uint64_t max_blob_bytes;   /* HOST3D memory of one context */
+	uint32_t max_items;        /* item table entries */
+	uint32_t max_pipes;        /* read + write pipes */
+	uint64_t max_queued_bytes; /* bytes waiting for the compositor */
+};
+
+struct xdomain_host_config {
+	struct wl_event_loop *loop;
+	/** Absolute path of the compositor's socket, for each context's connection. */
+	const char *compositor_path;
+	struct xdomain_host_limits limits; /* zeros: defaults */
+	bool trace;                        /* log every command and fd translation */
+};
+
+/**
+ * The capset-5 context type: pass it in virtgpu_device_config.capsets with a
+ * `struct xdomain_host_config *` as capset_data (it must outlive every device).
+ */
+extern const struct virtgpu_capset_ops xdomain_host_capset;
+
+/** Live host contexts in this process (for fd/leak accounting in tests). */
+size_t xdomain_host_live_contexts(void);
+
+/* ---------------- images (cross-domain/image.c) ---------------- */
+
+/**
+ * Linear layout of `width`×`height` in `drm_format`, as the host allocates it:
+ * stride = width × bpp, checked arithmetic, size rounded up to `page_size`.
+ * Returns false for unknown formats, zero or overflowing sizes.
+ */
+bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format,
+			   uint64_t page_size, struct xdomain_image_requirements *out);
+
+#endif
