@@ -92,6 +92,23 @@ int xdomain_channel_create_blob(struct xdomain_channel *ch,
 struct virtgpu_dev *xdomain_channel_device(struct xdomain_channel *ch);
 const struct xdomain_channel_stats *xdomain_channel_stats(const struct xdomain_channel *ch);
 
+/* ---------------- guest side: the pump (cross-domain/pump.c) ---------------- */
+
+struct xdomain_pump;
+
+/**
+ * Relay the Wayland stream socket `fd` over a new WAYLAND channel on `dev`: what is
+ * read from `fd` (bytes + fds) is sent on the channel, what the channel receives is
+ * written to `fd`.  Both are taken over, also on failure.  `closed` is called once
+ * when either side ends (host EOF, device error, peer closed `fd`); the owner then
+ * destroys the pump.  NULL and *err (negative errno) on failure.
+ */
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
+					 int fd, void (*closed)(void *data), void *data,
+					 int *err);
+void xdomain_pump_destroy(struct xdomain_pump *pump);
+struct xdomain_channel *xdomain_pump_channel(struct xdomain_pump *pump);
+
 /* ---------------- host side (cross-domain/host*.c) ---------------- */
 
 /** Per-context limits; a context that goes past one is torn down alone. */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pump: one Wayland stream socket relayed over one cross-domain channel.
+ *
+ * vsomm's libwayland-client connection for a guest client is one end of a
+ * socketpair; the pump owns the other end.  Bytes and fds read from it become
+ * SENDs (the channel turns fds into identifiers); RECEIVEs are written back to it
+ * with their fds.  Writes never block: what the socket does not take now waits in a
+ * queue, and the fd source watches for writability while the queue is not empty.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/cross-domain.h"
+#include "cross-domain/log.h"
+#include "virtgpu/virtgpu.h"
+
+/* libwayland sends at most 28 fds per sendmsg; twice that much room detects more. */
+#define PUMP_MAX_FDS XDOMAIN_MAX_IDENTIFIERS
+#define PUMP_READ_SIZE (16u * 1024u)
+/* A read burst is bounded so one busy client cannot starve the others. */
+#define PUMP_READ_BURST 16
+
+struct out_msg {
+	struct wl_list link;
+	size_t size, off;
+	int fds[PUMP_MAX_FDS];
+	size_t nfds;
+	uint8_t data[];
+};
+
+struct xdomain_pump {
+	struct wl_event_loop *loop;
+	struct xdomain_channel *ch;
+	int fd;
+	struct wl_event_source *source;
+	struct wl_event_source *closing; /* idle source that reports the end */
+	struct wl_list out;              /* struct out_msg.link */
+	size_t out_bytes;
+	bool dead;
+	void (*closed)(void *data);
+	void *data;
+};
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static void free_msg(struct out_msg *msg)
+{
+	wl_list_remove(&msg->link);
+	close_fds(msg->fds, msg->nfds);
+	free(msg);
+}
+
+static void handle_closing(void *data)
+{
+	struct xdomain_pump *pump = data;
+	pump->closing = NULL;
+	pump->closed(pump->data);
+}
+
+/* Report the end once, from an idle callback: the owner may destroy us then. */
+static void pump_end(struct xdomain_pump *pump, const char *why)
+{
+	if (pump->dead)
+		return;
+	pump->dead = true;
+	vsomm_log(VSOMM_LOG_DEBUG, "pump %p ends: %s", (void *)pump, why);
+	if (pump->source) {
+		wl_event_source_remove(pump->source);
+		pump->source = NULL;
+	}
+	pump->closing = wl_event_loop_add_idle(pump->loop, handle_closing, pump);
+}
+
+static int update_mask(struct xdomain_pump *pump)
+{
+	uint32_t mask = WL_EVENT_READABLE;
+	if (!wl_list_empty(&pump->out))
+		mask |= WL_EVENT_WRITABLE;
+	return wl_event_source_fd_update(pump->source, mask);
+}
+
+/* Write what the socket takes now.  false: the socket failed. */
+static bool flush_out(struct xdomain_pump *pump)
+{
+	while (!wl_list_empty(&pump->out)) {
+		struct out_msg *msg = wl_container_of(pump->out.next, msg, link);
+		struct iovec iov = {msg->data + msg->off, msg->size - msg->off};
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS)];
+			struct cmsghdr align;
+		} cmsg;
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		if (msg->nfds > 0) {
+			memset(&cmsg, 0, sizeof(cmsg));
+			mh.msg_control = cmsg.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * msg->nfds);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * msg->nfds);
+			memcpy(CMSG_DATA(c), msg->fds, sizeof(int) * msg->nfds);
+		}
+		ssize_t n = sendmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			vsomm_log_errno(VSOMM_LOG_DEBUG, "pump: sendmsg");
+			return false;
+		}
+		/* The fds went with the first byte. */
+		close_fds(msg->fds, msg->nfds);
+		msg->nfds = 0;
+		msg->off += (size_t)n;
+		pump->out_bytes -= (size_t)n;
+		if (msg->off == msg->size)
+			free_msg(msg);
+	}
+	return update_mask(pump) == 0;
+}
+
+static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *fds, size_t nfds)
+{
+	struct xdomain_pump *pump = data;
+	if (pump->dead || nfds > PUMP_MAX_FDS || (size == 0 && nfds > 0)) {
+		/* fds need at least one byte to travel on a stream socket */
+		close_fds(fds, nfds);
+		if (!pump->dead)
+			pump_end(pump, "bad RECEIVE: fds without bytes or too many fds");
+		return;
+	}
+	if (size == 0)
+		return;
+	struct out_msg *msg = malloc(sizeof(*msg) + size);
+	if (!msg) {
+		close_fds(fds, nfds);
+		pump_end(pump, "out of memory");
+		return;
+	}
+	msg->size = size;
+	msg->off = 0;
+	msg->nfds = nfds;
+	memcpy(msg->fds, fds, sizeof(int) * nfds);
+	memcpy(msg->data, bytes, size);
+	wl_list_insert(pump->out.prev, &msg->link);
+	pump->out_bytes += size;
+	if (!flush_out(pump))
+		pump_end(pump, "socket write failed");
+}
+
+static void handle_hangup(void *data, int err)
+{
+	struct xdomain_pump *pump = data;
+	pump_end(pump, err ? strerror(-err) : "host closed the connection");
+}
+
+static const struct xdomain_channel_listener channel_listener = {
+	.receive = handle_receive,
+	.hangup = handle_hangup,
+};
+
+/* One recvmsg → one SEND.  Returns 1 to go on, 0 when drained, -1 when ended. */
+static int pump_read_once(struct xdomain_pump *pump, uint8_t *buf)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS * 2)];
+		struct cmsghdr align;
+	} cmsg;
+	struct iovec iov = {buf, PUMP_READ_SIZE};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	ssize_t n = recvmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		pump_end(pump, strerror(errno));
+		return -1;
+	}
+	int fds[PUMP_MAX_FDS * 2];
+	size_t nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && nfds < PUMP_MAX_FDS * 2; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	if (n == 0) {
+		close_fds(fds, nfds);
+		pump_end(pump, "peer closed");
+		return -1;
+	}
+	if ((mh.msg_flags & MSG_CTRUNC) || nfds > PUMP_MAX_FDS) {
+		close_fds(fds, nfds);
+		pump_end(pump, "more fds in one message than cross-domain carries");
+		return -1;
+	}
+	int ret = xdomain_channel_send(pump->ch, buf, (size_t)n, fds, nfds);
+	close_fds(fds, nfds);
+	if (ret < 0) {
+		vsomm_log(VSOMM_LOG_ERROR, "cannot forward a message to the host: %s",
+			  strerror(-ret));
+		pump_end(pump, "send failed");
+		return -1;
+	}
+	return 1;
+}
+
+static int handle_fd(int fd, uint32_t mask, void *data)
+{
+	struct xdomain_pump *pump = data;
+	if (mask & WL_EVENT_WRITABLE) {
+		if (!flush_out(pump)) {
+			pump_end(pump, "socket write failed");
+			return 0;
+		}
+	}
+	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+		uint8_t buf[PUMP_READ_SIZE];
+		for (int i = 0; i < PUMP_READ_BURST; i++)
+			if (pump_read_once(pump, buf) <= 0)
+				break;
+	}
+	return 0;
+}
+
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
+					 int fd, void (*closed)(void *data), void *data, int *err)
+{
+	struct xdomain_pump *pump = calloc(1, sizeof(*pump));
+	if (!pump) {
+		virtgpu_close(dev);
+		close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pump->loop = loop;
+	pump->fd = fd;
+	pump->closed = closed;
+	pump->data = data;
+	wl_list_init(&pump->out);
+	pump->ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &channel_listener,
+					  pump, err);
+	if (!pump->ch)
+		goto err_pump;
+	pump->source = wl_event_loop_add_fd(loop, fd, WL_EVENT_READABLE, handle_fd, pump);
+	if (!pump->source) {
+		*err = -ENOMEM;
+		goto err_channel;
+	}
+	return pump;
+
+err_channel:
+	xdomain_channel_destroy(pump->ch);
+err_pump:
+	close(fd);
+	free(pump);
+	return NULL;
+}
+
+void xdomain_pump_destroy(struct xdomain_pump *pump)
+{
+	if (!pump)
+		return;
+	if (pump->closing)
+		wl_event_source_remove(pump->closing);
+	if (pump->source)
+		wl_event_source_remove(pump->source);
+	struct out_msg *msg, *tmp;
+	wl_list_for_each_safe(msg, tmp, &pump->out, link)
+		free_msg(msg);
+	xdomain_channel_destroy(pump->ch);
+	close(pump->fd);
+	free(pump);
+}
+
+struct xdomain_channel *xdomain_pump_channel(struct xdomain_pump *pump)
+{
+	return pump->ch;
+}
