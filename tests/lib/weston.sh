@@ -143,6 +143,7 @@ vsomm_host_start() {
 		>"$VSOMM_HOST_LOG" 2>&1 &
 	VSOMM_HOST_PID=$!
 	harness_track "$VSOMM_HOST_PID"
+	# shellcheck disable=SC2016 # expanded by eval, at each try
 	if ! wait_for 10 eval 'kill -0 $VSOMM_HOST_PID 2>/dev/null && [[ -S $VSOMM_HOST_SOCK ]]'; then
 		echo "harness: vsomm-host did not come up" >&2
 		harness_dump "$VSOMM_HOST_LOG"
