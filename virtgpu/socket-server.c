@@ -1,1 +1,622 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The socket transport, host end (docs/socket-transport.md): each connection on
+ * the listening socket is one guest with its own device model.
+ *
+ * Reads are bounded by frame boundaries (the header, then exactly the payload), so
+ * an fd received during a frame's reads belongs to that frame: the kernel delivers
+ * SCM_RIGHTS with the first byte of the sendmsg() that carried them, and the guest
+ * starts every fd-carrying frame with its own sendmsg().
+ *
+ * Nothing here blocks on a guest: the socket is non-blocking, responses wait in a
+ * per-connection queue (with their fds) and a guest that lets the queue grow past
+ * a limit is dropped.  A connection is only ever torn down from the event loop,
+ * never under the device model's feet: code running inside the device (the
+ * complete() hook) marks it dead and an idle source finishes the job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_gpu.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/log.h"
+#include "virtgpu/device.h"
+#include "virtgpu/socket-proto.h"
+
+#define OUT_QUEUE_LIMIT (16u * 1024u * 1024u)
+#define FRAMES_PER_WAKEUP 64
+#define ACCEPTS_PER_WAKEUP 16
+#define MAX_FDS_PER_READ 8
+
+struct virtgpu_socket_server {
+	struct wl_event_loop *loop;
+	int listen_fd;
+	struct wl_event_source *listen_source;
+	const struct virtgpu_capset_ops *const *capsets;
+	void *capset_data;
+	struct wl_list connections; /* conn.link */
+	size_t num_connections;
+};
+
+struct out_frame {
+	struct wl_list link;
+	size_t len, off;
+	int fd; /* sent with the first byte, then closed */
+	uint8_t bytes[];
+};
+
+struct conn {
+	struct wl_list link;
+	struct virtgpu_socket_server *server;
+	int fd;
+	struct wl_event_source *source;
+	struct wl_event_source *idle; /* deferred destroy */
+	uint32_t mask;
+	struct virtgpu_device *dev;
+	bool dead;
+
+	/* the frame being read */
+	struct virtgpu_sock_frame hdr;
+	size_t hdr_got;
+	uint8_t *payload;
+	size_t payload_cap, payload_got;
+	int frame_fd;
+
+	/* the command inside virtgpu_device_process() */
+	bool in_process, cur_answered, cur_no_reply;
+	uint64_t cur_tag;
+	/* NO_REPLY commands whose response the device holds (fences) */
+	uint64_t *silent_tags;
+	size_t num_silent, cap_silent;
+
+	struct wl_list out; /* out_frame.link */
+	size_t out_bytes;
+};
+
+static void conn_destroy(struct conn *conn);
+
+static void handle_idle_destroy(void *data)
+{
+	struct conn *conn = data;
+	conn->idle = NULL; /* the loop removes its idle source after this call */
+	conn_destroy(conn);
+}
+
+static void conn_kill(struct conn *conn)
+{
+	if (conn->dead)
+		return;
+	conn->dead = true;
+	if (conn->source)
+		wl_event_source_fd_update(conn->source, 0);
+	conn->idle = wl_event_loop_add_idle(conn->server->loop, handle_idle_destroy, conn);
+	/* Without an idle source the next fd event (or server destroy) finishes it. */
+}
+
+static void update_mask(struct conn *conn)
+{
+	uint32_t mask = conn->dead ? 0 : WL_EVENT_READABLE;
+	if (!conn->dead && !wl_list_empty(&conn->out))
+		mask |= WL_EVENT_WRITABLE;
+	if (mask != conn->mask && conn->source) {
+		wl_event_source_fd_update(conn->source, mask);
+		conn->mask = mask;
+	}
+}
+
+static void out_frame_free(struct out_frame *frame)
+{
+	if (frame->fd >= 0)
+		close(frame->fd);
+	wl_list_remove(&frame->link);
+	free(frame);
+}
+
+static void flush(struct conn *conn)
+{
+	while (!conn->dead && !wl_list_empty(&conn->out)) {
+		struct out_frame *frame = wl_container_of(conn->out.next, frame, link);
+		struct iovec iov = {frame->bytes + frame->off, frame->len - frame->off};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} cmsg_buf;
+		if (frame->off == 0 && frame->fd >= 0) {
+			memset(&cmsg_buf, 0, sizeof(cmsg_buf));
+			msg.msg_control = cmsg_buf.buf;
+			msg.msg_controllen = sizeof(cmsg_buf.buf);
+			struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+			cmsg->cmsg_level = SOL_SOCKET;
+			cmsg->cmsg_type = SCM_RIGHTS;
+			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cmsg), &frame->fd, sizeof(int));
+		}
+		ssize_t n = sendmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: send to guest failed");
+			conn_kill(conn);
+			return;
+		}
+		if (frame->fd >= 0) {
+			close(frame->fd);
+			frame->fd = -1;
+		}
+		frame->off += (size_t)n;
+		conn->out_bytes -= (size_t)n;
+		if (frame->off == frame->len)
+			out_frame_free(frame);
+	}
+	update_mask(conn);
+}
+
+/* Queue one frame (header + payload, with `fd` borrowed: it is dup'ed) and send. */
+static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const void *payload,
+			size_t size, int fd)
+{
+	if (conn->dead)
+		return;
+	size_t len = sizeof(struct virtgpu_sock_frame) + size;
+	if (size > VIRTGPU_SOCK_MAX_PAYLOAD || conn->out_bytes + len > OUT_QUEUE_LIMIT) {
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "virtgpu socket: guest does not read its responses (%zu bytes queued), "
+			  "dropping it",
+			  conn->out_bytes);
+		conn_kill(conn);
+		return;
+	}
+	struct out_frame *frame = malloc(sizeof(*frame) + len);
+	if (!frame) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
+		conn_kill(conn);
+		return;
+	}
+	frame->len = len;
+	frame->off = 0;
+	frame->fd = -1;
+	if (size > 0)
+		memcpy(frame->bytes + sizeof(struct virtgpu_sock_frame), payload, size);
+	if (fd >= 0) {
+		frame->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (frame->fd < 0) {
+			/* Answer without the fd: an error the guest sees, not a hang. */
+			vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: dup of a response fd");
+			if (size >= sizeof(struct virtio_gpu_ctrl_hdr)) {
+				uint32_t type = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+				memcpy(frame->bytes + sizeof(struct virtgpu_sock_frame), &type,
+				       sizeof(type));
+			}
+		}
+	}
+	struct virtgpu_sock_frame hdr = {
+		.size = (uint32_t)size,
+		.flags = flags | (frame->fd >= 0 ? VIRTGPU_SOCK_F_FD : 0),
+		.tag = tag,
+	};
+	memcpy(frame->bytes, &hdr, sizeof(hdr));
+	bool was_empty = wl_list_empty(&conn->out);
+	wl_list_insert(conn->out.prev, &frame->link);
+	conn->out_bytes += len;
+	if (was_empty)
+		flush(conn);
+}
+
+static bool take_silent_tag(struct conn *conn, uint64_t tag)
+{
+	for (size_t i = 0; i < conn->num_silent; i++) {
+		if (conn->silent_tags[i] == tag) {
+			conn->silent_tags[i] = conn->silent_tags[--conn->num_silent];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool add_silent_tag(struct conn *conn, uint64_t tag)
+{
+	if (conn->num_silent == conn->cap_silent) {
+		size_t cap = conn->cap_silent ? conn->cap_silent * 2 : 8;
+		uint64_t *tags = realloc(conn->silent_tags, cap * sizeof(*tags));
+		if (!tags)
+			return false;
+		conn->silent_tags = tags;
+		conn->cap_silent = cap;
+	}
+	conn->silent_tags[conn->num_silent++] = tag;
+	return true;
+}
+
+static void handle_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
+			    int fd)
+{
+	struct conn *conn = transport;
+	if (conn->dead)
+		return;
+	bool silent;
+	if (conn->in_process && !conn->cur_answered && cookie == conn->cur_tag) {
+		conn->cur_answered = true;
+		silent = conn->cur_no_reply;
+	} else {
+		silent = take_silent_tag(conn, cookie);
+	}
+	if (silent) {
+		/* The device logged why; this says the guest will not hear of it. */
+		uint32_t type = 0;
+		if (size >= sizeof(type))
+			memcpy(&type, resp, sizeof(type));
+		if (type >= VIRTIO_GPU_RESP_ERR_UNSPEC)
+			vsomm_log(VSOMM_LOG_DEBUG,
+				  "virtgpu socket: error 0x%x for NO_REPLY command (tag %llu)", type,
+				  (unsigned long long)cookie);
+		return;
+	}
+	queue_frame(conn, 0, cookie, resp, size, fd);
+}
+
+static const struct virtgpu_transport_ops transport_ops = {
+	.complete = handle_complete,
+};
+
+static bool seal_shrink(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return false;
+	return (seals & F_SEAL_SHRINK) || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
+}
+
+/*
+ * The memfd of a GUEST blob: a regular file covering the blob, sealed against
+ * shrinking (a shrunk file would SIGBUS the host on access), mapped shared RW.
+ * Takes `fd`; false (fd closed) when it does not qualify.
+ */
+static bool map_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing *out)
+{
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (blob_size == 0 || blob_size > SIZE_MAX || (uint64_t)st.st_size < blob_size)
+		why = "smaller than the blob";
+	else if (!seal_shrink(fd))
+		why = "cannot be sealed against shrinking (memfd without MFD_ALLOW_SEALING?)";
+	if (!why) {
+		void *addr = mmap(NULL, (size_t)blob_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (addr != MAP_FAILED) {
+			*out = (struct virtgpu_backing){
+				.addr = addr, .size = (size_t)blob_size, .fd = fd, .owned = true};
+			return true;
+		}
+		why = "mmap failed";
+	}
+	vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: GUEST blob memory refused: %s", why);
+	close(fd);
+	return false;
+}
+
+/* One complete frame from the guest; false drops the connection. */
+static bool handle_frame(struct conn *conn)
+{
+	const uint8_t *cmd = conn->payload;
+	size_t size = conn->hdr.size;
+	int fd = conn->frame_fd;
+	conn->frame_fd = -1;
+
+	if (!(conn->hdr.flags & VIRTGPU_SOCK_F_FD) != (fd < 0)) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: F_FD flag and fds disagree");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+
+	struct virtgpu_backing backing, *backing_ptr = NULL;
+	if (fd >= 0) {
+		/* Only a GUEST blob brings memory: its memfd. */
+		struct virtio_gpu_resource_create_blob blob = {0};
+		memcpy(&blob, cmd, size < sizeof(blob) ? size : sizeof(blob));
+		if (size < sizeof(blob) || blob.hdr.type != VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB ||
+		    blob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST) {
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "virtgpu socket: fd on command 0x%x (%zu bytes), not a GUEST blob",
+				  blob.hdr.type, size);
+			close(fd);
+			return false;
+		}
+		if (blob.nr_entries != 0) {
+			/* The memory is the fd; the device answers the missing backing. */
+			vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: GUEST blob with mem entries");
+			close(fd);
+		} else if (map_guest_memory(fd, blob.size, &backing)) {
+			backing_ptr = &backing;
+		}
+	}
+
+	conn->in_process = true;
+	conn->cur_answered = false;
+	conn->cur_no_reply = conn->hdr.flags & VIRTGPU_SOCK_F_NO_REPLY;
+	conn->cur_tag = conn->hdr.tag;
+	virtgpu_device_process(conn->dev, cmd, size, backing_ptr, conn->hdr.tag);
+	conn->in_process = false;
+	if (!conn->dead && !conn->cur_answered && conn->cur_no_reply &&
+	    !add_silent_tag(conn, conn->hdr.tag)) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * recvmsg() up to `len` bytes; fds go to conn->frame_fd (one at most per frame).
+ * Returns the byte count, 0 on EOF, -EAGAIN, or another negative errno (protocol
+ * errors: -EPROTO).
+ */
+static ssize_t recv_some(struct conn *conn, void *buf, size_t len)
+{
+	struct iovec iov = {buf, len};
+	union {
+		char buf[CMSG_SPACE(MAX_FDS_PER_READ * sizeof(int))];
+		struct cmsghdr align;
+	} cmsg_buf;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg_buf.buf,
+		.msg_controllen = sizeof(cmsg_buf.buf),
+	};
+	ssize_t n;
+	do {
+		n = recvmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+
+	bool bad = msg.msg_flags & MSG_CTRUNC;
+	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+			bad = true;
+			continue;
+		}
+		size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (conn->frame_fd < 0 && !bad) {
+				conn->frame_fd = fd;
+			} else {
+				close(fd);
+				bad = true;
+			}
+		}
+	}
+	if (bad) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: more than one fd on a frame");
+		return -EPROTO;
+	}
+	return n;
+}
+
+/* Read and process frames; false drops the connection. */
+static bool read_frames(struct conn *conn)
+{
+	for (int frames = 0; frames < FRAMES_PER_WAKEUP && !conn->dead; frames++) {
+		if (conn->hdr_got < sizeof(conn->hdr)) {
+			ssize_t n = recv_some(conn, (uint8_t *)&conn->hdr + conn->hdr_got,
+					      sizeof(conn->hdr) - conn->hdr_got);
+			if (n == -EAGAIN)
+				return true;
+			if (n <= 0) {
+				if (n < 0 && n != -EPROTO)
+					vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: recv: %s",
+						  strerror((int)-n));
+				return false;
+			}
+			conn->hdr_got += (size_t)n;
+			if (conn->hdr_got < sizeof(conn->hdr))
+				return true;
+			if (conn->hdr.size > VIRTGPU_SOCK_MAX_PAYLOAD ||
+			    (conn->hdr.flags & ~VIRTGPU_SOCK_F_VALID) ||
+			    (conn->hdr.flags & VIRTGPU_SOCK_F_HELLO)) {
+				vsomm_log(VSOMM_LOG_ERROR,
+					  "virtgpu socket: bad frame (size %u, flags 0x%x)",
+					  conn->hdr.size, conn->hdr.flags);
+				return false;
+			}
+			if (conn->hdr.size > conn->payload_cap) {
+				uint8_t *p = realloc(conn->payload, conn->hdr.size);
+				if (!p) {
+					vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory");
+					return false;
+				}
+				conn->payload = p;
+				conn->payload_cap = conn->hdr.size;
+			}
+			conn->payload_got = 0;
+		}
+		if (conn->payload_got < conn->hdr.size) {
+			ssize_t n = recv_some(conn, conn->payload + conn->payload_got,
+					      conn->hdr.size - conn->payload_got);
+			if (n == -EAGAIN)
+				return true;
+			if (n <= 0) {
+				if (n == 0)
+					vsomm_log(VSOMM_LOG_ERROR,
+						  "virtgpu socket: guest hung up inside a frame");
+				return false;
+			}
+			conn->payload_got += (size_t)n;
+			if (conn->payload_got < conn->hdr.size)
+				return true;
+		}
+		conn->hdr_got = 0;
+		if (!handle_frame(conn))
+			return false;
+	}
+	return true;
+}
+
+static int handle_conn_event(int fd, uint32_t mask, void *data)
+{
+	struct conn *conn = data;
+	if (!conn->dead && (mask & WL_EVENT_WRITABLE))
+		flush(conn);
+	if (!conn->dead && (mask & WL_EVENT_READABLE)) {
+		if (!read_frames(conn))
+			conn_kill(conn);
+	} else if (!conn->dead && (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR))) {
+		conn_kill(conn);
+	}
+	if (conn->dead)
+		conn_destroy(conn);
+	return 0;
+}
+
+static void conn_destroy(struct conn *conn)
+{
+	conn->dead = true; /* complete() calls from the teardown are dropped */
+	virtgpu_device_destroy(conn->dev);
+	if (conn->idle)
+		wl_event_source_remove(conn->idle);
+	if (conn->source)
+		wl_event_source_remove(conn->source);
+	struct out_frame *frame, *tmp;
+	wl_list_for_each_safe(frame, tmp, &conn->out, link)
+		out_frame_free(frame);
+	if (conn->frame_fd >= 0)
+		close(conn->frame_fd);
+	close(conn->fd);
+	free(conn->payload);
+	free(conn->silent_tags);
+	wl_list_remove(&conn->link);
+	conn->server->num_connections--;
+	free(conn);
+}
+
+static bool conn_create(struct virtgpu_socket_server *server, int fd)
+{
+	struct conn *conn = calloc(1, sizeof(*conn));
+	if (!conn)
+		return false;
+	conn->server = server;
+	conn->fd = fd;
+	conn->frame_fd = -1;
+	wl_list_init(&conn->out);
+	struct virtgpu_device_config config = {
+		.capsets = server->capsets,
+		.capset_data = server->capset_data,
+		.transport_ops = &transport_ops,
+		.transport = conn,
+	};
+	conn->dev = virtgpu_device_create(&config);
+	if (!conn->dev)
+		goto err_dev;
+	conn->mask = WL_EVENT_READABLE;
+	conn->source = wl_event_loop_add_fd(server->loop, fd, conn->mask, handle_conn_event, conn);
+	if (!conn->source)
+		goto err_source;
+	wl_list_insert(&server->connections, &conn->link);
+	server->num_connections++;
+
+	struct virtgpu_sock_hello hello = {
+		.version = VIRTGPU_SOCK_VERSION,
+		.num_capsets = virtgpu_device_num_capsets(conn->dev),
+		.features = VIRTGPU_DEVICE_FEATURES,
+	};
+	queue_frame(conn, VIRTGPU_SOCK_F_HELLO, 0, &hello, sizeof(hello), -1);
+	return true;
+
+err_source:
+	virtgpu_device_destroy(conn->dev);
+err_dev:
+	free(conn);
+	return false;
+}
+
+static int handle_listen(int fd, uint32_t mask, void *data)
+{
+	struct virtgpu_socket_server *server = data;
+	for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: accept");
+			break;
+		}
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    len != sizeof(cred) || cred.uid != geteuid()) {
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "virtgpu socket: refusing a peer of another user (pid %d)",
+				  len == sizeof(cred) ? (int)cred.pid : -1);
+			close(cfd);
+			continue;
+		}
+		if (!conn_create(server, cfd)) {
+			vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: cannot set up a connection");
+			close(cfd);
+		}
+	}
+	return 0;
+}
+
+struct virtgpu_socket_server *virtgpu_socket_server_create(
+	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+	void *capset_data)
+{
+	if (!loop || listen_fd < 0)
+		return NULL;
+	struct virtgpu_socket_server *server = calloc(1, sizeof(*server));
+	if (!server)
+		return NULL;
+	server->loop = loop;
+	server->listen_fd = listen_fd;
+	server->capsets = capsets;
+	server->capset_data = capset_data;
+	wl_list_init(&server->connections);
+
+	int flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(listen_fd, F_SETFD, FD_CLOEXEC) < 0)
+		goto err;
+	server->listen_source =
+		wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE, handle_listen, server);
+	if (!server->listen_source)
+		goto err;
+	return server;
+
+err:
+	/* The caller keeps listen_fd on failure. */
+	free(server);
+	return NULL;
+}
+
+void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server)
+{
+	if (!server)
+		return;
+	while (!wl_list_empty(&server->connections)) {
+		struct conn *conn = wl_container_of(server->connections.next, conn, link);
+		conn_destroy(conn);
+	}
+	wl_event_source_remove(server->listen_source);
+	close(server->listen_fd);
+	free(server);
+}
+
+size_t virtgpu_socket_server_connections(const struct virtgpu_socket_server *server)
+{
+	return server ? server->num_connections : 0;
+}

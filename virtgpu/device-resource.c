@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Blob resources of the host device model: creation (GUEST memory from the
+ * transport, HOST3D memory from a context), attachments to contexts, mapping.
+ *
+ * GUEST blobs: the transport resolves the guest's memory before the command gets
+ * here (the socket transport maps the memfd that rides with the frame; a vhost-user
+ * transport would translate the mem entries) and hands it over as `backing`, which
+ * must cover the blob's size.  The device does not read the mem entries itself; it
+ * only checks that the command holds `nr_entries` of them.
+ *
+ * HOST3D blobs: created by the context `ctx_id` names (capset_ops->create_blob,
+ * docs/cross-domain.md §4.7).  On failure that op has released what it made; the
+ * device ignores res->backing then.
+ */
+#include "virtgpu/device-private.h"
+
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cross-domain/log.h"
+
+void virtgpu_device_attachment_free(struct device_attachment *att)
+{
+	wl_list_remove(&att->ctx_link);
+	wl_list_remove(&att->res_link);
+	free(att);
+}
+
+void virtgpu_device_res_free(struct virtgpu_device *dev, struct device_res *res)
+{
+	while (!wl_list_empty(&res->attachments)) {
+		struct device_attachment *att =
+			wl_container_of(res->attachments.next, att, res_link);
+		virtgpu_device_attachment_free(att);
+	}
+	virtgpu_device_backing_release(&res->pub.backing);
+	wl_list_remove(&res->link);
+	dev->num_resources--;
+	free(res);
+}
+
+uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct virtio_gpu_resource_create_blob req;
+	memcpy(&req, cmd->bytes, sizeof(req));
+	uint32_t res_id = le32toh(req.resource_id);
+	uint32_t blob_mem = le32toh(req.blob_mem);
+	uint32_t blob_flags = le32toh(req.blob_flags);
+	uint64_t nr_entries = le32toh(req.nr_entries);
+	uint64_t size = le64toh(req.size);
+
+	if (res_id == 0 || virtgpu_device_find_res(dev, res_id)) {
+		cmd->why = res_id == 0 ? "resource id 0" : "resource id in use";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	if (blob_flags & ~DEVICE_BLOB_FLAGS_VALID) {
+		cmd->why = "unknown blob flags";
+		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	}
+	if (blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST && blob_mem != VIRTIO_GPU_BLOB_MEM_HOST3D) {
+		cmd->why = "unsupported blob_mem";
+		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	}
+	if (size == 0 || size > SIZE_MAX) {
+		cmd->why = "bad blob size";
+		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	}
+	/* nr_entries ≤ 2^32, so the product cannot overflow 64 bits. */
+	if (nr_entries * sizeof(struct virtio_gpu_mem_entry) > cmd->size - sizeof(req)) {
+		cmd->why = "mem entries beyond the command";
+		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	}
+	if (dev->num_resources >= dev->max_resources) {
+		cmd->why = "too many resources";
+		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+	}
+
+	struct device_ctx *ctx = NULL;
+	if (blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST) {
+		if (!cmd->backing.addr || cmd->backing.size < size) {
+			cmd->why = "GUEST blob without memory covering its size";
+			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+		}
+	} else {
+		ctx = virtgpu_device_find_ctx(dev, le32toh(req.hdr.ctx_id));
+		if (!ctx) {
+			cmd->why = "HOST3D blob without a context";
+			return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+		}
+		if (!ctx->ops->create_blob) {
+			cmd->why = "context type has no blobs";
+			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+		}
+	}
+
+	struct device_res *res = calloc(1, sizeof(*res));
+	if (!res) {
+		cmd->why = "out of memory";
+		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+	}
+	res->pub.id = res_id;
+	res->pub.blob_mem = blob_mem;
+	res->pub.blob_flags = blob_flags;
+	res->pub.size = size;
+	res->pub.backing.fd = -1;
+	wl_list_init(&res->attachments);
+
+	if (ctx) {
+		int ret = ctx->ops->create_blob(ctx->impl, le64toh(req.blob_id), &res->pub);
+		if (ret < 0) {
+			free(res);
+			cmd->why = "context refused the blob";
+			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+		}
+		if (res->pub.backing.size < size) {
+			virtgpu_device_backing_release(&res->pub.backing);
+			free(res);
+			cmd->why = "context blob smaller than requested";
+			return VIRTIO_GPU_RESP_ERR_UNSPEC;
+		}
+	} else {
+		res->pub.backing = cmd->backing;
+		cmd->backing_taken = true;
+		res->pub.map_info = VIRTIO_GPU_MAP_CACHE_CACHED | DEVICE_MAP_ACCESS_RW;
+	}
+
+	wl_list_insert(&dev->res_buckets[res_id % DEVICE_RES_BUCKETS], &res->link);
+	dev->num_resources++;
+	return VIRTIO_GPU_RESP_OK_NODATA;
+}
+
+uint32_t virtgpu_device_unref(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct virtio_gpu_resource_unref req;
+	memcpy(&req, cmd->bytes, sizeof(req));
+	struct device_res *res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	if (!res) {
+		cmd->why = "no such resource";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	virtgpu_device_res_free(dev, res);
+	return VIRTIO_GPU_RESP_OK_NODATA;
+}
+
+static uint32_t lookup_pair(struct virtgpu_device *dev, struct device_cmd *cmd,
+			    struct device_ctx **ctx, struct device_res **res)
+{
+	struct virtio_gpu_ctx_resource req;
+	memcpy(&req, cmd->bytes, sizeof(req));
+	*ctx = virtgpu_device_find_ctx(dev, le32toh(req.hdr.ctx_id));
+	if (!*ctx) {
+		cmd->why = "no such context";
+		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+	}
+	*res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	if (!*res) {
+		cmd->why = "no such resource";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	return 0;
+}
+
+static struct device_attachment *find_attachment(struct device_ctx *ctx,
+						 struct device_res *res)
+{
+	struct device_attachment *att;
+	wl_list_for_each(att, &res->attachments, res_link) {
+		if (att->ctx == ctx)
+			return att;
+	}
+	return NULL;
+}
+
+uint32_t virtgpu_device_attach(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct device_ctx *ctx;
+	struct device_res *res;
+	uint32_t err = lookup_pair(dev, cmd, &ctx, &res);
+	if (err)
+		return err;
+	if (find_attachment(ctx, res))
+		return VIRTIO_GPU_RESP_OK_NODATA; /* attaching twice changes nothing */
+	struct device_attachment *att = calloc(1, sizeof(*att));
+	if (!att) {
+		cmd->why = "out of memory";
+		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+	}
+	att->ctx = ctx;
+	att->res = res;
+	wl_list_insert(&ctx->attachments, &att->ctx_link);
+	wl_list_insert(&res->attachments, &att->res_link);
+	return VIRTIO_GPU_RESP_OK_NODATA;
+}
+
+uint32_t virtgpu_device_detach(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct device_ctx *ctx;
+	struct device_res *res;
+	uint32_t err = lookup_pair(dev, cmd, &ctx, &res);
+	if (err)
+		return err;
+	struct device_attachment *att = find_attachment(ctx, res);
+	if (!att) {
+		cmd->why = "resource not attached to the context";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	virtgpu_device_attachment_free(att);
+	return VIRTIO_GPU_RESP_OK_NODATA;
+}
+
+uint32_t virtgpu_device_map_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct virtio_gpu_resource_map_blob req;
+	memcpy(&req, cmd->bytes, sizeof(req));
+	struct device_res *res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	if (!res) {
+		cmd->why = "no such resource";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	if (!(res->pub.blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) ||
+	    res->pub.backing.fd < 0) {
+		cmd->why = "blob not mappable";
+		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	}
+	/*
+	 * map_info as the context set it: the cache type in the low bits (all a
+	 * virtio guest kernel reads) plus XDOMAIN_MAP_ACCESS_* bits, which tell a
+	 * socket-transport guest how it may mmap the fd.
+	 */
+	struct virtio_gpu_resp_map_info resp = {0};
+	virtgpu_device_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_MAP_INFO, &resp.hdr);
+	resp.map_info = htole32(res->pub.map_info);
+	virtgpu_device_respond(dev, cmd->cookie, &resp, sizeof(resp), res->pub.backing.fd);
+	return 0;
+}
+
+uint32_t virtgpu_device_unmap_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+{
+	struct virtio_gpu_resource_unmap_blob req;
+	memcpy(&req, cmd->bytes, sizeof(req));
+	if (!virtgpu_device_find_res(dev, le32toh(req.resource_id))) {
+		cmd->why = "no such resource";
+		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	}
+	return VIRTIO_GPU_RESP_OK_NODATA;
+}
