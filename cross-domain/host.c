@@ -1,1 +1,344 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The host-side cross-domain context type (capset 5): context lifecycle, command
+ * dispatch, INIT, fences and teardown.  Items live in host-items.c, pipes in
+ * host-pipes.c, compositor I/O in host-compositor.c.
+ *
+ * Behaviour follows rutabaga's cross-domain (docs/cross-domain.md §4) with the
+ * fixes of §4.9: every guest error ends only its context, and a held POLL fence is
+ * always signalled (empty RECEIVE) on teardown and compositor EOF.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/host-private.h"
+#include "cross-domain/log.h"
+#include "virtgpu/device.h"
+
+static size_t live_contexts;
+
+size_t xdomain_host_live_contexts(void)
+{
+	return live_contexts;
+}
+
+static void host_get_capset(void *capset_data, void *buf)
+{
+	const struct xdomain_capabilities caps = {
+		.version = XDOMAIN_CAPS_VERSION,
+		.supported_channels = 1u << XDOMAIN_CHANNEL_TYPE_WAYLAND,
+		.supports_dmabuf = 0,
+		.supports_external_gpu_memory = 0,
+	};
+	memcpy(buf, &caps, sizeof(caps));
+}
+
+static void *host_ctx_create(void *capset_data, struct virtgpu_device *dev, uint32_t ctx_id,
+			     const char *debug_name)
+{
+	const struct xdomain_host_config *config = capset_data;
+	if (!config || !config->loop) {
+		vsomm_log(VSOMM_LOG_ERROR, "cross-domain context %u: no host configuration",
+			  ctx_id);
+		return NULL;
+	}
+	struct xdomain_host_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->dev = dev;
+	ctx->config = config;
+	ctx->ctx_id = ctx_id;
+	ctx->trace = config->trace;
+	snprintf(ctx->name, sizeof(ctx->name), "%s", debug_name ? debug_name : "");
+	ctx->limits = config->limits;
+	if (!ctx->limits.max_blob_bytes)
+		ctx->limits.max_blob_bytes = HOST_DEFAULT_MAX_BLOB_BYTES;
+	if (!ctx->limits.max_items)
+		ctx->limits.max_items = HOST_DEFAULT_MAX_ITEMS;
+	if (!ctx->limits.max_pipes)
+		ctx->limits.max_pipes = HOST_DEFAULT_MAX_PIPES;
+	if (!ctx->limits.max_queued_bytes)
+		ctx->limits.max_queued_bytes = HOST_DEFAULT_MAX_QUEUED_BYTES;
+	ctx->conn_fd = -1;
+	ctx->next_item_id = HOST_FIRST_ITEM_ID;
+	ctx->read_pipe_id = XDOMAIN_PIPE_READ_START;
+	wl_list_init(&ctx->out_queue);
+	wl_list_init(&ctx->items);
+	wl_list_init(&ctx->read_pipes);
+	wl_list_init(&ctx->blobs);
+	live_contexts++;
+	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u (%s): created", ctx_id, ctx->name);
+	return ctx;
+}
+
+void host_ctx_release(struct xdomain_host_ctx *ctx)
+{
+	host_compositor_close(ctx);
+	struct host_read_pipe *pipe, *pipe_tmp;
+	wl_list_for_each_safe (pipe, pipe_tmp, &ctx->read_pipes, link)
+		host_read_pipe_destroy(pipe);
+	struct host_item *item, *item_tmp;
+	wl_list_for_each_safe (item, item_tmp, &ctx->items, link)
+		host_item_remove(item);
+	host_blobs_release(ctx);
+}
+
+static void host_ctx_destroy(void *data)
+{
+	struct xdomain_host_ctx *ctx = data;
+	if (!ctx)
+		return;
+	host_ctx_release(ctx);
+	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u (%s): destroyed", ctx->ctx_id, ctx->name);
+	live_contexts--;
+	free(ctx);
+}
+
+bool host_write_channel_ring(struct xdomain_host_ctx *ctx, const void *data, size_t size)
+{
+	struct virtgpu_resource *ring =
+		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, ctx->channel_ring_id);
+	/* INIT checked it, but the guest may have detached or destroyed it since. */
+	if (!ring || !ring->backing.addr || ring->backing.size < XDOMAIN_RING_SIZE ||
+	    size > XDOMAIN_RING_SIZE)
+		return false;
+	memcpy(ring->backing.addr, data, size);
+	return true;
+}
+
+bool host_write_empty_receive(struct xdomain_host_ctx *ctx)
+{
+	struct xdomain_send_receive msg = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE empty (compositor gone)",
+			  ctx->ctx_id);
+	return host_write_channel_ring(ctx, &msg, sizeof(msg));
+}
+
+void host_update_sources(struct xdomain_host_ctx *ctx)
+{
+	bool armed = ctx->num_fences > 0 && !ctx->dead;
+	host_compositor_update(ctx);
+	struct host_read_pipe *pipe;
+	wl_list_for_each (pipe, &ctx->read_pipes, link)
+		host_read_pipe_update(pipe, armed);
+}
+
+void host_signal_one(struct xdomain_host_ctx *ctx)
+{
+	if (ctx->num_fences == 0)
+		return;
+	uint64_t fence_id = ctx->fences[0];
+	ctx->num_fences--;
+	memmove(&ctx->fences[0], &ctx->fences[1], ctx->num_fences * sizeof(ctx->fences[0]));
+	host_update_sources(ctx);
+	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
+}
+
+void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
+{
+	if (ctx->dead)
+		return;
+	char reason[256];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	vsomm_log(VSOMM_LOG_ERROR, "ctx %u (%s): %s; context ended", ctx->ctx_id, ctx->name,
+		  reason);
+
+	host_ctx_release(ctx);
+	ctx->dead = true;
+	if (ctx->num_fences == 0)
+		return;
+	/* Tell the guest the channel is over instead of leaving its POLL hanging. */
+	if (ctx->initialized && ctx->channel_type != XDOMAIN_CHANNEL_TYPE_NONE)
+		host_write_empty_receive(ctx);
+	/* Signalling the newest held fence completes every earlier one (§5.11). */
+	uint64_t fence_id = ctx->fences[ctx->num_fences - 1];
+	ctx->num_fences = 0;
+	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
+}
+
+static bool ring_usable(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
+{
+	struct virtgpu_resource *res =
+		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, res_id);
+	return res && res->backing.addr && res->backing.size >= min_size;
+}
+
+static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+{
+	if (ctx->initialized) {
+		host_ctx_fail(ctx, "second INIT");
+		return false;
+	}
+	uint32_t query_ring, channel_ring, channel_type;
+	if (view->size >= sizeof(struct xdomain_init)) {
+		struct xdomain_init init;
+		XDOMAIN_LOAD(init, view);
+		query_ring = init.query_ring_id;
+		channel_ring = init.channel_ring_id;
+		channel_type = init.channel_type;
+	} else {
+		/* legacy 16-byte INIT: one ring for both (§2.4) */
+		uint32_t words[4];
+		memcpy(words, view->base, sizeof(words));
+		query_ring = channel_ring = words[2];
+		channel_type = words[3];
+	}
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE,
+			  "ctx %u: <- INIT query ring %u, channel ring %u, channel type %u",
+			  ctx->ctx_id, query_ring, channel_ring, channel_type);
+
+	if (!ring_usable(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
+		host_ctx_fail(ctx, "INIT: query ring %u not attached or too small", query_ring);
+		return false;
+	}
+	if (channel_type != XDOMAIN_CHANNEL_TYPE_NONE &&
+	    channel_type != XDOMAIN_CHANNEL_TYPE_WAYLAND) {
+		host_ctx_fail(ctx, "INIT: unsupported channel type %u", channel_type);
+		return false;
+	}
+	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND &&
+	    !ring_usable(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
+		host_ctx_fail(ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
+			      channel_ring, XDOMAIN_RING_SIZE);
+		return false;
+	}
+	ctx->initialized = true;
+	ctx->query_ring_id = query_ring;
+	ctx->channel_ring_id = channel_ring;
+	ctx->channel_type = channel_type;
+	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND)
+		host_compositor_connect(ctx);
+	return true;
+}
+
+static bool handle_image_requirements(struct xdomain_host_ctx *ctx,
+				      const struct xdomain_cmd_view *view)
+{
+	if (!ctx->initialized) {
+		host_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS before INIT");
+		return false;
+	}
+	struct xdomain_get_image_requirements req;
+	XDOMAIN_LOAD(req, view);
+	return host_image_requirements(ctx, &req);
+}
+
+static bool handle_write(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+{
+	struct xdomain_read_write cmd;
+	XDOMAIN_LOAD(cmd, view);
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- WRITE pipe %u, %zu bytes%s", ctx->ctx_id,
+			  cmd.identifier, view->payload_size, cmd.hang_up ? ", hang-up" : "");
+	return host_pipe_write(ctx, &cmd, view->payload, view->payload_size);
+}
+
+static int host_submit(void *data, const void *buf, size_t size)
+{
+	struct xdomain_host_ctx *ctx = data;
+	if (ctx->dead)
+		return -EPIPE;
+	const uint8_t *p = buf;
+	size_t left = size;
+	while (left > 0) {
+		struct xdomain_cmd_view view;
+		enum xdomain_wire_error err = xdomain_decode_guest_cmd(p, left, &view);
+		if (err != XDOMAIN_WIRE_OK) {
+			host_ctx_fail(ctx, "malformed command at offset %zu: %s", size - left,
+				      xdomain_strerror(err));
+			return -EPIPE;
+		}
+		bool ok = true;
+		switch (view.cmd) {
+		case XDOMAIN_CMD_INIT:
+			ok = handle_init(ctx, &view);
+			break;
+		case XDOMAIN_CMD_GET_IMAGE_REQUIREMENTS:
+			ok = handle_image_requirements(ctx, &view);
+			break;
+		case XDOMAIN_CMD_POLL:
+			/* Nothing to do: the ring-1 fence of this submit is what counts (§3.4). */
+			if (ctx->trace)
+				vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- POLL", ctx->ctx_id);
+			break;
+		case XDOMAIN_CMD_SEND:
+			ok = host_send(ctx, &view);
+			break;
+		case XDOMAIN_CMD_WRITE:
+			ok = handle_write(ctx, &view);
+			break;
+		default:
+			host_ctx_fail(ctx, "unexpected command %u", view.cmd);
+			ok = false;
+			break;
+		}
+		if (!ok || ctx->dead) {
+			/* Handlers that fail end the context themselves; be sure of it. */
+			host_ctx_fail(ctx, "command %u failed", view.cmd);
+			return -EPIPE;
+		}
+		p += view.size;
+		left -= view.size;
+	}
+	return 0;
+}
+
+static bool host_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
+{
+	struct xdomain_host_ctx *ctx = data;
+	if (ctx->dead)
+		return true;
+	if (ring_idx == XDOMAIN_QUERY_RING)
+		return true; /* queries are answered synchronously (§3.3) */
+	if (ring_idx != XDOMAIN_CHANNEL_RING) {
+		host_ctx_fail(ctx, "fence on unknown ring %u", ring_idx);
+		return true;
+	}
+	if (!ctx->initialized || ctx->channel_type == XDOMAIN_CHANNEL_TYPE_NONE) {
+		/* No channel: nothing will ever arrive; never leave the guest hanging. */
+		vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: ring-1 fence without a channel", ctx->ctx_id);
+		return true;
+	}
+	if (ctx->conn_eof) {
+		if (!host_write_empty_receive(ctx))
+			host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		return true;
+	}
+	if (ctx->num_fences == HOST_MAX_HELD_FENCES) {
+		host_ctx_fail(ctx, "more than %u POLL fences outstanding", HOST_MAX_HELD_FENCES);
+		return true;
+	}
+	ctx->fences[ctx->num_fences++] = fence_id;
+	if (ctx->num_fences == 1)
+		host_update_sources(ctx);
+	return false;
+}
+
+static int host_ctx_create_blob(void *data, uint64_t blob_id, struct virtgpu_resource *res)
+{
+	struct xdomain_host_ctx *ctx = data;
+	if (ctx->dead)
+		return -EPIPE;
+	return host_create_blob(ctx, blob_id, res);
+}
+
+const struct virtgpu_capset_ops xdomain_host_capset = {
+	.capset_id = XDOMAIN_CAPSET_ID,
+	.max_version = XDOMAIN_CAPSET_VERSION,
+	.max_size = sizeof(struct xdomain_capabilities),
+	.get_capset = host_get_capset,
+	.ctx_create = host_ctx_create,
+	.ctx_destroy = host_ctx_destroy,
+	.submit = host_submit,
+	.create_fence = host_create_fence,
+	.create_blob = host_ctx_create_blob,
+};

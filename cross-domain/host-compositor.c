@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The compositor side of a host cross-domain context: one non-blocking Unix
+ * stream connection per context (docs/cross-domain.md §4.2), SEND → sendmsg with
+ * an outgoing queue (§4.4, minus its blocking and ignored short writes), and
+ * recvmsg → RECEIVE while a ring-1 fence is held (§4.5), one message per fence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/host-private.h"
+#include "cross-domain/log.h"
+#include "virtgpu/device.h"
+
+#define FDS_CMSG_SPACE CMSG_SPACE(sizeof(int) * XDOMAIN_MAX_IDENTIFIERS)
+
+union fds_cmsg {
+	char buf[FDS_CMSG_SPACE];
+	struct cmsghdr align;
+};
+
+/* Append to a trace line without overflowing it. */
+static void __attribute__((format(printf, 3, 4)))
+trace_append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strnlen(buf, size);
+	if (len + 1 >= size)
+		return;
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(buf + len, size - len, fmt, args);
+	va_end(args);
+}
+
+void host_compositor_close(struct xdomain_host_ctx *ctx)
+{
+	if (ctx->conn_source) {
+		wl_event_source_remove(ctx->conn_source);
+		ctx->conn_source = NULL;
+		ctx->conn_mask = 0;
+	}
+	if (ctx->conn_fd >= 0) {
+		close(ctx->conn_fd);
+		ctx->conn_fd = -1;
+	}
+	struct host_chunk *chunk;
+	wl_list_for_each (chunk, &ctx->out_queue, link)
+		ctx->queued_bytes -= chunk->size - chunk->off;
+	host_chunks_free(&ctx->out_queue);
+}
+
+static void receive_one(struct xdomain_host_ctx *ctx);
+
+static void flush(struct xdomain_host_ctx *ctx)
+{
+	while (!wl_list_empty(&ctx->out_queue)) {
+		struct host_chunk *chunk = wl_container_of(ctx->out_queue.next, chunk, link);
+		struct iovec iov = {
+			.iov_base = chunk->data + chunk->off,
+			.iov_len = chunk->size - chunk->off,
+		};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		union fds_cmsg cmsg;
+		if (chunk->nfds > 0) {
+			/* fds go with the first byte of their message */
+			memset(&cmsg, 0, sizeof(cmsg));
+			msg.msg_control = cmsg.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(int) * chunk->nfds);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * chunk->nfds);
+			memcpy(CMSG_DATA(c), chunk->fds, sizeof(int) * chunk->nfds);
+		}
+		ssize_t n = sendmsg(ctx->conn_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			/* The compositor went away; what it still sent is read until EOF. */
+			vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor",
+					ctx->ctx_id);
+			ctx->conn_write_broken = true;
+			wl_list_for_each (chunk, &ctx->out_queue, link)
+				ctx->queued_bytes -= chunk->size - chunk->off;
+			host_chunks_free(&ctx->out_queue);
+			break;
+		}
+		for (size_t i = 0; i < chunk->nfds; i++)
+			close(chunk->fds[i]);
+		chunk->nfds = 0;
+		chunk->off += (size_t)n;
+		ctx->queued_bytes -= (uint64_t)n;
+		if (chunk->off == chunk->size) {
+			wl_list_remove(&chunk->link);
+			free(chunk);
+		}
+	}
+	host_compositor_update(ctx);
+}
+
+static int handle_conn(int fd, uint32_t mask, void *data)
+{
+	struct xdomain_host_ctx *ctx = data;
+	if (mask & WL_EVENT_WRITABLE)
+		flush(ctx);
+	if ((mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) &&
+	    (ctx->conn_mask & WL_EVENT_READABLE) && ctx->num_fences > 0)
+		receive_one(ctx);
+	return 0;
+}
+
+void host_compositor_update(struct xdomain_host_ctx *ctx)
+{
+	if (ctx->conn_fd < 0)
+		return;
+	uint32_t mask = 0;
+	if (ctx->num_fences > 0 && !ctx->dead && !ctx->conn_eof)
+		mask |= WL_EVENT_READABLE;
+	if (!wl_list_empty(&ctx->out_queue))
+		mask |= WL_EVENT_WRITABLE;
+	if (mask == ctx->conn_mask && (mask == 0) == (ctx->conn_source == NULL))
+		return;
+	/* An empty mask would still report EPOLLHUP: leave the epoll set instead. */
+	if (mask == 0) {
+		wl_event_source_remove(ctx->conn_source);
+		ctx->conn_source = NULL;
+	} else if (!ctx->conn_source) {
+		ctx->conn_source =
+			wl_event_loop_add_fd(ctx->config->loop, ctx->conn_fd, mask, handle_conn, ctx);
+		if (!ctx->conn_source) {
+			vsomm_log(VSOMM_LOG_ERROR, "ctx %u: cannot watch the compositor connection",
+				  ctx->ctx_id);
+			mask = 0;
+		}
+	} else {
+		wl_event_source_fd_update(ctx->conn_source, mask);
+	}
+	ctx->conn_mask = mask;
+}
+
+void host_compositor_connect(struct xdomain_host_ctx *ctx)
+{
+	const char *path = ctx->config->compositor_path;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (!path || strlen(path) >= sizeof(addr.sun_path)) {
+		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: no usable compositor socket path", ctx->ctx_id);
+		ctx->conn_eof = true;
+		return;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		/* EAGAIN: its backlog is full; waiting would block every other guest. */
+		vsomm_log_errno(VSOMM_LOG_ERROR, "ctx %u: cannot connect to the compositor at %s",
+				ctx->ctx_id, path);
+		if (fd >= 0)
+			close(fd);
+		ctx->conn_eof = true; /* the guest's POLL gets an empty RECEIVE */
+		return;
+	}
+	ctx->conn_fd = fd;
+	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: connected to %s", ctx->ctx_id, path);
+	host_compositor_update(ctx);
+}
+
+/* §4.4: the host's read-pipe counter, +1 then max with 0x80000000 (§4.6). */
+static uint32_t next_read_pipe_id(uint32_t last)
+{
+	uint32_t id = last + 1;
+	return id < XDOMAIN_PIPE_READ_START ? XDOMAIN_PIPE_READ_START : id;
+}
+
+bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+{
+	if (!ctx->initialized || ctx->channel_type != XDOMAIN_CHANNEL_TYPE_WAYLAND) {
+		host_ctx_fail(ctx, "SEND without a channel");
+		return false;
+	}
+	struct xdomain_send_receive cmd;
+	XDOMAIN_LOAD(cmd, view);
+	int fds[XDOMAIN_MAX_IDENTIFIERS];
+	size_t nfds = 0;
+	bool have_pipe = false;
+	char trace[1024] = "";
+	uint32_t num = cmd.num_identifiers;
+	if (num > XDOMAIN_MAX_IDENTIFIERS) { /* the decoder checked it; stay safe */
+		host_ctx_fail(ctx, "SEND with %u identifiers", num);
+		return false;
+	}
+	for (uint32_t i = 0; i < num; i++) {
+		uint32_t id = cmd.identifiers[i];
+		int fd = -1;
+		if (cmd.identifier_types[i] == XDOMAIN_ID_TYPE_VIRTGPU_BLOB) {
+			struct virtgpu_resource *res =
+				virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, id);
+			if (!res || res->backing.fd < 0) {
+				host_ctx_fail(ctx, "SEND: resource %u %s", id,
+					      res ? "has no host fd" : "is not attached");
+				goto err;
+			}
+			fd = fcntl(res->backing.fd, F_DUPFD_CLOEXEC, 0);
+			if (fd < 0) {
+				host_ctx_fail(ctx, "SEND: dup of resource %u: %s", id, strerror(errno));
+				goto err;
+			}
+			if (ctx->trace)
+				trace_append(trace, sizeof(trace), " blob res %u (fd %d -> %d)", id,
+					     res->backing.fd, fd);
+		} else if (cmd.identifier_types[i] == XDOMAIN_ID_TYPE_READ_PIPE) {
+			uint32_t expected = next_read_pipe_id(ctx->read_pipe_id);
+			if (have_pipe) {
+				host_ctx_fail(ctx, "SEND with more than one read pipe");
+				goto err;
+			}
+			if (id != expected) {
+				host_ctx_fail(ctx, "SEND: read pipe id 0x%x, expected 0x%x", id,
+					      expected);
+				goto err;
+			}
+			have_pipe = true;
+			ctx->read_pipe_id = expected;
+			if (!host_read_pipe_create(ctx, id, &fd))
+				goto err;
+			if (ctx->trace)
+				trace_append(trace, sizeof(trace), " read pipe 0x%x (write end fd %d)",
+					     id, fd);
+		} else {
+			host_ctx_fail(ctx, "SEND: identifier type %u", cmd.identifier_types[i]);
+			goto err;
+		}
+		fds[nfds++] = fd;
+	}
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- SEND %zu bytes%s%s", ctx->ctx_id,
+			  view->payload_size, nfds ? ", fds:" : "", trace);
+	if (nfds > 0 && view->payload_size == 0) {
+		/* fds travel with bytes on a stream socket (§4.4); Wayland always has some */
+		host_ctx_fail(ctx, "SEND with fds but no bytes");
+		goto err;
+	}
+	if (ctx->conn_eof || ctx->conn_write_broken || view->payload_size == 0)
+		goto drop; /* nobody to send to: a read pipe's reader sees EOF */
+	if (view->payload_size > ctx->limits.max_queued_bytes - ctx->queued_bytes) {
+		host_ctx_fail(ctx, "more than %llu bytes queued for the compositor",
+			      (unsigned long long)ctx->limits.max_queued_bytes);
+		goto err;
+	}
+	struct host_chunk *chunk = calloc(1, sizeof(*chunk) + view->payload_size);
+	if (!chunk) {
+		host_ctx_fail(ctx, "SEND: out of memory");
+		goto err;
+	}
+	chunk->size = view->payload_size;
+	memcpy(chunk->data, view->payload, view->payload_size);
+	chunk->nfds = nfds;
+	memcpy(chunk->fds, fds, sizeof(int) * nfds);
+	bool was_empty = wl_list_empty(&ctx->out_queue);
+	wl_list_insert(ctx->out_queue.prev, &chunk->link);
+	ctx->queued_bytes += chunk->size;
+	if (was_empty)
+		flush(ctx);
+	return true;
+
+drop:
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	return true;
+err:
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	return false;
+}
+
+/* §4.5 classification; false: not a kind the protocol can carry. */
+static bool classify_fd(struct xdomain_host_ctx *ctx, int fd, uint32_t *type, uint64_t *size)
+{
+	off_t cur = lseek(fd, 0, SEEK_CUR);
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end >= 0) {
+		if (cur >= 0)
+			lseek(fd, cur, SEEK_SET); /* the offset is shared with the sender */
+		*type = XDOMAIN_ID_TYPE_VIRTGPU_BLOB;
+		*size = (uint64_t)end;
+		return (uint64_t)end <= UINT32_MAX;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0 && (flags & O_ACCMODE) == O_WRONLY) {
+		/* our writes never block; the reader is at the other end */
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		*type = XDOMAIN_ID_TYPE_WRITE_PIPE;
+		*size = 0;
+		return true;
+	}
+	return false;
+}
+
+static void receive_eof(struct xdomain_host_ctx *ctx)
+{
+	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: compositor closed the connection", ctx->ctx_id);
+	ctx->conn_eof = true;
+	host_compositor_close(ctx);
+	if (!host_write_empty_receive(ctx)) {
+		host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		return;
+	}
+	host_signal_one(ctx);
+}
+
+static void receive_one(struct xdomain_host_ctx *ctx)
+{
+	uint8_t msg[XDOMAIN_RING_SIZE];
+	struct xdomain_send_receive hdr = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
+	struct iovec iov = {.iov_base = msg + sizeof(hdr), .iov_len = XDOMAIN_MAX_RECEIVE_BYTES};
+	union fds_cmsg cmsg;
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	ssize_t n = recvmsg(ctx->conn_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+
+	int fds[XDOMAIN_MAX_IDENTIFIERS];
+	size_t nfds = 0;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < count; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (nfds < XDOMAIN_MAX_IDENTIFIERS)
+				fds[nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n >= 0 && (mh.msg_flags & MSG_CTRUNC))
+		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: compositor sent more than %u fds; extra dropped",
+			  ctx->ctx_id, XDOMAIN_MAX_IDENTIFIERS);
+	if (n < 0)
+		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: receiving from the compositor", ctx->ctx_id);
+	if (n <= 0) {
+		/* EOF or a dead connection (fds never come without bytes on a stream) */
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		receive_eof(ctx);
+		return;
+	}
+
+	char trace[1024] = "";
+	uint32_t num = 0;
+	for (size_t i = 0; i < nfds; i++) {
+		uint32_t type;
+		uint64_t size;
+		if (!classify_fd(ctx, fds[i], &type, &size)) {
+			/* §4.9: never kill the channel for an fd kind the protocol lacks */
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "ctx %u: compositor sent an fd that is neither memory nor a write "
+				  "pipe; dropped from the message",
+				  ctx->ctx_id);
+			close(fds[i]);
+			fds[i] = -1;
+			continue;
+		}
+		if (type == XDOMAIN_ID_TYPE_WRITE_PIPE && ctx->num_pipes >= ctx->limits.max_pipes) {
+			host_ctx_fail(ctx, "more than %u pipes", ctx->limits.max_pipes);
+			goto err;
+		}
+		struct host_item *item = host_item_add(
+			ctx, type == XDOMAIN_ID_TYPE_WRITE_PIPE ? HOST_ITEM_WRITE_PIPE : HOST_ITEM_BLOB);
+		if (!item) {
+			host_ctx_fail(ctx, "more than %u items", ctx->limits.max_items);
+			goto err;
+		}
+		if (type == XDOMAIN_ID_TYPE_WRITE_PIPE)
+			ctx->num_pipes++;
+		item->fd = fds[i];
+		item->size = size;
+		fds[i] = -1;
+		hdr.identifiers[num] = item->id;
+		hdr.identifier_types[num] = type;
+		hdr.identifier_sizes[num] = (uint32_t)size;
+		num++;
+		if (ctx->trace)
+			trace_append(trace, sizeof(trace), " fd %d -> %s %u (%llu bytes)", item->fd,
+				     type == XDOMAIN_ID_TYPE_WRITE_PIPE ? "write pipe" : "blob",
+				     item->id, (unsigned long long)size);
+	}
+	size_t size = (size_t)n;
+	hdr.num_identifiers = num;
+	hdr.opaque_data_size = (uint32_t)size;
+	memcpy(msg, &hdr, sizeof(hdr));
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE %zu bytes%s%s", ctx->ctx_id, size,
+			  num ? ", ids:" : "", trace);
+	if (!host_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
+		host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		return;
+	}
+	host_signal_one(ctx);
+	return;
+
+err:
+	for (size_t i = 0; i < nfds; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The item table of a host cross-domain context (docs/cross-domain.md §2.5, §4.3,
+ * §4.7): image requirements, memory fds and write pipes from the compositor, under
+ * one id counter starting at 2 (rutabaga ≥0.1.76); and RESOURCE_CREATE_BLOB of
+ * those items.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/host-private.h"
+#include "cross-domain/log.h"
+#include "virtgpu/device.h"
+
+struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_type type)
+{
+	if (ctx->num_items >= ctx->limits.max_items)
+		return NULL;
+	/* The counter only wraps after 2^32 items; skip ids still in use then. */
+	while (ctx->next_item_id < HOST_FIRST_ITEM_ID || ctx->next_item_id >= XDOMAIN_PIPE_READ_START ||
+	       host_item_find(ctx, ctx->next_item_id))
+		ctx->next_item_id = ctx->next_item_id >= XDOMAIN_PIPE_READ_START - 1
+					    ? HOST_FIRST_ITEM_ID
+					    : ctx->next_item_id + 1;
+	struct host_item *item = calloc(1, sizeof(*item));
+	if (!item)
+		return NULL;
+	item->ctx = ctx;
+	item->id = ctx->next_item_id++;
+	item->type = type;
+	item->fd = -1;
+	wl_list_init(&item->queue);
+	wl_list_insert(ctx->items.prev, &item->link);
+	ctx->num_items++;
+	return item;
+}
+
+struct host_item *host_item_find(struct xdomain_host_ctx *ctx, uint32_t id)
+{
+	struct host_item *item;
+	wl_list_for_each (item, &ctx->items, link) {
+		if (item->id == id)
+			return item;
+	}
+	return NULL;
+}
+
+void host_item_remove(struct host_item *item)
+{
+	struct xdomain_host_ctx *ctx = item->ctx;
+	if (item->type == HOST_ITEM_WRITE_PIPE) {
+		host_write_pipe_release(item);
+		ctx->num_pipes--;
+	}
+	if (item->fd >= 0)
+		close(item->fd);
+	wl_list_remove(&item->link);
+	ctx->num_items--;
+	free(item);
+}
+
+static bool same_request(const struct xdomain_get_image_requirements *a,
+			 const struct xdomain_get_image_requirements *b)
+{
+	return a->width == b->width && a->height == b->height &&
+	       a->drm_format == b->drm_format && a->flags == b->flags;
+}
+
+static bool query_ring_write(struct xdomain_host_ctx *ctx,
+			     const struct xdomain_image_requirements *reqs)
+{
+	struct virtgpu_resource *ring =
+		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, ctx->query_ring_id);
+	if (!ring || !ring->backing.addr || ring->backing.size < sizeof(*reqs))
+		return false;
+	memcpy(ring->backing.addr, reqs, sizeof(*reqs));
+	return true;
+}
+
+bool host_image_requirements(struct xdomain_host_ctx *ctx,
+			     const struct xdomain_get_image_requirements *req)
+{
+	struct xdomain_image_requirements reqs = {0};
+	struct host_item *item = NULL, *it;
+	/*
+	 * Image items are never freed (§4.3); answering a repeated request with the
+	 * same item keeps a guest without a cache from filling the table.  Ids are
+	 * opaque to guests (§2.5).
+	 */
+	wl_list_for_each (it, &ctx->items, link) {
+		if (it->type == HOST_ITEM_IMAGE && same_request(&it->request, req)) {
+			item = it;
+			break;
+		}
+	}
+	long page = sysconf(_SC_PAGESIZE);
+	if (item) {
+		reqs = item->reqs;
+	} else if ((req->flags & ~XDOMAIN_GRALLOC_VALID) == 0 &&
+		   xdomain_linear_layout(req->width, req->height, req->drm_format,
+					 page > 0 ? (uint64_t)page : 4096u, &reqs)) {
+		item = host_item_add(ctx, HOST_ITEM_IMAGE);
+		if (!item) {
+			host_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS: more than %u items",
+				      ctx->limits.max_items);
+			return false;
+		}
+		reqs.modifier = 0;
+		reqs.blob_id = item->id;
+		reqs.map_info = XDOMAIN_MAP_CACHE_CACHED;
+		reqs.memory_idx = -1;
+		reqs.physical_device_idx = -1;
+		item->request = *req;
+		item->reqs = reqs;
+	} else {
+		/* No layout: zeros, so the guest sees size 0 (§3.3 [REC]). */
+		memset(&reqs, 0, sizeof(reqs));
+	}
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE,
+			  "ctx %u: <- GET_IMAGE_REQUIREMENTS %ux%u format 0x%08x flags 0x%x -> "
+			  "blob id %u, size %llu, stride %u",
+			  ctx->ctx_id, req->width, req->height, req->drm_format, req->flags,
+			  reqs.blob_id, (unsigned long long)reqs.size, reqs.strides[0]);
+	if (!query_ring_write(ctx, &reqs)) {
+		host_ctx_fail(ctx, "query ring %u is gone", ctx->query_ring_id);
+		return false;
+	}
+	return true;
+}
+
+void host_blobs_release(struct xdomain_host_ctx *ctx)
+{
+	struct host_blob *blob, *tmp;
+	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
+		wl_list_remove(&blob->link);
+		free(blob);
+	}
+}
+
+/*
+ * Bytes of memory this context allocated that are still attached to it.  The
+ * device does not tell contexts when a resource goes away, so a blob stops
+ * counting once it is detached (or destroyed).
+ */
+static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
+{
+	uint64_t total = 0;
+	struct host_blob *blob, *tmp;
+	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
+		if (!virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, blob->res_id)) {
+			wl_list_remove(&blob->link);
+			free(blob);
+			continue;
+		}
+		total += blob->size;
+	}
+	return total;
+}
+
+static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
+			     struct virtgpu_resource *res)
+{
+	if (res->size != item->reqs.size || res->size == 0 || res->size > SIZE_MAX) {
+		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: blob %u: size %llu, requirements say %llu",
+			  ctx->ctx_id, item->id, (unsigned long long)res->size,
+			  (unsigned long long)item->reqs.size);
+		return -EINVAL;
+	}
+	uint64_t in_use = blob_bytes_in_use(ctx);
+	if (res->size > ctx->limits.max_blob_bytes ||
+	    in_use > ctx->limits.max_blob_bytes - res->size) {
+		host_ctx_fail(ctx, "blob of %llu bytes over the limit (%llu bytes in use)",
+			      (unsigned long long)res->size, (unsigned long long)in_use);
+		return -ENOSPC;
+	}
+	struct host_blob *blob = calloc(1, sizeof(*blob));
+	if (!blob)
+		return -ENOMEM;
+	int ret;
+	int fd = memfd_create("vsomm-blob", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		ret = -errno;
+		goto err_blob;
+	}
+	if (ftruncate(fd, (off_t)res->size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		ret = -errno;
+		goto err_fd;
+	}
+	void *addr = mmap(NULL, res->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED) {
+		ret = -errno;
+		goto err_fd;
+	}
+	res->backing = (struct virtgpu_backing){
+		.addr = addr, .size = res->size, .fd = fd, .owned = true};
+	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
+	blob->res_id = res->id;
+	blob->size = res->size;
+	wl_list_insert(&ctx->blobs, &blob->link);
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: blob %u -> resource %u, memfd %d, %llu bytes",
+			  ctx->ctx_id, item->id, res->id, fd, (unsigned long long)res->size);
+	return 0;
+
+err_fd:
+	close(fd);
+err_blob:
+	free(blob);
+	vsomm_log(VSOMM_LOG_ERROR, "ctx %u: blob of %llu bytes: %s", ctx->ctx_id,
+		  (unsigned long long)res->size, strerror(-ret));
+	return ret;
+}
+
+static bool write_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+#ifdef F_SEAL_FUTURE_WRITE
+	return seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+#else
+	return seals >= 0 && (seals & F_SEAL_WRITE);
+#endif
+}
+
+/* A memory fd from the compositor (keymap, format table, …), removed on use (§4.7). */
+static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
+				struct virtgpu_resource *res)
+{
+	struct stat st;
+	if (res->size == 0 || res->size > item->size || res->size > SIZE_MAX ||
+	    fstat(item->fd, &st) < 0 || (uint64_t)st.st_size < res->size) {
+		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: blob %u: size %llu, fd has %llu", ctx->ctx_id,
+			  item->id, (unsigned long long)res->size, (unsigned long long)item->size);
+		return -EINVAL;
+	}
+	int flags = fcntl(item->fd, F_GETFL);
+	bool writable = flags >= 0 && (flags & O_ACCMODE) == O_RDWR && !write_sealed(item->fd);
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	void *addr = mmap(NULL, res->size, prot, MAP_SHARED, item->fd, 0);
+	if (addr == MAP_FAILED) {
+		int ret = -errno;
+		vsomm_log_errno(VSOMM_LOG_ERROR, "ctx %u: blob %u: mmap", ctx->ctx_id, item->id);
+		return ret;
+	}
+	res->backing = (struct virtgpu_backing){
+		.addr = addr, .size = res->size, .fd = item->fd, .owned = true};
+	res->map_info = XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ |
+			(writable ? XDOMAIN_MAP_ACCESS_WRITE : 0);
+	if (ctx->trace)
+		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: blob %u (fd %d) -> resource %u, %llu bytes, %s",
+			  ctx->ctx_id, item->id, item->fd, res->id, (unsigned long long)res->size,
+			  writable ? "read-write" : "read-only");
+	item->fd = -1; /* the resource owns it now */
+	host_item_remove(item);
+	return 0;
+}
+
+int host_create_blob(struct xdomain_host_ctx *ctx, uint64_t blob_id,
+		     struct virtgpu_resource *res)
+{
+	struct host_item *item = blob_id <= UINT32_MAX ? host_item_find(ctx, (uint32_t)blob_id) : NULL;
+	if (item && item->type == HOST_ITEM_IMAGE)
+		return create_image_blob(ctx, item, res);
+	if (item && item->type == HOST_ITEM_BLOB)
+		return create_received_blob(ctx, item, res);
+	host_ctx_fail(ctx, "RESOURCE_CREATE_BLOB with unknown blob id %llu",
+		      (unsigned long long)blob_id);
+	return -EINVAL;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the host-side cross-domain context (capset 5), shared by
+ * cross-domain/host*.c.  Prototypes are grouped by the file that defines them.
+ *
+ * One context = one guest Wayland connection = one compositor connection.
+ * Everything runs on the single event loop of vsomm-host: nothing here blocks on
+ * the compositor or on the guest (docs/cross-domain.md §4.9, architecture §3).
+ */
+#ifndef XDOMAIN_HOST_PRIVATE_H
+#define XDOMAIN_HOST_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wayland-util.h>
+
+#include "cross-domain/cross-domain.h"
+#include "cross-domain/protocol.h"
+
+struct wl_event_source;
+struct virtgpu_device;
+struct virtgpu_resource;
+
+#define HOST_DEFAULT_MAX_BLOB_BYTES (256ull << 20)
+#define HOST_DEFAULT_MAX_ITEMS 4096u
+#define HOST_DEFAULT_MAX_PIPES 64u
+#define HOST_DEFAULT_MAX_QUEUED_BYTES (64ull << 20)
+/* Ring-1 fences held at once: a correct guest keeps one POLL outstanding (§3.4). */
+#define HOST_MAX_HELD_FENCES 16u
+/* First host item id: one counter from 2, as rutabaga ≥0.1.76 (§2.5). */
+#define HOST_FIRST_ITEM_ID 2u
+
+enum host_item_type {
+	HOST_ITEM_IMAGE,      /* image requirements: persistent, create_blob allocates */
+	HOST_ITEM_BLOB,       /* memory fd from the compositor: removed on create_blob */
+	HOST_ITEM_WRITE_PIPE, /* write end of a pipe from the compositor */
+};
+
+/** Bytes waiting for a non-blocking fd (compositor socket or a write pipe). */
+struct host_chunk {
+	struct wl_list link;
+	size_t size, off;
+	size_t nfds; /* compositor messages: fds ride with the first byte */
+	int fds[XDOMAIN_MAX_IDENTIFIERS];
+	uint8_t data[];
+};
+
+struct host_item {
+	struct wl_list link; /* xdomain_host_ctx.items */
+	struct xdomain_host_ctx *ctx;
+	uint32_t id;
+	enum host_item_type type;
+	int fd;        /* BLOB, WRITE_PIPE; -1 otherwise */
+	uint64_t size; /* BLOB: file size at receive time */
+	/* IMAGE */
+	struct xdomain_get_image_requirements request;
+	struct xdomain_image_requirements reqs;
+	/* WRITE_PIPE */
+	struct wl_event_source *source; /* only while `queue` is not empty */
+	struct wl_list queue;           /* struct host_chunk */
+	bool hang_up;                   /* close once the queue drains */
+	bool broken;                    /* the reader went away: discard further data */
+};
+
+struct host_read_pipe {
+	struct wl_list link; /* xdomain_host_ctx.read_pipes */
+	struct xdomain_host_ctx *ctx;
+	uint32_t id;
+	int fd;                         /* read end, non-blocking */
+	struct wl_event_source *source; /* only while a ring-1 fence is held */
+};
+
+/** A blob this context allocated, for the max_blob_bytes limit. */
+struct host_blob {
+	struct wl_list link;
+	uint32_t res_id;
+	uint64_t size;
+};
+
+struct xdomain_host_ctx {
+	struct virtgpu_device *dev;
+	const struct xdomain_host_config *config;
+	struct xdomain_host_limits limits;
+	uint32_t ctx_id;
+	char name[64];
+	bool trace;
+	bool dead; /* a malformed command ended it: errors and immediate fences */
+
+	bool initialized;
+	uint32_t query_ring_id, channel_ring_id, channel_type;
+
+	/* compositor connection (channel type WAYLAND) */
+	int conn_fd;
+	struct wl_event_source *conn_source;
+	uint32_t conn_mask;
+	bool conn_eof;          /* gone: every ring-1 fence gets an empty RECEIVE */
+	bool conn_write_broken; /* sendmsg failed for good: outgoing data is dropped */
+	struct wl_list out_queue; /* struct host_chunk */
+	uint64_t queued_bytes;    /* compositor queue + write-pipe queues */
+
+	struct wl_list items; /* struct host_item */
+	uint32_t num_items;
+	uint32_t next_item_id;
+
+	struct wl_list read_pipes; /* struct host_read_pipe */
+	uint32_t num_pipes;        /* read + write pipes */
+	uint32_t read_pipe_id;     /* last read-pipe id (§4.6) */
+
+	uint64_t fences[HOST_MAX_HELD_FENCES]; /* held ring-1 fences, oldest first */
+	size_t num_fences;
+
+	struct wl_list blobs; /* struct host_blob */
+};
+
+/* host.c */
+/** End the context for a guest error: one log line, teardown, fences signalled. */
+void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Close the connection, pipes, items and queues (no logging, no fences). */
+void host_ctx_release(struct xdomain_host_ctx *ctx);
+/** Write `size` bytes at offset 0 of the channel ring; false if it is gone. */
+bool host_write_channel_ring(struct xdomain_host_ctx *ctx, const void *data, size_t size);
+/**
+ * Complete the oldest held ring-1 fence after one message was written.  It is the
+ * last thing a caller does with `ctx`: the device may react to the signal.
+ */
+void host_signal_one(struct xdomain_host_ctx *ctx);
+/** Enable or disable the compositor and read-pipe sources after a fence change. */
+void host_update_sources(struct xdomain_host_ctx *ctx);
+/** Write an empty RECEIVE (host EOF or teardown) to the channel ring. */
+bool host_write_empty_receive(struct xdomain_host_ctx *ctx);
+
+/* host-items.c */
+/** Add an item with the next id; NULL when max_items is reached or on ENOMEM. */
+struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_type type);
+struct host_item *host_item_find(struct xdomain_host_ctx *ctx, uint32_t id);
+void host_item_remove(struct host_item *item);
+bool host_image_requirements(struct xdomain_host_ctx *ctx,
+			     const struct xdomain_get_image_requirements *req);
+int host_create_blob(struct xdomain_host_ctx *ctx, uint64_t blob_id,
+		     struct virtgpu_resource *res);
+void host_blobs_release(struct xdomain_host_ctx *ctx);
+
+/* host-pipes.c */
+/** A read pipe for a SEND; *write_end is what goes to the compositor. */
+bool host_read_pipe_create(struct xdomain_host_ctx *ctx, uint32_t id, int *write_end);
+void host_read_pipe_destroy(struct host_read_pipe *pipe);
+void host_read_pipe_update(struct host_read_pipe *pipe, bool armed);
+/** WRITE command: payload to a write-pipe item. */
+bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_write *cmd,
+		     const uint8_t *payload, size_t size);
+/** Drop a write pipe's queue and source (used by host_item_remove). */
+void host_write_pipe_release(struct host_item *item);
+void host_chunks_free(struct wl_list *queue);
+
+/* host-compositor.c */
+/** Connect to config->compositor_path; on failure the context sees EOF. */
+void host_compositor_connect(struct xdomain_host_ctx *ctx);
+void host_compositor_close(struct xdomain_host_ctx *ctx);
+void host_compositor_update(struct xdomain_host_ctx *ctx);
+bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view);
+
+#endif
