@@ -51,10 +51,7 @@ void host_compositor_close(struct xdomain_host_ctx *ctx)
 		close(ctx->conn_fd);
 		ctx->conn_fd = -1;
 	}
-	struct host_chunk *chunk;
-	wl_list_for_each (chunk, &ctx->out_queue, link)
-		ctx->queued_bytes -= chunk->size - chunk->off;
-	host_chunks_free(&ctx->out_queue);
+	host_queue_drop(ctx, &ctx->out_queue);
 }
 
 static void receive_one(struct xdomain_host_ctx *ctx);
@@ -90,9 +87,7 @@ static void flush(struct xdomain_host_ctx *ctx)
 			vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor",
 					ctx->ctx_id);
 			ctx->conn_write_broken = true;
-			wl_list_for_each (chunk, &ctx->out_queue, link)
-				ctx->queued_bytes -= chunk->size - chunk->off;
-			host_chunks_free(&ctx->out_queue);
+			host_queue_drop(ctx, &ctx->out_queue);
 			break;
 		}
 		for (size_t i = 0; i < chunk->nfds; i++)

@@ -72,17 +72,6 @@ static bool same_request(const struct xdomain_get_image_requirements *a,
 	       a->drm_format == b->drm_format && a->flags == b->flags;
 }
 
-static bool query_ring_write(struct xdomain_host_ctx *ctx,
-			     const struct xdomain_image_requirements *reqs)
-{
-	struct virtgpu_resource *ring =
-		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, ctx->query_ring_id);
-	if (!ring || !ring->backing.addr || ring->backing.size < sizeof(*reqs))
-		return false;
-	memcpy(ring->backing.addr, reqs, sizeof(*reqs));
-	return true;
-}
-
 bool host_image_requirements(struct xdomain_host_ctx *ctx,
 			     const struct xdomain_get_image_requirements *req)
 {
@@ -128,10 +117,12 @@ bool host_image_requirements(struct xdomain_host_ctx *ctx,
 			  "blob id %u, size %llu, stride %u",
 			  ctx->ctx_id, req->width, req->height, req->drm_format, req->flags,
 			  reqs.blob_id, (unsigned long long)reqs.size, reqs.strides[0]);
-	if (!query_ring_write(ctx, &reqs)) {
+	void *ring = host_ring(ctx, ctx->query_ring_id, sizeof(reqs));
+	if (!ring) {
 		host_ctx_fail(ctx, "query ring %u is gone", ctx->query_ring_id);
 		return false;
 	}
+	memcpy(ring, &reqs, sizeof(reqs));
 	return true;
 }
 

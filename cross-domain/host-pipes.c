@@ -18,10 +18,11 @@
 #include "cross-domain/host-private.h"
 #include "cross-domain/log.h"
 
-void host_chunks_free(struct wl_list *queue)
+void host_queue_drop(struct xdomain_host_ctx *ctx, struct wl_list *queue)
 {
 	struct host_chunk *chunk, *tmp;
 	wl_list_for_each_safe (chunk, tmp, queue, link) {
+		ctx->queued_bytes -= chunk->size - chunk->off;
 		for (size_t i = 0; i < chunk->nfds; i++)
 			close(chunk->fds[i]);
 		wl_list_remove(&chunk->link);
@@ -132,10 +133,7 @@ void host_read_pipe_destroy(struct host_read_pipe *pipe)
 
 void host_write_pipe_release(struct host_item *item)
 {
-	struct host_chunk *chunk;
-	wl_list_for_each (chunk, &item->queue, link)
-		item->ctx->queued_bytes -= chunk->size - chunk->off;
-	host_chunks_free(&item->queue);
+	host_queue_drop(item->ctx, &item->queue);
 	if (item->source) {
 		wl_event_source_remove(item->source);
 		item->source = NULL;

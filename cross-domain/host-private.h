@@ -119,6 +119,11 @@ void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /** Close the connection, pipes, items and queues (no logging, no fences). */
 void host_ctx_release(struct xdomain_host_ctx *ctx);
+/**
+ * The host mapping of a ring the guest named, if it is still attached to this
+ * context with at least `min_size` bytes; NULL otherwise.
+ */
+void *host_ring(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size);
 /** Write `size` bytes at offset 0 of the channel ring; false if it is gone. */
 bool host_write_channel_ring(struct xdomain_host_ctx *ctx, const void *data, size_t size);
 /**
@@ -152,7 +157,8 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 		     const uint8_t *payload, size_t size);
 /** Drop a write pipe's queue and source (used by host_item_remove). */
 void host_write_pipe_release(struct host_item *item);
-void host_chunks_free(struct wl_list *queue);
+/** Free a queue of chunks (closing their fds) and take its bytes off queued_bytes. */
+void host_queue_drop(struct xdomain_host_ctx *ctx, struct wl_list *queue);
 
 /* host-compositor.c */
 /** Connect to config->compositor_path; on failure the context sees EOF. */

@@ -98,15 +98,22 @@ static void host_ctx_destroy(void *data)
 	free(ctx);
 }
 
+void *host_ring(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
+{
+	/* INIT checked the rings, but the guest may detach or destroy them later. */
+	struct virtgpu_resource *res =
+		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, res_id);
+	if (!res || !res->backing.addr || res->backing.size < min_size)
+		return NULL;
+	return res->backing.addr;
+}
+
 bool host_write_channel_ring(struct xdomain_host_ctx *ctx, const void *data, size_t size)
 {
-	struct virtgpu_resource *ring =
-		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, ctx->channel_ring_id);
-	/* INIT checked it, but the guest may have detached or destroyed it since. */
-	if (!ring || !ring->backing.addr || ring->backing.size < XDOMAIN_RING_SIZE ||
-	    size > XDOMAIN_RING_SIZE)
+	void *ring = host_ring(ctx, ctx->channel_ring_id, XDOMAIN_RING_SIZE);
+	if (!ring || size > XDOMAIN_RING_SIZE)
 		return false;
-	memcpy(ring->backing.addr, data, size);
+	memcpy(ring, data, size);
 	return true;
 }
 
@@ -164,13 +171,6 @@ void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
 	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
-static bool ring_usable(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
-{
-	struct virtgpu_resource *res =
-		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, res_id);
-	return res && res->backing.addr && res->backing.size >= min_size;
-}
-
 static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
 {
 	if (ctx->initialized) {
@@ -196,7 +196,7 @@ static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_v
 			  "ctx %u: <- INIT query ring %u, channel ring %u, channel type %u",
 			  ctx->ctx_id, query_ring, channel_ring, channel_type);
 
-	if (!ring_usable(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
+	if (!host_ring(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
 		host_ctx_fail(ctx, "INIT: query ring %u not attached or too small", query_ring);
 		return false;
 	}
@@ -206,7 +206,7 @@ static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_v
 		return false;
 	}
 	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND &&
-	    !ring_usable(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
+	    !host_ring(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
 		host_ctx_fail(ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
 			      channel_ring, XDOMAIN_RING_SIZE);
 		return false;
