@@ -1,1 +1,278 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsomm-host: the host side of vsomm.  A virtio-gpu device model with only the
+ * cross-domain context type (capset 5), served on a Unix socket (the socket
+ * transport); each guest context gets its own connection to the compositor.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/cross-domain.h"
+#include "cross-domain/log.h"
+#include "virtgpu/device.h"
+
+#ifndef VSOMM_VERSION
+#define VSOMM_VERSION "0.1.0"
+#endif
+
+/* Exit codes, documented in --help. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,   /* usage or runtime error */
+	EXIT_IN_USE = 2, /* another vsomm-host serves the socket */
+	EXIT_SOCKET = 3, /* the listening socket cannot be created */
+	EXIT_ENV = 4,    /* XDG_RUNTIME_DIR needed but unset */
+};
+
+static const char usage[] =
+	"Usage: vsomm-host [OPTION]...\n"
+	"Serve the virtio-gpu cross-domain context type (capset 5) on a Unix socket and\n"
+	"connect each guest Wayland connection to the host compositor.\n"
+	"\n"
+	"  --listen PATH         socket to serve (default $XDG_RUNTIME_DIR/vsomm-host.sock)\n"
+	"  --compositor NAME     compositor socket: a name in $XDG_RUNTIME_DIR or an\n"
+	"                        absolute path (default $WAYLAND_DISPLAY, else wayland-0)\n"
+	"  --log-level LEVEL     silent, error, info, debug or trace (default error;\n"
+	"                        environment: VSOMM_HOST_LOG_LEVEL)\n"
+	"  --trace               log every cross-domain command and fd translation\n"
+	"  --version             print the version and exit\n"
+	"  --help                print this help and exit\n"
+	"\n"
+	"Exit status: 0 after SIGTERM/SIGINT, 1 usage or runtime error, 2 the socket is\n"
+	"served by another live instance, 3 the listening socket cannot be created,\n"
+	"4 XDG_RUNTIME_DIR is needed but not set.\n";
+
+static char *runtime_path(const char *name)
+{
+	if (name[0] == '/')
+		return strdup(name);
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if (!dir || !dir[0])
+		return NULL;
+	size_t len = strlen(dir) + 1 + strlen(name) + 1;
+	char *path = malloc(len);
+	if (path)
+		snprintf(path, len, "%s/%s", dir, name);
+	return path;
+}
+
+/* A live server answers connect(); a stale socket file refuses it. */
+static int claim_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return EXIT_OK;
+		fprintf(stderr, "vsomm-host: %s: %s\n", path, strerror(errno));
+		return EXIT_SOCKET;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "vsomm-host: %s exists and is not a socket\n", path);
+		return EXIT_SOCKET;
+	}
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0) {
+		fprintf(stderr, "vsomm-host: socket: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	int ret = connect(probe, (struct sockaddr *)&addr, sizeof(addr));
+	int err = errno;
+	close(probe);
+	if (ret == 0 || err == EAGAIN) {
+		fprintf(stderr, "vsomm-host: %s is in use by another instance\n", path);
+		return EXIT_IN_USE;
+	}
+	if (err != ECONNREFUSED) {
+		fprintf(stderr, "vsomm-host: %s: %s\n", path, strerror(err));
+		return EXIT_SOCKET;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		fprintf(stderr, "vsomm-host: removing stale %s: %s\n", path, strerror(errno));
+		return EXIT_SOCKET;
+	}
+	return EXIT_OK;
+}
+
+static int listen_on(const char *path, int *out)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "vsomm-host: socket path too long: %s\n", path);
+		return EXIT_SOCKET;
+	}
+	int ret = claim_path(path);
+	if (ret != EXIT_OK)
+		return ret;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		fprintf(stderr, "vsomm-host: socket: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	mode_t old = umask(0177); /* the socket is created 0600 */
+	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old);
+	if (ret < 0 || listen(fd, 128) < 0) {
+		fprintf(stderr, "vsomm-host: cannot listen on %s: %s\n", path, strerror(errno));
+		if (ret == 0)
+			unlink(path);
+		close(fd);
+		return EXIT_SOCKET;
+	}
+	*out = fd;
+	return EXIT_OK;
+}
+
+static int handle_signal(int signal_number, void *data)
+{
+	bool *running = data;
+	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: signal %d, shutting down", signal_number);
+	*running = false;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	enum { OPT_LISTEN = 256, OPT_COMPOSITOR, OPT_LOG_LEVEL, OPT_TRACE, OPT_VERSION, OPT_HELP };
+	static const struct option options[] = {
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"compositor", required_argument, NULL, OPT_COMPOSITOR},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"trace", no_argument, NULL, OPT_TRACE},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *listen_arg = NULL, *compositor_arg = NULL;
+	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
+	bool trace = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_LISTEN:
+			listen_arg = optarg;
+			break;
+		case OPT_COMPOSITOR:
+			compositor_arg = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			level_arg = optarg;
+			break;
+		case OPT_TRACE:
+			trace = true;
+			break;
+		case OPT_VERSION:
+			printf("vsomm-host %s\n", VSOMM_VERSION);
+			return EXIT_OK;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs("Try 'vsomm-host --help'.\n", stderr);
+			return EXIT_FAIL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vsomm-host: unexpected argument '%s'\nTry 'vsomm-host --help'.\n",
+			argv[optind]);
+		return EXIT_FAIL;
+	}
+	enum vsomm_log_level level = VSOMM_LOG_ERROR;
+	if (level_arg && level_arg[0] && !vsomm_log_parse_level(level_arg, &level)) {
+		fprintf(stderr, "vsomm-host: unknown log level '%s'\n", level_arg);
+		return EXIT_FAIL;
+	}
+	if (trace && level < VSOMM_LOG_TRACE)
+		level = VSOMM_LOG_TRACE;
+	vsomm_log_init(level, "vsomm-host");
+	vsomm_log_route_libwayland();
+
+	if (!compositor_arg) {
+		compositor_arg = getenv("WAYLAND_DISPLAY");
+		if (!compositor_arg || !compositor_arg[0])
+			compositor_arg = "wayland-0";
+	}
+	char *listen_path = runtime_path(listen_arg ? listen_arg : "vsomm-host.sock");
+	char *compositor_path = runtime_path(compositor_arg);
+	int status = EXIT_FAIL;
+	if (!listen_path || !compositor_path) {
+		fprintf(stderr, "vsomm-host: XDG_RUNTIME_DIR is not set; give absolute paths\n");
+		status = EXIT_ENV;
+		goto err_paths;
+	}
+
+	/* A compositor or guest that goes away must not kill us on write. */
+	signal(SIGPIPE, SIG_IGN);
+
+	int listen_fd = -1;
+	status = listen_on(listen_path, &listen_fd);
+	if (status != EXIT_OK)
+		goto err_paths;
+	status = EXIT_FAIL;
+
+	struct wl_event_loop *loop = wl_event_loop_create();
+	if (!loop) {
+		fprintf(stderr, "vsomm-host: cannot create the event loop\n");
+		goto err_listen;
+	}
+	bool running = true;
+	struct wl_event_source *sigterm =
+		wl_event_loop_add_signal(loop, SIGTERM, handle_signal, &running);
+	struct wl_event_source *sigint =
+		wl_event_loop_add_signal(loop, SIGINT, handle_signal, &running);
+	if (!sigterm || !sigint) {
+		fprintf(stderr, "vsomm-host: cannot watch signals\n");
+		goto err_signals;
+	}
+
+	struct xdomain_host_config config = {
+		.loop = loop,
+		.compositor_path = compositor_path,
+		.trace = trace,
+	};
+	static const struct virtgpu_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
+	struct virtgpu_socket_server *server =
+		virtgpu_socket_server_create(loop, listen_fd, capsets, &config);
+	if (!server) {
+		fprintf(stderr, "vsomm-host: cannot serve %s\n", listen_path);
+		goto err_signals;
+	}
+	listen_fd = -1; /* the server owns it */
+	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s", listen_path,
+		  compositor_path);
+
+	while (running) {
+		if (wl_event_loop_dispatch(loop, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "vsomm-host: event loop: %s\n", strerror(errno));
+			break;
+		}
+	}
+	status = running ? EXIT_FAIL : EXIT_OK;
+	virtgpu_socket_server_destroy(server);
+
+err_signals:
+	if (sigint)
+		wl_event_source_remove(sigint);
+	if (sigterm)
+		wl_event_source_remove(sigterm);
+	wl_event_loop_destroy(loop);
+err_listen:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	unlink(listen_path);
+err_paths:
+	free(compositor_path);
+	free(listen_path);
+	return status;
+}
