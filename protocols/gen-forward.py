@@ -97,6 +97,10 @@ def check(ifaces):
             if sum(1 for t, _, _ in wire if t == "new_id") > 1:
                 sys.exit("gen-forward: %s.%s has several new_id arguments"
                          % (iface.name, m.name))
+            if m in iface.events and any(a.type == "new_id" and a.interface is None
+                                         for a in m.args):
+                sys.exit("gen-forward: %s.%s: untyped new_id in an event"
+                         % (iface.name, m.name))
             for t, i, _ in wire:
                 if i is not None and i not in ifaces:
                     sys.exit("gen-forward: %s.%s refers to unknown %s"

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of proxy/: the per-client state, relayed objects and the hook
+ * table.  Prototypes are grouped by the file that defines them.
+ *
+ * Naming: a relayed object holds `resource` (guest side, libwayland-server)
+ * and `host` (host side, libwayland-client).
+ */
+#ifndef PROXY_PRIVATE_H
+#define PROXY_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <wayland-client-core.h>
+#include <wayland-server-core.h>
+
+#include "protocols/forward-tables.h"
+#include "proxy/proxy.h"
+
+/* WL_CLOSURE_MAX_ARGS of libwayland (private there); gen-forward.py checks
+ * that no message has more arguments. */
+#define PROXY_MAX_ARGS 20
+
+struct proxy_hook_entry;
+
+struct proxy {
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	struct proxy_backend backend;
+	void *backend_data;
+	char *title_prefix; /* NULL when unset */
+	char *app_id_prefix;
+	bool trace;
+	struct wl_listener client_created;
+	struct wl_list clients; /* proxy_client.link */
+	struct proxy_hook_entry *hooks;
+	size_t hook_count;
+};
+
+/**
+ * One relayed object: a guest resource and its host proxy.  It lives exactly
+ * as long as its guest resource.  host is NULL when the object is inert
+ * (the host object is gone, or the host side was never created).
+ */
+struct proxy_object {
+	struct proxy_client *client;
+	const struct vsomm_interface_info *info;
+	struct wl_resource *resource;
+	struct wl_proxy *host;
+	struct wl_list link; /* proxy_client.objects */
+	/* For hooks: called from the guest resource's destroy, before the host
+	 * proxy is destroyed.  Must not post events or errors. */
+	void (*hook_destroy)(struct proxy_object *object);
+	void *hook_data;
+};
+
+struct proxy_client {
+	struct proxy *proxy;
+	struct wl_client *client;
+	struct wl_list link; /* proxy.clients */
+	struct wl_listener client_destroy;
+	void *conn; /* backend's */
+	struct wl_display *host;
+	struct wl_event_source *host_source;
+	struct wl_event_source *flush_idle;
+	struct wl_event_source *kill_idle;
+	bool host_writable; /* WL_EVENT_WRITABLE armed on host_source */
+	/* Object 1: the guest's wl_display resource and the host wl_display. */
+	struct proxy_object display;
+	struct wl_registry *host_registry;
+	struct wl_list globals; /* proxy_global.link */
+	struct wl_list registries; /* guest wl_registry resources (wl_resource_get_link) */
+	struct wl_list objects; /* proxy_object.link */
+};
+
+enum proxy_direction {
+	PROXY_REQUEST, /* guest → host */
+	PROXY_EVENT, /* host → guest */
+};
+
+/**
+ * A hook replaces the default forwarding of one message.  It owns the fds in
+ * args (it must pass them on to proxy_forward_* or close them).  Object
+ * arguments are guest resources for requests and host proxies for events,
+ * as libwayland hands them over.
+ */
+typedef void (*proxy_hook_func_t)(struct proxy_object *object, uint32_t opcode,
+				  union wl_argument *args);
+
+struct proxy_hook {
+	const char *interface;
+	const char *message;
+	enum proxy_direction direction;
+	proxy_hook_func_t func;
+};
+
+/* client.c */
+void proxy_client_create(struct proxy *proxy, struct wl_client *client);
+void proxy_client_destroy(struct proxy_client *pc);
+/** Flush the host connection before the event loop next sleeps. */
+void proxy_client_schedule_flush(struct proxy_client *pc);
+
+/* forward.c */
+/** Make resource and host (may be NULL: inert) one relayed object. NULL on ENOMEM. */
+struct proxy_object *proxy_object_create(struct proxy_client *pc,
+					 const struct vsomm_interface_info *info,
+					 struct wl_resource *resource, struct wl_proxy *host);
+/** The relayed object of a guest resource, NULL if it is not one. */
+struct proxy_object *proxy_object_from_resource(struct wl_resource *resource);
+/** The relayed object of a host proxy, NULL if it is not one. */
+struct proxy_object *proxy_object_from_host(struct wl_proxy *host);
+/** The default forwarding of a request (guest → host). */
+void proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_argument *args);
+/** The default forwarding of an event (host → guest). */
+void proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argument *args);
+/** Close the fd arguments of a message (signature as libwayland writes it). */
+void proxy_close_fds(const char *signature, union wl_argument *args);
+
+/* registry.c */
+/** Take over the guest's wl_display (object 1) and ask the host for its globals. */
+bool proxy_registry_init(struct proxy_client *pc);
+void proxy_registry_finish(struct proxy_client *pc);
+
+/* hooks.c */
+bool proxy_hooks_init(struct proxy *proxy);
+void proxy_hooks_finish(struct proxy *proxy);
+proxy_hook_func_t proxy_hook_find(const struct proxy *proxy,
+				  const struct vsomm_interface_info *info, uint32_t opcode,
+				  enum proxy_direction direction);
+
+/* trace.c */
+void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
+		 const struct proxy_object *object, const struct wl_message *message,
+		 const union wl_argument *args);
+
+/* xdg_shell.c */
+extern const struct proxy_hook proxy_xdg_shell_hooks[];
+
+#endif
