@@ -1,1 +1,719 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The socket backend: virtio-gpu control commands framed on a unix stream socket
+ * to vsomm-host (virtgpu/socket-proto.h, docs/socket-transport.md).
+ *
+ * One connection is one DRM file: one context (ctx_id 1), its rings, its handles.
+ * Commands that the kernel waits for are synchronous here: send a frame, read
+ * frames until the one with our tag; fence responses that arrive meanwhile are
+ * recorded, and an eventfd keeps the event fd readable for them.  Fenced submits
+ * carry VIRTIO_GPU_FLAG_FENCE|INFO_RING_IDX and are answered when the host
+ * signals the fence; unfenced ones go with F_NO_REPLY.  Any malformed frame or
+ * EOF fails the device: -EPIPE from then on.
+ *
+ * Blobs and handles are in socket-bo.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_gpu.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cross-domain/log.h"
+#include "virtgpu/virtgpu-private.h"
+
+#define CTX_ID 1u
+#define RX_MAX_FDS 4 /* room to notice a frame with more than one fd */
+
+static struct virtgpu_sock_dev *to_sock(struct virtgpu_dev *dev)
+{
+	return (struct virtgpu_sock_dev *)dev;
+}
+
+static const struct virtgpu_sock_dev *to_sock_const(const struct virtgpu_dev *dev)
+{
+	return (const struct virtgpu_sock_dev *)dev;
+}
+
+/* Make the event fd readable (the eventfd half of it). */
+static void kick(struct virtgpu_sock_dev *s)
+{
+	uint64_t one = 1;
+	if (s->evfd >= 0 && write(s->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		vsomm_log_errno(VSOMM_LOG_DEBUG, "eventfd write");
+}
+
+void virtgpu_sock_fail(struct virtgpu_sock_dev *s, const char *why)
+{
+	if (s->err)
+		return;
+	vsomm_log(VSOMM_LOG_ERROR, "%s: %s: device lost", s->base.describe, why);
+	s->err = -EPIPE;
+	/* keep the event fd readable: the owner learns of it in read_events */
+	kick(s);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- sending ---- */
+
+int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, const void *payload,
+	       size_t size, int fd)
+{
+	if (s->err)
+		return s->err;
+	if (size > VIRTGPU_SOCK_MAX_PAYLOAD)
+		return -E2BIG;
+	struct virtgpu_sock_frame hdr = {
+		.size = (uint32_t)size,
+		.flags = flags | (fd >= 0 ? VIRTGPU_SOCK_F_FD : 0),
+		.tag = tag,
+	};
+	struct iovec iov[2] = {
+		{.iov_base = &hdr, .iov_len = sizeof(hdr)},
+		{.iov_base = (void *)payload, .iov_len = size},
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cmsg;
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	if (fd >= 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = sizeof(cmsg.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	size_t left = sizeof(hdr) + size;
+	while (left > 0) {
+		ssize_t n = sendmsg(s->sock, &mh, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vsomm_log_errno(VSOMM_LOG_DEBUG, "%s: sendmsg", s->base.describe);
+			virtgpu_sock_fail(s, "the connection broke");
+			return s->err;
+		}
+		left -= (size_t)n;
+		/* the fd went with the first byte; skip what was written */
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+		while (n > 0 && mh.msg_iovlen > 0) {
+			size_t k = (size_t)n < mh.msg_iov->iov_len ? (size_t)n : mh.msg_iov->iov_len;
+			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + k;
+			mh.msg_iov->iov_len -= k;
+			n -= (ssize_t)k;
+			if (mh.msg_iov->iov_len == 0) {
+				mh.msg_iov++;
+				mh.msg_iovlen--;
+			}
+		}
+	}
+	return 0;
+}
+
+int virtgpu_sock_send_noreply(struct virtgpu_sock_dev *s, const void *payload, size_t size)
+{
+	return virtgpu_sock_send(s, VIRTGPU_SOCK_F_NO_REPLY, s->next_tag++, payload, size, -1);
+}
+
+/* ---- fences ---- */
+
+bool virtgpu_sock_fence_done(const struct virtgpu_sock_dev *s, uint32_t ring, uint64_t fence_id)
+{
+	return fence_id == 0 || ring >= VIRTGPU_SOCK_MAX_RINGS || s->ring_signalled[ring] >= fence_id;
+}
+
+static void add_events(struct virtgpu_sock_dev *s, uint64_t n)
+{
+	if (n == 0)
+		return;
+	s->events += n;
+	kick(s);
+}
+
+/* The response to fenced submit `i`: it and every earlier fence of its ring are done. */
+static void complete_fence(struct virtgpu_sock_dev *s, size_t i)
+{
+	struct virtgpu_sock_fence f = s->fences[i];
+	uint64_t newly = 0;
+	for (size_t k = 0; k < s->num_fences; k++) {
+		struct virtgpu_sock_fence *o = &s->fences[k];
+		if (o->ring == f.ring && o->fence_id <= f.fence_id && !o->signalled) {
+			o->signalled = true;
+			newly++;
+		}
+	}
+	if (s->ring_signalled[f.ring] < f.fence_id)
+		s->ring_signalled[f.ring] = f.fence_id;
+	s->fences[i] = s->fences[--s->num_fences];
+	if (s->poll_mask & (1u << f.ring))
+		add_events(s, newly);
+}
+
+/* ---- receiving ---- */
+
+static void handle_frame(struct virtgpu_sock_dev *s)
+{
+	const struct virtgpu_sock_frame *hdr = &s->rx_hdr;
+	int fd = s->rx_fd;
+	s->rx_fd = -1;
+
+	if (!s->hello_seen) {
+		if (!(hdr->flags & VIRTGPU_SOCK_F_HELLO) || hdr->size != sizeof(s->hello) ||
+		    fd >= 0) {
+			virtgpu_sock_fail(s, "the first frame is not a HELLO");
+			goto out;
+		}
+		memcpy(&s->hello, s->rx_buf, sizeof(s->hello));
+		if (s->hello.version != VIRTGPU_SOCK_VERSION ||
+		    s->hello.num_capsets > VIRTGPU_SOCK_MAX_CAPSETS) {
+			vsomm_log(VSOMM_LOG_ERROR, "%s: HELLO version %u, %u capsets",
+				  s->base.describe, s->hello.version, s->hello.num_capsets);
+			virtgpu_sock_fail(s, "unsupported transport version");
+			goto out;
+		}
+		s->hello_seen = true;
+		goto out;
+	}
+	if (hdr->flags & (VIRTGPU_SOCK_F_HELLO | VIRTGPU_SOCK_F_NO_REPLY)) {
+		virtgpu_sock_fail(s, "unexpected frame flags from the host");
+		goto out;
+	}
+	if (hdr->size < sizeof(struct virtio_gpu_ctrl_hdr)) {
+		virtgpu_sock_fail(s, "a response shorter than a virtio-gpu header");
+		goto out;
+	}
+	if (s->reply && !s->reply->done && hdr->tag == s->reply->tag) {
+		struct virtgpu_sock_reply *r = s->reply;
+		r->buf = malloc(hdr->size);
+		if (!r->buf) {
+			virtgpu_sock_fail(s, "out of memory");
+			goto out;
+		}
+		memcpy(r->buf, s->rx_buf, hdr->size);
+		r->size = hdr->size;
+		r->fd = fd;
+		fd = -1;
+		r->done = true;
+		goto out;
+	}
+	for (size_t i = 0; i < s->num_fences; i++) {
+		if (s->fences[i].tag != hdr->tag)
+			continue;
+		struct virtio_gpu_ctrl_hdr ch;
+		memcpy(&ch, s->rx_buf, sizeof(ch));
+		if (fd >= 0 || ((ch.flags & VIRTIO_GPU_FLAG_FENCE) &&
+				ch.fence_id != s->fences[i].fence_id)) {
+			virtgpu_sock_fail(s, "malformed fence response");
+			goto out;
+		}
+		if (ch.type >= VIRTIO_GPU_RESP_ERR_UNSPEC)
+			/* like the kernel: logged; the fence completes anyway */
+			vsomm_log(VSOMM_LOG_ERROR, "%s: submit failed: response 0x%x",
+				  s->base.describe, ch.type);
+		else if (ch.type != VIRTIO_GPU_RESP_OK_NODATA) {
+			virtgpu_sock_fail(s, "unexpected response type to a submit");
+			goto out;
+		}
+		complete_fence(s, i);
+		goto out;
+	}
+	vsomm_log(VSOMM_LOG_ERROR, "%s: response with unknown tag %llu", s->base.describe,
+		  (unsigned long long)hdr->tag);
+	virtgpu_sock_fail(s, "response to no command");
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Read what is there (never blocks).  0: drained, or s->err. */
+static int read_frames(struct virtgpu_sock_dev *s)
+{
+	while (!s->err) {
+		const size_t hsize = sizeof(s->rx_hdr);
+		uint8_t *dst;
+		size_t want;
+		if (s->rx_have < hsize) {
+			dst = (uint8_t *)&s->rx_hdr + s->rx_have;
+			want = hsize - s->rx_have;
+		} else {
+			dst = s->rx_buf + (s->rx_have - hsize);
+			want = hsize + s->rx_hdr.size - s->rx_have;
+		}
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * RX_MAX_FDS)];
+			struct cmsghdr align;
+		} cmsg;
+		struct iovec iov = {.iov_base = dst, .iov_len = want};
+		struct msghdr mh = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cmsg.buf,
+			.msg_controllen = sizeof(cmsg.buf),
+		};
+		ssize_t n = recvmsg(s->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			vsomm_log_errno(VSOMM_LOG_DEBUG, "%s: recvmsg", s->base.describe);
+			virtgpu_sock_fail(s, "the connection broke");
+			break;
+		}
+		int fds[RX_MAX_FDS];
+		size_t nfds = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k && nfds < RX_MAX_FDS; i++)
+				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
+		/* An fd rides on a frame's first byte, one per frame. */
+		bool bad_fds = (mh.msg_flags & MSG_CTRUNC) || nfds > 1 ||
+			       (nfds == 1 && (s->rx_have != 0 || s->rx_fd >= 0));
+		if (bad_fds) {
+			for (size_t i = 0; i < nfds; i++)
+				close(fds[i]);
+			virtgpu_sock_fail(s, "fds not on a frame's first byte");
+			break;
+		}
+		if (nfds == 1)
+			s->rx_fd = fds[0];
+		if (n == 0) {
+			virtgpu_sock_fail(s, "the host closed the connection");
+			break;
+		}
+		s->rx_have += (size_t)n;
+		if (s->rx_have == hsize) {
+			const struct virtgpu_sock_frame *h = &s->rx_hdr;
+			bool has_fd = s->rx_fd >= 0;
+			if (h->size > VIRTGPU_SOCK_MAX_PAYLOAD || (h->flags & ~VIRTGPU_SOCK_F_VALID) ||
+			    has_fd != !!(h->flags & VIRTGPU_SOCK_F_FD)) {
+				virtgpu_sock_fail(s, "malformed frame header");
+				break;
+			}
+			if (h->size > s->rx_cap) {
+				uint8_t *buf = realloc(s->rx_buf, h->size);
+				if (!buf) {
+					virtgpu_sock_fail(s, "out of memory");
+					break;
+				}
+				s->rx_buf = buf;
+				s->rx_cap = h->size;
+			}
+		}
+		if (s->rx_have >= hsize && s->rx_have == hsize + s->rx_hdr.size) {
+			s->rx_have = 0;
+			handle_frame(s);
+		}
+	}
+	if (s->rx_fd >= 0) {
+		close(s->rx_fd);
+		s->rx_fd = -1;
+	}
+	return s->err;
+}
+
+int virtgpu_sock_wait_until(struct virtgpu_sock_dev *s, bool (*done)(struct virtgpu_sock_dev *s, const void *arg),
+		     const void *arg)
+{
+	int64_t deadline = now_ms() + VIRTGPU_SOCK_TIMEOUT_MS;
+	for (;;) {
+		if (read_frames(s) < 0)
+			return s->err;
+		if (done(s, arg))
+			return 0;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
+			virtgpu_sock_fail(s, "poll failed");
+			return s->err;
+		}
+	}
+}
+
+/* ---- synchronous calls ---- */
+
+static bool reply_done(struct virtgpu_sock_dev *s, const void *arg)
+{
+	return ((const struct virtgpu_sock_reply *)arg)->done;
+}
+
+int virtgpu_sock_call(struct virtgpu_sock_dev *s, const void *cmd, size_t size, int fd,
+	       struct virtgpu_sock_reply *reply)
+{
+	*reply = (struct virtgpu_sock_reply){.tag = s->next_tag++, .fd = -1};
+	int ret = virtgpu_sock_send(s, 0, reply->tag, cmd, size, fd);
+	if (ret < 0)
+		return ret;
+	s->reply = reply;
+	ret = virtgpu_sock_wait_until(s, reply_done, reply);
+	s->reply = NULL;
+	if (ret == -ETIMEDOUT)
+		/* a late answer would then match nothing: the device is unusable */
+		virtgpu_sock_fail(s, "no response within 15 s");
+	if (ret < 0)
+		virtgpu_sock_reply_finish(reply);
+	return ret;
+}
+
+void virtgpu_sock_reply_finish(struct virtgpu_sock_reply *reply)
+{
+	free(reply->buf);
+	reply->buf = NULL;
+	if (reply->fd >= 0)
+		close(reply->fd);
+	reply->fd = -1;
+}
+
+int virtgpu_sock_check_reply(struct virtgpu_sock_dev *s, const struct virtgpu_sock_reply *reply, uint32_t type,
+		      size_t min_size)
+{
+	struct virtio_gpu_ctrl_hdr hdr;
+	memcpy(&hdr, reply->buf, sizeof(hdr)); /* size ≥ header: checked on receipt */
+	if (hdr.type == type && reply->size >= min_size)
+		return 0;
+	if (hdr.type == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY)
+		return -ENOMEM;
+	if (hdr.type >= VIRTIO_GPU_RESP_ERR_UNSPEC && hdr.type <= VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER)
+		return -EINVAL;
+	vsomm_log(VSOMM_LOG_ERROR, "%s: response 0x%x of %zu bytes, expected 0x%x", s->base.describe,
+		  hdr.type, reply->size, type);
+	virtgpu_sock_fail(s, "malformed response");
+	return s->err;
+}
+
+static void ctrl_hdr(struct virtio_gpu_ctrl_hdr *hdr, uint32_t type, uint32_t ctx_id)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->type = type;
+	hdr->ctx_id = ctx_id;
+}
+
+/* ---- capsets and the context ---- */
+
+static int load_capsets(struct virtgpu_sock_dev *s)
+{
+	if (s->capsets_known)
+		return 0;
+	s->capsets = calloc(s->hello.num_capsets ? s->hello.num_capsets : 1, sizeof(*s->capsets));
+	if (!s->capsets)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->hello.num_capsets; i++) {
+		struct virtio_gpu_get_capset_info cmd = {.capset_index = i};
+		ctrl_hdr(&cmd.hdr, VIRTIO_GPU_CMD_GET_CAPSET_INFO, 0);
+		struct virtgpu_sock_reply r;
+		int ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+		if (ret < 0)
+			return ret;
+		ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET_INFO,
+					sizeof(struct virtio_gpu_resp_capset_info));
+		if (ret == 0) {
+			struct virtio_gpu_resp_capset_info info;
+			memcpy(&info, r.buf, sizeof(info));
+			s->capsets[s->num_capsets].id = info.capset_id;
+			s->capsets[s->num_capsets].max_version = info.capset_max_version;
+			s->capsets[s->num_capsets].max_size = info.capset_max_size;
+			s->num_capsets++;
+		}
+		virtgpu_sock_reply_finish(&r);
+		if (ret < 0)
+			return ret;
+	}
+	s->capsets_known = true;
+	return 0;
+}
+
+static int find_capset(struct virtgpu_sock_dev *s, uint32_t id)
+{
+	int ret = load_capsets(s);
+	if (ret < 0)
+		return ret;
+	for (uint32_t i = 0; i < s->num_capsets; i++)
+		if (s->capsets[i].id == id)
+			return (int)i;
+	return -EINVAL;
+}
+
+static int sock_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+			   size_t size)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	if (s->err)
+		return s->err;
+	if (s->hello.num_capsets == 0)
+		return -ENOSYS;
+	int idx = find_capset(s, id);
+	if (idx < 0)
+		return idx;
+	uint32_t max_size = s->capsets[idx].max_size;
+	if (version > s->capsets[idx].max_version || max_size == 0)
+		return -EINVAL;
+	struct virtio_gpu_get_capset cmd = {.capset_id = id, .capset_version = version};
+	ctrl_hdr(&cmd.hdr, VIRTIO_GPU_CMD_GET_CAPSET, 0);
+	struct virtgpu_sock_reply r;
+	int ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+	if (ret < 0)
+		return ret;
+	size_t n = size < max_size ? size : max_size;
+	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET,
+				sizeof(struct virtio_gpu_ctrl_hdr) + n);
+	if (ret == 0)
+		memcpy(buf, r.buf + sizeof(struct virtio_gpu_ctrl_hdr), n);
+	virtgpu_sock_reply_finish(&r);
+	return ret;
+}
+
+static int sock_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+			     uint32_t poll_rings_mask)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	const uint64_t needed = (1ull << 0 /* VIRGL */) | (1ull << 4 /* CONTEXT_INIT */);
+	if (s->err)
+		return s->err;
+	if (s->has_ctx)
+		return -EEXIST;
+	if ((s->hello.features & needed) != needed || num_rings > VIRTGPU_SOCK_MAX_RINGS ||
+	    num_rings > 32 || (poll_rings_mask & ~(uint32_t)((1ull << num_rings) - 1)))
+		return -EINVAL;
+	int ret = find_capset(s, capset_id);
+	if (ret < 0)
+		return ret;
+
+	struct virtio_gpu_ctx_create cmd = {.context_init = capset_id};
+	ctrl_hdr(&cmd.hdr, VIRTIO_GPU_CMD_CTX_CREATE, CTX_ID);
+	const char *name = program_invocation_short_name;
+	size_t nlen = strnlen(name, sizeof(cmd.debug_name));
+	memcpy(cmd.debug_name, name, nlen);
+	cmd.nlen = (uint32_t)nlen;
+	struct virtgpu_sock_reply r;
+	ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+	if (ret < 0)
+		return ret;
+	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
+	virtgpu_sock_reply_finish(&r);
+	if (ret < 0)
+		return ret;
+	s->has_ctx = true;
+	s->num_rings = num_rings;
+	s->poll_mask = poll_rings_mask;
+	return 0;
+}
+
+/* ---- submits, waits, events ---- */
+
+static int sock_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+		       const struct virtgpu_bo *const *bos, size_t num_bos)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	if (s->err)
+		return s->err;
+	bool fenced = ring_idx != VIRTGPU_RING_NONE;
+	if (!s->has_ctx || (fenced && ring_idx >= s->num_rings))
+		return -EINVAL;
+	if (size > VIRTGPU_SOCK_MAX_PAYLOAD - sizeof(struct virtio_gpu_cmd_submit))
+		return -E2BIG;
+	struct virtgpu_sock_bo *objs[16];
+	if (num_bos > sizeof(objs) / sizeof(objs[0]))
+		return -EINVAL;
+	for (size_t i = 0; i < num_bos; i++) {
+		objs[i] = bos[i] ? virtgpu_sock_bo_lookup(s, bos[i]->handle) : NULL;
+		if (!objs[i])
+			return -ENOENT;
+	}
+	if (fenced && s->num_fences == s->cap_fences) {
+		size_t cap = s->cap_fences ? s->cap_fences * 2 : 8;
+		struct virtgpu_sock_fence *f = realloc(s->fences, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		s->fences = f;
+		s->cap_fences = cap;
+	}
+
+	size_t total = sizeof(struct virtio_gpu_cmd_submit) + size;
+	uint8_t *buf = malloc(total);
+	if (!buf)
+		return -ENOMEM;
+	struct virtio_gpu_cmd_submit sub = {.size = (uint32_t)size};
+	ctrl_hdr(&sub.hdr, VIRTIO_GPU_CMD_SUBMIT_3D, CTX_ID);
+	uint64_t tag = s->next_tag++;
+	if (fenced) {
+		sub.hdr.flags = VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX;
+		sub.hdr.fence_id = ++s->next_fence;
+		sub.hdr.ring_idx = (uint8_t)ring_idx;
+	}
+	memcpy(buf, &sub, sizeof(sub));
+	if (size)
+		memcpy(buf + sizeof(sub), cmd, size);
+	int ret = virtgpu_sock_send(s, fenced ? 0 : VIRTGPU_SOCK_F_NO_REPLY, tag, buf, total, -1);
+	free(buf);
+	if (ret < 0 || !fenced)
+		return ret;
+	s->fences[s->num_fences++] = (struct virtgpu_sock_fence){
+		.tag = tag,
+		.fence_id = sub.hdr.fence_id,
+		.ring = ring_idx,
+	};
+	for (size_t i = 0; i < num_bos; i++) {
+		objs[i]->fence_ring = ring_idx;
+		objs[i]->fence_id = sub.hdr.fence_id;
+	}
+	return 0;
+}
+
+static bool bo_idle(struct virtgpu_sock_dev *s, const void *arg)
+{
+	const struct virtgpu_sock_bo *bo = arg;
+	return virtgpu_sock_fence_done(s, bo->fence_ring, bo->fence_id);
+}
+
+static int sock_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct virtgpu_sock_bo *obj = virtgpu_sock_bo_lookup(s, bo->handle);
+	if (!obj)
+		return -ENOENT;
+	if (bo_idle(s, obj))
+		return 0;
+	if (s->err)
+		return s->err;
+	int ret = virtgpu_sock_wait_until(s, bo_idle, obj);
+	return ret == -ETIMEDOUT ? -EBUSY : ret;
+}
+
+static int sock_event_fd(const struct virtgpu_dev *dev)
+{
+	return to_sock_const(dev)->epfd;
+}
+
+static int sock_read_events(struct virtgpu_dev *dev)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	uint64_t v;
+	if (read(s->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		vsomm_log_errno(VSOMM_LOG_DEBUG, "eventfd read");
+	if (read_frames(s) < 0)
+		return s->err;
+	uint64_t n = s->events;
+	if (n > INT32_MAX)
+		n = INT32_MAX;
+	s->events -= n;
+	if (s->events > 0)
+		kick(s);
+	return (int)n;
+}
+
+/* ---- open and close ---- */
+
+static void sock_close(struct virtgpu_dev *dev)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	virtgpu_sock_bo_free_all(s);
+	if (s->rx_fd >= 0)
+		close(s->rx_fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->evfd >= 0)
+		close(s->evfd);
+	if (s->sock >= 0)
+		close(s->sock);
+	free(s->rx_buf);
+	free(s->capsets);
+	free(s->fences);
+	free(s);
+}
+
+static const struct virtgpu_backend_ops sock_ops = {
+	.close = sock_close,
+	.get_capset = sock_get_capset,
+	.context_init = sock_context_init,
+	.blob_create = virtgpu_sock_blob_create,
+	.bo_map = virtgpu_sock_bo_map,
+	.bo_export = virtgpu_sock_bo_export,
+	.bo_import = virtgpu_sock_bo_import,
+	.bo_close = virtgpu_sock_bo_close,
+	.submit = sock_submit,
+	.wait = sock_wait,
+	.event_fd = sock_event_fd,
+	.read_events = sock_read_events,
+};
+
+static bool hello_seen(struct virtgpu_sock_dev *s, const void *arg)
+{
+	return s->hello_seen;
+}
+
+static int sock_connect(struct virtgpu_sock_dev *s, const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	s->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->sock < 0)
+		return -errno;
+	if (connect(s->sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int ret = -errno;
+		vsomm_log(VSOMM_LOG_ERROR, "cannot connect to %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->evfd < 0 || s->epfd < 0)
+		return -errno;
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sock, &ev) < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int virtgpu_socket_open(const char *path, struct virtgpu_dev **out)
+{
+	struct virtgpu_sock_dev *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &sock_ops;
+	snprintf(s->base.describe, sizeof(s->base.describe), "socket:%s", path);
+	s->sock = s->evfd = s->epfd = s->rx_fd = -1;
+	s->next_tag = 1;
+	s->next_res_id = 1;
+	s->next_handle = 1;
+
+	int ret = sock_connect(s, path);
+	if (ret < 0)
+		goto err;
+	ret = virtgpu_sock_wait_until(s, hello_seen, NULL);
+	if (ret < 0) {
+		vsomm_log(VSOMM_LOG_ERROR, "%s: no valid HELLO from the host", s->base.describe);
+		ret = ret == -ETIMEDOUT ? ret : -EPROTO;
+		goto err;
+	}
+	*out = &s->base;
+	return 0;
+err:
+	sock_close(&s->base);
+	return ret;
+}
