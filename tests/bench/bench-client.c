@@ -15,8 +15,9 @@
  *   --case cpu         nothing for --seconds: the idle CPU time of --pid targets
  *
  * With --pid [LABEL=]PID|parent[,…] every case also reports the CPU time of
- * those processes and their descendants during the measured part (cpu_LABEL_ms,
- * and cpu_LABEL_us_per_frame for the shm cases); cpu_self_ms is always there.
+ * those processes and their descendants (this process excluded: "parent" is a
+ * proxy launcher that started it) during the measured part (cpu_LABEL_ms, and
+ * cpu_LABEL_us_per_frame for the shm cases); cpu_self_ms is always there.
  * Output: one "key=value" line per figure, or with --json one JSON object.
  */
 #include <errno.h>

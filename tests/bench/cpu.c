@@ -93,20 +93,24 @@ static bool table_read(struct proc_table *t)
 	return true;
 }
 
-/* Mark root and its descendants; returns how many. */
+/*
+ * Mark root and its descendants, except this process and its own descendants
+ * (a proxy launcher is our parent: its tree holds us); returns how many.
+ */
 static int table_mark_tree(struct proc_table *t, pid_t root)
 {
+	pid_t self = getpid();
 	int marked = 0;
 	bool changed = true;
 
 	for (int i = 0; i < t->count; i++) {
-		t->procs[i].in_tree = t->procs[i].pid == root;
+		t->procs[i].in_tree = t->procs[i].pid == root && root != self;
 		marked += t->procs[i].in_tree;
 	}
 	while (changed) {
 		changed = false;
 		for (int i = 0; i < t->count; i++) {
-			if (t->procs[i].in_tree)
+			if (t->procs[i].in_tree || t->procs[i].pid == self)
 				continue;
 			for (int j = 0; j < t->count; j++) {
 				if (t->procs[j].in_tree && t->procs[j].pid == t->procs[i].ppid) {
