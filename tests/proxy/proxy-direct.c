@@ -12,7 +12,9 @@
  * and exits with its status (128 + signal when it was killed).
  * --list-globals prints "interface version" for every global vsomm relays.
  * $VSOMM_LOG_LEVEL: error, info (default), debug, trace.
+ * Exit status 99: the proxy leaked fds (checked after it is destroyed).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -86,6 +88,21 @@ handle_signal(int signal_number, void *data)
 }
 
 static int
+count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *entry;
+	int count = 0;
+
+	if (!dir)
+		return -1;
+	while ((entry = readdir(dir)))
+		count += entry->d_name[0] != '.';
+	closedir(dir);
+	return count - 1; /* the directory's own fd */
+}
+
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: proxy-direct [--trace] [--title-prefix P] [--app-id-prefix P] "
@@ -105,8 +122,8 @@ main(int argc, char *argv[])
 	struct wl_display *display;
 	struct proxy *proxy;
 	const char *socket, *env;
+	int i, fds_before, fds_after;
 	sigset_t all;
-	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--trace") == 0) {
@@ -141,6 +158,7 @@ main(int argc, char *argv[])
 	vsomm_log_init(level, "proxy-direct");
 	vsomm_log_route_libwayland();
 
+	fds_before = count_fds();
 	display = wl_display_create();
 	if (!display)
 		return 1;
@@ -181,6 +199,14 @@ main(int argc, char *argv[])
 	for (i = 0; i < 3; i++)
 		wl_event_source_remove(signals[i]);
 	wl_display_destroy(display);
+	/* Every fd that went through the proxy (shm pools, keymaps, ...) is
+	 * closed: the classic proxy bug. */
+	fds_after = count_fds();
+	if (fds_after != fds_before) {
+		fprintf(stderr, "proxy-direct: fd leak: %d open fds before, %d after\n", fds_before,
+			fds_after);
+		return 99;
+	}
 	if (WIFEXITED(state.status))
 		return WEXITSTATUS(state.status);
 	if (WIFSIGNALED(state.status))

@@ -88,6 +88,7 @@ main(int argc, char *argv[])
 	struct globals g = {0};
 	struct wl_display *display;
 	struct wl_registry *registry;
+	int status = 0;
 
 	display = wl_display_connect(NULL);
 	if (!display)
@@ -118,19 +119,25 @@ main(int argc, char *argv[])
 		if (wl_display_roundtrip(display) < 0)
 			return fail("last roundtrip");
 	} else if (strcmp(mode, "bad-version") == 0) {
-		wl_registry_bind(registry, g.compositor, &wl_compositor_interface,
-				 g.compositor_version + 1);
-		return expect_protocol_error(display, "wl_display", WL_DISPLAY_ERROR_INVALID_OBJECT);
+		struct wl_compositor *compositor = wl_registry_bind(
+			registry, g.compositor, &wl_compositor_interface, g.compositor_version + 1);
+
+		status = expect_protocol_error(display, "wl_display",
+					       WL_DISPLAY_ERROR_INVALID_OBJECT);
+		wl_compositor_destroy(compositor);
 	} else if (strcmp(mode, "host-error") == 0) {
+		struct wl_shm_pool *pool;
 		struct wl_shm *shm;
 		int fd = memfd_create("sync-client", MFD_CLOEXEC);
 
 		if (!g.shm || fd < 0 || ftruncate(fd, 4096) < 0)
 			return fail("no wl_shm or memfd");
 		shm = wl_registry_bind(registry, g.shm, &wl_shm_interface, 1);
-		wl_shm_create_pool(shm, fd, 0);
+		pool = wl_shm_create_pool(shm, fd, 0);
 		close(fd);
-		return expect_protocol_error(display, "wl_shm", WL_SHM_ERROR_INVALID_STRIDE);
+		status = expect_protocol_error(display, "wl_shm", WL_SHM_ERROR_INVALID_STRIDE);
+		wl_shm_pool_destroy(pool);
+		wl_shm_destroy(shm);
 	} else if (strcmp(mode, "title") == 0) {
 		struct wl_compositor *compositor =
 			wl_registry_bind(registry, g.compositor, &wl_compositor_interface, 1);
@@ -153,6 +160,8 @@ main(int argc, char *argv[])
 		xdg_toplevel_destroy(toplevel);
 		xdg_surface_destroy(xdg_surface);
 		wl_surface_destroy(surface);
+		xdg_wm_base_destroy(wm_base);
+		wl_compositor_destroy(compositor);
 		if (wl_display_roundtrip(display) < 0)
 			return fail("roundtrip after destroy");
 	} else {
@@ -160,5 +169,5 @@ main(int argc, char *argv[])
 	}
 	wl_registry_destroy(registry);
 	wl_display_disconnect(display);
-	return 0;
+	return status;
 }
