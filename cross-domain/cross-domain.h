@@ -99,9 +99,10 @@ struct xdomain_pump;
 /**
  * Relay the Wayland stream socket `fd` over a new WAYLAND channel on `dev`: what is
  * read from `fd` (bytes + fds) is sent on the channel, what the channel receives is
- * written to `fd`.  Both are taken over, also on failure.  `closed` is called once
- * when either side ends (host EOF, device error, peer closed `fd`); the owner then
- * destroys the pump.  NULL and *err (negative errno) on failure.
+ * written to `fd`.  Both are taken over, also on failure.  When either side ends
+ * (host EOF, device error, peer closed `fd`) the pump shuts `fd` down, so the peer
+ * sees EOF, and calls `closed` once (from an idle callback); the device and its
+ * mappings stay until the owner destroys the pump.  NULL and *err (negative errno) on failure.
  */
 struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
 					 int fd, void (*closed)(void *data), void *data,

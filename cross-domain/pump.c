@@ -78,6 +78,8 @@ static void pump_end(struct xdomain_pump *pump, const char *why)
 		wl_event_source_remove(pump->source);
 		pump->source = NULL;
 	}
+	/* The peer (libwayland-client) sees EOF now; the fd stays ours until destroy. */
+	shutdown(pump->fd, SHUT_RDWR);
 	pump->closing = wl_event_loop_add_idle(pump->loop, handle_closing, pump);
 }
 

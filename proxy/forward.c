@@ -73,8 +73,8 @@ handle_resource_destroy(struct wl_resource *resource)
 	free(object);
 }
 
-static void
-attach_host(struct proxy_object *object, struct wl_proxy *host)
+void
+proxy_object_set_host(struct proxy_object *object, struct wl_proxy *host)
 {
 	object->host = host;
 	/* Fails only when the proxy already has a listener: never ours. */
@@ -100,7 +100,7 @@ proxy_object_create(struct proxy_client *pc, const struct vsomm_interface_info *
 	wl_resource_set_dispatcher(resource, dispatch_request, info, object,
 				   handle_resource_destroy);
 	if (host)
-		attach_host(object, host);
+		proxy_object_set_host(object, host);
 	return object;
 }
 
@@ -235,7 +235,7 @@ proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_arg
 		/* No host proxy: the host connection failed (the flush notices
 		 * and disconnects the client) or ENOMEM; the new object is inert. */
 		if (new_object && host)
-			attach_host(new_object, host);
+			proxy_object_set_host(new_object, host);
 		proxy_client_schedule_flush(object->client);
 	}
 

@@ -19,6 +19,7 @@ struct proxy_hook_entry {
 
 static const struct proxy_hook *const hook_tables[] = {
 	proxy_xdg_shell_hooks,
+	proxy_shm_hooks,
 };
 
 bool

@@ -35,6 +35,7 @@ struct proxy {
 	struct wl_list clients; /* proxy_client.link */
 	struct proxy_hook_entry *hooks;
 	size_t hook_count;
+	struct proxy_stats stats;
 };
 
 /**
@@ -105,6 +106,8 @@ void proxy_client_schedule_flush(struct proxy_client *pc);
 struct proxy_object *proxy_object_create(struct proxy_client *pc,
 					 const struct vsomm_interface_info *info,
 					 struct wl_resource *resource, struct wl_proxy *host);
+/** Give an inert object (host NULL) its host proxy, which starts dispatching to it. */
+void proxy_object_set_host(struct proxy_object *object, struct wl_proxy *host);
 /** The relayed object of a guest resource, NULL if it is not one. */
 struct proxy_object *proxy_object_from_resource(struct wl_resource *resource);
 /** The relayed object of a host proxy, NULL if it is not one. */
@@ -135,5 +138,8 @@ void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
 
 /* xdg_shell.c */
 extern const struct proxy_hook proxy_xdg_shell_hooks[];
+
+/* shm.c */
+extern const struct proxy_hook proxy_shm_hooks[];
 
 #endif

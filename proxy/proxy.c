@@ -84,3 +84,9 @@ proxy_destroy(struct proxy *proxy)
 	free(proxy->app_id_prefix);
 	free(proxy);
 }
+
+const struct proxy_stats *
+proxy_get_stats(const struct proxy *proxy)
+{
+	return &proxy->stats;
+}

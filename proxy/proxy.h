@@ -14,9 +14,30 @@
 #define PROXY_PROXY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct wl_client;
 struct wl_display;
+
+/**
+ * Host-visible memory for the shadow of a guest wl_shm buffer: the host
+ * compositor reads it, vsomm writes the guest's damaged pixels into it.
+ */
+struct proxy_shadow {
+	int fd;          /* memory fd to hand the host (owned by the backend) */
+	void *map;       /* writable mapping of the whole memory */
+	uint64_t size;   /* bytes of memory behind fd */
+	uint32_t stride; /* bytes per row of the image */
+	uint32_t offset; /* of the image in the memory */
+	void *handle;    /* the backend's */
+};
+
+/** Counters of the whole proxy, for tests, traces and benchmarks. */
+struct proxy_stats {
+	uint64_t shm_bytes_copied;
+	uint64_t shm_commits;
+	uint64_t shadows_allocated;
+};
 
 /** How the proxy reaches the host compositor. */
 struct proxy_backend {
@@ -29,6 +50,14 @@ struct proxy_backend {
 	int (*connect_host)(void *data, struct wl_client *client, void **conn);
 	/** The connection opened by connect_host is gone (its fd is closed). May be NULL. */
 	void (*disconnect_host)(void *data, void *conn);
+	/**
+	 * Shadow memory for a wl_shm buffer of this connection: width×height in
+	 * drm_format, linear.  0 or a negative errno.  When NULL, wl_shm pools and
+	 * their fds are forwarded as they are (a host socket that carries fds).
+	 */
+	int (*alloc_shadow)(void *data, void *conn, uint32_t width, uint32_t height,
+			    uint32_t drm_format, struct proxy_shadow *out);
+	void (*free_shadow)(void *data, void *conn, struct proxy_shadow *shadow);
 };
 
 struct proxy_options {
@@ -55,5 +84,8 @@ struct proxy *proxy_create(struct wl_display *display, const struct proxy_option
  * wl_display_destroy().  Accepts NULL.
  */
 void proxy_destroy(struct proxy *proxy);
+
+/** The proxy's counters. */
+const struct proxy_stats *proxy_get_stats(const struct proxy *proxy);
 
 #endif
