@@ -21,6 +21,10 @@
 # not a refresh rate; [core] repaint-window (--repaint-window) sets how often
 # Weston repaints, which changes the compositor's share of CPU, not the pacing.
 #
+# Latency on a small VM depends on placement: a wakeup on another CPU costs
+# more than the whole roundtrip on one (here ~80 µs against ~15 µs direct), so
+# unpinned figures are bimodal; --pin 0 puts everything on one CPU.
+#
 # Not a test: nothing here passes or fails on speed.  Benchmark figures are
 # only comparable on one machine and one load; the ratios are the point.
 set -euo pipefail
@@ -40,6 +44,7 @@ usage() {
 		  --size WxH            shm buffer size (default 1920x1080)
 		  --repaint-window MS   Weston's [core] repaint-window (default 7, Weston's own)
 		  --waypipe-args ARGS   extra waypipe options for both ends (default "--no-gpu")
+		  --pin CPUS            run Weston, the proxies and the client on CPUS (taskset -c)
 		  --out FILE            keep every run's figures as JSON lines
 	EOF
 }
@@ -54,6 +59,7 @@ SIZE=1920x1080
 REPAINT_WINDOW=7
 WAYPIPE_ARGS="--no-gpu"
 OUT=
+PIN=
 
 while (($#)); do
 	case $1 in
@@ -67,6 +73,7 @@ while (($#)); do
 	--repaint-window) REPAINT_WINDOW=$2; shift ;;
 	--waypipe-args) WAYPIPE_ARGS=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--pin) PIN=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -95,6 +102,11 @@ read -ra case_list <<<"${CASES//,/ }"
 # shellcheck source=tests/clients/headless-weston.sh
 source "$root/tests/clients/headless-weston.sh"
 hw_weston_start "repaint-window=$REPAINT_WINDOW"
+pin=()
+if [[ -n $PIN ]]; then
+	pin=(taskset -c "$PIN")
+	taskset -apc "$PIN" "$HW_WESTON_PID" >/dev/null
+fi
 RESULTS=$HW_DIR/results.jsonl
 : >"$RESULTS"
 
@@ -111,7 +123,7 @@ wait_socket() {
 read -ra waypipe_args <<<"$WAYPIPE_ARGS"
 if [[ ,$MODES, == *,B,* ]]; then
 	WAYPIPE_SOCK=$HW_DIR/waypipe.sock
-	WAYLAND_DISPLAY=$HW_SOCKET waypipe "${waypipe_args[@]}" --socket "$WAYPIPE_SOCK" client \
+	WAYLAND_DISPLAY=$HW_SOCKET "${pin[@]}" waypipe "${waypipe_args[@]}" --socket "$WAYPIPE_SOCK" client \
 		>"$HW_DIR/waypipe-client.log" 2>&1 &
 	WAYPIPE_PID=$!
 	hw_track "$WAYPIPE_PID"
@@ -120,7 +132,7 @@ if [[ ,$MODES, == *,B,* ]]; then
 fi
 if [[ ,$MODES, == *,C,* ]]; then
 	VSOMM_SOCK=$HW_DIR/vsomm-host.sock
-	"$VSOMM_HOST" --listen "$VSOMM_SOCK" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
+	"${pin[@]}" "$VSOMM_HOST" --listen "$VSOMM_SOCK" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
 	VSOMM_HOST_PID=$!
 	hw_track "$VSOMM_HOST_PID"
 	wait_socket "$VSOMM_SOCK" "$VSOMM_HOST_PID" ||
@@ -150,7 +162,7 @@ run_one() {
 		--pid "weston=$HW_WESTON_PID,host=$VSOMM_HOST_PID,guest=parent") ;;
 	esac
 	timeout -k 5 "$(awk -v s="$SECONDS_PER_CASE" 'BEGIN { print int(s * 4 + 120) }')" \
-		"${cmd[@]}" >"$out" 2>"$err" || status=$?
+		"${pin[@]}" "${cmd[@]}" >"$out" 2>"$err" || status=$?
 	local line
 	line=$(grep -m1 '^{"case"' "$out" || true)
 	if ((status != 0)) || [[ -z $line ]]; then
@@ -164,7 +176,7 @@ run_one() {
 	echo "  $mode $name: $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(" ".join(f"{k}={v}" for k, v in d.items() if k.endswith(("_p50_us", "_per_s")) and "requests" not in k and "mpixels" not in k))' "$line")" >&2
 }
 
-echo "run-bench: modes $MODES, cases $CASES, $ROUNDS rounds, weston repaint-window=$REPAINT_WINDOW" >&2
+echo "run-bench: modes $MODES, cases $CASES, $ROUNDS rounds, weston repaint-window=$REPAINT_WINDOW${PIN:+, pinned to CPU $PIN}" >&2
 for ((round = 1; round <= ROUNDS; round++)); do
 	echo "round $round" >&2
 	n=${#mode_list[@]}

@@ -91,6 +91,7 @@ hw_wait_line() {
 }
 
 # hw_weston_start [LINES…]: extra lines go into the [core] section of weston.ini.
+# shellcheck disable=SC2120 # the lines are optional
 hw_weston_start() {
 	hw_init
 	if ! command -v weston >/dev/null 2>&1; then
