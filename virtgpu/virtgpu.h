@@ -42,7 +42,10 @@ struct virtgpu_bo {
  * Open a device.  `spec` is "socket:PATH" (vsomm-host's socket), "drm:PATH" (a
  * render node), or NULL for the default: a virtio_gpu render node with capset 5
  * if one exists, else the vsomm-host socket at $XDG_RUNTIME_DIR/vsomm-host.sock.
- * Returns 0 and *out, or a negative errno.
+ * Returns 0 and *out, or a negative errno: -EDESTADDRREQ when the default is
+ * needed and XDG_RUNTIME_DIR is unset or not absolute, -ENOENT/-ECONNREFUSED when
+ * nobody serves the socket, -EPROTO for a bad HELLO, -ENOTSUP for "drm:" until the
+ * drm backend exists, -EINVAL for any other spec.
  */
 int virtgpu_open(const char *spec, struct virtgpu_dev **out);
 /** Close the device: every bo, mapping and the context go with it. NULL is fine. */
@@ -81,7 +84,12 @@ int virtgpu_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
  * this device (e.g. a pipe or a plain memfd).
  */
 int virtgpu_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out);
-/** Drop the handle (GEM_CLOSE), unmapping it. The resource lives on while exported. */
+/**
+ * Drop the handle (GEM_CLOSE), unmapping it. The resource lives on while exported.
+ * Each create or import takes one reference on the handle (an import of a blob
+ * that already has a handle returns that handle); each close drops one, so
+ * "import, send, close" never closes a handle held elsewhere.
+ */
 void virtgpu_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
 
 /**
