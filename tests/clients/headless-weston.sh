@@ -90,6 +90,11 @@ hw_wait_line() {
 	done
 }
 
+hw_can_connect() {
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$1" \
+		2>/dev/null
+}
+
 # hw_weston_start [LINES…]: extra lines go into the [core] section of weston.ini.
 # shellcheck disable=SC2120 # the lines are optional
 hw_weston_start() {
@@ -116,7 +121,8 @@ hw_weston_start() {
 	HW_WESTON_PID=$!
 	hw_track "$HW_WESTON_PID"
 	deadline=$(($(hw_now_ms) + 10000))
-	until [[ -S $HW_DIR/$HW_SOCKET ]]; do
+	# The socket file appears at bind(), before listen(): a connect proves it.
+	until [[ -S $HW_DIR/$HW_SOCKET ]] && hw_can_connect "$HW_DIR/$HW_SOCKET"; do
 		if ! kill -0 "$HW_WESTON_PID" 2>/dev/null || (($(hw_now_ms) > deadline)); then
 			echo "harness: weston did not come up" >&2
 			hw_dump "$HW_WESTON_LOG"
