@@ -111,6 +111,9 @@ weston_start() {
 		[shell]
 		background-color=0xff202020
 		panel-position=none
+		startup-animation=none
+		animation=none
+		close-animation=none
 	INI
 	WESTON_LOG=$XDG_RUNTIME_DIR/weston.log
 	weston --backend=headless-backend.so --use-pixman --debug \
