@@ -224,9 +224,17 @@ static bool write_sealed(int fd)
 static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
 				struct virtgpu_resource *res)
 {
+	/*
+	 * Guests ask for whole pages (the kernel page-aligns blob sizes), so a
+	 * 3000-byte keymap comes back as a 4096-byte request: accept up to the fd's
+	 * size rounded up to a page; mapping the last partial page is fine.
+	 */
 	struct stat st;
-	if (res->size == 0 || res->size > item->size || res->size > SIZE_MAX ||
-	    fstat(item->fd, &st) < 0 || (uint64_t)st.st_size < res->size) {
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t limit = item->size > UINT64_MAX - page ? item->size
+							: (item->size + page - 1) / page * page;
+	if (res->size == 0 || res->size > limit || res->size > SIZE_MAX ||
+	    fstat(item->fd, &st) < 0 || (uint64_t)st.st_size < item->size) {
 		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: blob %u: size %llu, fd has %llu", ctx->ctx_id,
 			  item->id, (unsigned long long)res->size, (unsigned long long)item->size);
 		return -EINVAL;
