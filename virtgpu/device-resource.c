@@ -79,7 +79,14 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 
 	struct device_ctx *ctx = NULL;
 	if (blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST) {
-		if (!cmd->backing.addr || cmd->backing.size < size) {
+		/*
+		 * A non-mappable GUEST blob may come without a host mapping: memory
+		 * the host only passes on (the socket transport's imported guest
+		 * memory, docs/socket-transport.md); its fd is enough.
+		 */
+		bool memory = cmd->backing.addr ||
+			      (!(blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) && cmd->backing.fd >= 0);
+		if (!memory || cmd->backing.size < size) {
 			cmd->why = "GUEST blob without memory covering its size";
 			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 		}

@@ -6,7 +6,8 @@
  * memfd created here (sealed against shrinking and growing) and sent with RESOURCE_CREATE_BLOB
  * (nr_entries 0); a HOST3D blob's memory is the fd vsomm-host returns with the
  * RESOURCE_MAP_BLOB response.  Export is a dup of that fd; import finds the
- * handle by the fd's (st_dev, st_ino).  Creating a handle attaches the resource
+ * handle by the fd's (st_dev, st_ino), and makes other guest memory (a memfd, a
+ * regular file) a non-mappable GUEST blob with that very fd.  Creating a handle attaches the resource
  * to the context (as the kernel does on GEM handle creation); closing the last
  * reference detaches and unrefs it.  Fds already exported stay valid memory.
  */
@@ -138,35 +139,26 @@ static int add_bo(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
 	return 0;
 }
 
-int virtgpu_sock_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
-		      uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
+/*
+ * RESOURCE_CREATE_BLOB of a checked, page-aligned `size`.  `memfd` (GUEST only,
+ * else -1) is the blob's memory: taken in every case.
+ */
+static int create_blob(struct virtgpu_sock_dev *s, uint32_t blob_mem, uint32_t blob_flags,
+		       uint64_t size, uint64_t blob_id, int memfd, struct virtgpu_bo *out)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
-	if (s->err)
-		return s->err;
-	int ret = check_blob_args(s, blob_mem, blob_flags, size, blob_id);
-	if (ret < 0)
-		return ret;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	if (size > UINT64_MAX - page || size > (uint64_t)INT64_MAX / 2)
-		return -EINVAL;
-	size = (size + page - 1) & ~(page - 1); /* the kernel's PAGE_ALIGN */
-
+	int ret;
 	struct virtgpu_sock_bo *bo = calloc(1, sizeof(*bo));
-	if (!bo)
+	if (!bo) {
+		if (memfd >= 0)
+			close(memfd);
 		return -ENOMEM;
+	}
 	bo->fd = -1;
 	bo->blob_mem = blob_mem;
 	bo->blob_flags = blob_flags;
 	bo->size = size;
 	bo->refs = 1;
-	int memfd = -1;
-	if (blob_mem == VIRTGPU_BLOB_MEM_GUEST) {
-		memfd = guest_memfd(size);
-		if (memfd < 0) {
-			ret = memfd;
-			goto err_bo;
-		}
+	if (memfd >= 0) {
 		ret = remember_fd(bo, memfd);
 		if (ret < 0) {
 			close(memfd);
@@ -209,6 +201,40 @@ err_list:
 err_bo:
 	bo_release(bo);
 	return ret;
+}
+
+/* The kernel's PAGE_ALIGN, for sizes check_size() let through. */
+static uint64_t page_align(uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	return (size + page - 1) & ~(page - 1);
+}
+
+static bool check_size(uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	return size > 0 && size <= UINT64_MAX - page && size <= (uint64_t)INT64_MAX / 2;
+}
+
+int virtgpu_sock_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+		      uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
+{
+	struct virtgpu_sock_dev *s = to_sock(dev);
+	if (s->err)
+		return s->err;
+	int ret = check_blob_args(s, blob_mem, blob_flags, size, blob_id);
+	if (ret < 0)
+		return ret;
+	if (!check_size(size))
+		return -EINVAL;
+	size = page_align(size);
+	int memfd = -1;
+	if (blob_mem == VIRTGPU_BLOB_MEM_GUEST) {
+		memfd = guest_memfd(size);
+		if (memfd < 0)
+			return memfd;
+	}
+	return create_blob(s, blob_mem, blob_flags, size, blob_id, memfd, out);
 }
 
 static int map_host_blob(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
@@ -300,6 +326,35 @@ int virtgpu_sock_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Guest memory that is no blob of this device: what a real guest would send as a
+ * PRIME-imported virtio-gpu resource (a guest client's dmabuf) is, without a
+ * kernel, a memfd or a regular file.  It becomes a GUEST blob created with (a dup
+ * of) that fd and without USE_MAPPABLE: vsomm-host keeps the fd for cross-domain
+ * SEND and neither maps nor seals it, so the compositor gets the very memory of
+ * the guest, never a copy (docs/socket-transport.md, "Imported guest memory").
+ */
+static int import_guest_memory(struct virtgpu_sock_dev *s, int fd, const struct stat *st,
+			       struct virtgpu_bo *out)
+{
+	/* pipes, sockets, ttys: not memory (the channel sends pipes as READ_PIPE) */
+	if (!S_ISREG(st->st_mode) || lseek(fd, 0, SEEK_CUR) < 0)
+		return -EBADF;
+	if (s->err)
+		return s->err;
+	if (st->st_size <= 0 || !check_size((uint64_t)st->st_size))
+		return -EINVAL;
+	uint64_t size = page_align((uint64_t)st->st_size);
+	int ret = check_blob_args(s, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_SHAREABLE, size, 0);
+	if (ret < 0)
+		return ret;
+	int memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (memfd < 0)
+		return -errno;
+	return create_blob(s, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_SHAREABLE, size, 0,
+			   memfd, out);
+}
+
 int virtgpu_sock_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out)
 {
 	struct virtgpu_sock_dev *s = to_sock(dev);
@@ -321,7 +376,7 @@ int virtgpu_sock_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *o
 		};
 		return 0;
 	}
-	return -EBADF;
+	return import_guest_memory(s, fd, &st, out);
 }
 
 void virtgpu_sock_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)

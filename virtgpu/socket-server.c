@@ -145,7 +145,10 @@ static void flush(struct conn *conn)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: send to guest failed");
+			/* EPIPE/ECONNRESET: the guest went away (vsomm exiting), a disconnect. */
+			vsomm_log_errno(errno == EPIPE || errno == ECONNRESET ? VSOMM_LOG_DEBUG
+									     : VSOMM_LOG_ERROR,
+					"virtgpu socket: send to guest failed");
 			conn_kill(conn);
 			return;
 		}
@@ -305,6 +308,33 @@ static bool map_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing 
 	return false;
 }
 
+/*
+ * The fd of a GUEST blob without USE_MAPPABLE: guest memory the host only passes
+ * on (a guest client's dmabuf: cross-domain SEND dups it for the compositor).  It
+ * is neither mapped nor sealed here — it is the guest application's own memfd —
+ * so a file shrunk later cannot hurt the host.  It must still be a regular file
+ * covering the blob up to its page-rounded size (guests page-align blob sizes).
+ * Takes `fd`; false (fd closed) when it does not qualify.
+ */
+static bool keep_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing *out)
+{
+	struct stat st;
+	const char *why = NULL;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (blob_size == 0 || blob_size > SIZE_MAX || st.st_size <= 0 ||
+		 (uint64_t)st.st_size + page - 1 < blob_size)
+		why = "smaller than the blob";
+	if (why) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: GUEST blob memory refused: %s", why);
+		close(fd);
+		return false;
+	}
+	*out = (struct virtgpu_backing){.addr = NULL, .size = (size_t)blob_size, .fd = fd, .owned = true};
+	return true;
+}
+
 /* One complete frame from the guest; false drops the connection. */
 static bool handle_frame(struct conn *conn)
 {
@@ -337,7 +367,9 @@ static bool handle_frame(struct conn *conn)
 			/* The memory is the fd; the device answers the missing backing. */
 			vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: GUEST blob with mem entries");
 			close(fd);
-		} else if (map_guest_memory(fd, blob.size, &backing)) {
+		} else if (!(blob.blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)
+				   ? keep_guest_memory(fd, blob.size, &backing)
+				   : map_guest_memory(fd, blob.size, &backing)) {
 			backing_ptr = &backing;
 		}
 	}
@@ -416,7 +448,9 @@ static bool read_frames(struct conn *conn)
 			if (n == -EAGAIN)
 				return true;
 			if (n <= 0) {
-				if (n < 0 && n != -EPROTO)
+				/* A reset at a frame boundary is the guest going away with
+				 * our last frames unread (vsomm exiting): a disconnect. */
+				if (n < 0 && n != -EPROTO && n != -ECONNRESET)
 					vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: recv: %s",
 						  strerror((int)-n));
 				return false;

@@ -80,8 +80,10 @@ int virtgpu_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
 int virtgpu_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
 /**
  * Import a fd that names a resource of this device (PRIME fd → handle): on success
- * *out holds the handle and res_id.  -EBADF/-EINVAL when the fd is no resource of
- * this device (e.g. a pipe or a plain memfd).
+ * *out holds the handle and res_id.  The socket backend also imports other guest
+ * memory (a memfd or regular file: what a guest dmabuf is without a kernel) as a
+ * new non-mappable GUEST blob with that fd (docs/socket-transport.md).  -EBADF
+ * when the fd is no resource or memory (a pipe, a socket), -EINVAL for an empty file.
  */
 int virtgpu_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out);
 /**

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../unit/check.h"
@@ -109,22 +110,43 @@ static void test_device(void)
 	virtgpu_bo_close(dev, &imp);
 	CHECK(memcmp(bo.map, "guest", 5) == 0); /* still mapped */
 	int memfd = memfd_create("plain", MFD_CLOEXEC);
-	CHECK_EQ(virtgpu_bo_import(dev, memfd, &imp), -EBADF);
+	CHECK_EQ(virtgpu_bo_import(dev, memfd, &imp), -EINVAL); /* empty: no memory */
 	CHECK_EQ(virtgpu_bo_import(dev, -1, &imp), -EBADF);
+	/* other guest memory: a non-mappable GUEST blob with that very fd */
+	CHECK_EQ(ftruncate(memfd, 5000), 0);
+	CHECK_EQ(virtgpu_bo_import(dev, memfd, &imp), 0);
+	CHECK_EQ(imp.size, 8192);
+	CHECK(imp.res_id != bo.res_id);
+	CHECK_EQ(virtgpu_bo_map(dev, &imp), -EINVAL);
+	int ifd = virtgpu_bo_export(dev, &imp);
+	struct stat ist, mst;
+	CHECK(ifd >= 0 && fstat(ifd, &ist) == 0 && fstat(memfd, &mst) == 0);
+	CHECK(ist.st_ino == mst.st_ino && ist.st_dev == mst.st_dev);
+	close(ifd);
+	virtgpu_bo_close(dev, &imp);
+	int pp[2];
+	CHECK_EQ(pipe2(pp, O_CLOEXEC), 0);
+	CHECK_EQ(virtgpu_bo_import(dev, pp[1], &imp), -EBADF); /* pipes are no memory */
+	close(pp[0]);
+	close(pp[1]);
 	close(memfd);
 
 	/* a HOST3D blob: mapped through MAP_BLOB's fd, export shares the memory */
 	uint32_t item = fake_host_add_item(&fh, "host memory", 11);
 	struct virtgpu_bo hb;
 	CHECK_EQ(virtgpu_blob_create(dev, VIRTGPU_BLOB_MEM_HOST3D, 3, 11, item, &hb), 0);
-	CHECK_EQ(hb.res_id, 3); /* 2 went to the refused blob */
+	CHECK_EQ(hb.res_id, 4); /* 2 went to the refused blob, 3 to the import */
 	int hfd = virtgpu_bo_export(dev, &hb);
 	CHECK(hfd >= 0);
 	char buf[11];
 	CHECK_EQ(pread(hfd, buf, 11, 0), 11);
 	CHECK(memcmp(buf, "host memory", 11) == 0);
 	virtgpu_bo_close(dev, &hb);
-	CHECK_EQ(virtgpu_bo_import(dev, hfd, &imp), -EBADF); /* the resource is gone */
+	/* the resource is gone: the memory comes back as a new guest import */
+	uint32_t gone = hb.res_id;
+	CHECK_EQ(virtgpu_bo_import(dev, hfd, &imp), 0);
+	CHECK(imp.res_id > gone);
+	virtgpu_bo_close(dev, &imp);
 	CHECK_EQ(pread(hfd, buf, 11, 0), 11);               /* the memory is not */
 	close(hfd);
 
