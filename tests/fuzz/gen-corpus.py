@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of the fuzz targets (tests/fuzz/corpus/NAME/) from
+valid commands: python3 tests/fuzz/gen-corpus.py [OUTDIR].
+
+Each seed is a small, well-formed input of its target's format (see the
+comment at the top of each fuzz-*.c); the fuzzer mutates from there.  Files
+named regress-* are reproducers of bugs found by fuzzing: this script never
+touches them."""
+import os
+import struct
+import sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+
+# cross-domain commands (cross-domain/protocol.h)
+INIT, GIR, POLL, SEND, RECEIVE, READ, WRITE = 1, 2, 3, 4, 5, 6, 7
+BLOB, SYNC, READ_PIPE, WRITE_PIPE = 1, 2, 3, 4
+ARGB8888 = 0x34325241
+XRGB8888 = 0x34325258
+
+
+def hdr(cmd, size):
+    return struct.pack("<BBHI", cmd, 0, size, 0)
+
+
+def xd_init(q, ch, ctype=1, legacy=False):
+    if legacy:
+        return hdr(INIT, 16) + struct.pack("<II", q, ctype)
+    return hdr(INIT, 20) + struct.pack("<III", q, ch, ctype)
+
+
+def xd_gir(w, h, fmt=ARGB8888, flags=0):
+    return hdr(GIR, 24) + struct.pack("<IIII", w, h, fmt, flags)
+
+
+def xd_poll():
+    return hdr(POLL, 16) + bytes(8)
+
+
+def sendrecv(cmd, ids, payload, cmd_size=None):
+    n = len(ids)
+    idv = [i for i, _, _ in ids] + [0] * (28 - n)
+    tv = [t for _, t, _ in ids] + [0] * (28 - n)
+    sv = [s for _, _, s in ids] + [0] * (28 - n)
+    size = 352 + len(payload) if cmd_size is None else cmd_size
+    return (hdr(cmd, size) + struct.pack("<II", n, len(payload)) +
+            struct.pack("<28I", *idv) + struct.pack("<28I", *tv) +
+            struct.pack("<28I", *sv) + payload)
+
+
+def readwrite(cmd, ident, hang_up, payload, cmd_size=None):
+    size = 24 + len(payload) if cmd_size is None else cmd_size
+    return hdr(cmd, size) + struct.pack("<IIII", ident, hang_up, len(payload), 0) + payload
+
+
+# a Wayland message: wl_display.get_registry(new_id 2), wl_display.sync(3)
+WL_HELLO = struct.pack("<IHHI", 1, 1, 12, 2) + struct.pack("<IHHI", 1, 0, 12, 3)
+
+
+def wire_seeds():
+    yield "init", xd_init(1, 2)
+    yield "init-legacy", xd_init(1, 0, legacy=True)
+    yield "gir", xd_gir(64, 64)
+    yield "poll", xd_poll()
+    yield "send", sendrecv(SEND, [], WL_HELLO)
+    yield "send-ids", sendrecv(SEND, [(3, BLOB, 4096), (0x80000001, READ_PIPE, 0)], WL_HELLO)
+    yield "write", readwrite(WRITE, 5, 0, b"text/plain")
+    yield "write-hangup", readwrite(WRITE, 5, 1, b"")
+    yield "stream", xd_init(1, 2) + xd_gir(16, 16) + xd_poll() + sendrecv(SEND, [], b"x" * 40)
+    yield "receive", sendrecv(RECEIVE, [(2, BLOB, 4096), (3, WRITE_PIPE, 0)], WL_HELLO, 0)
+    yield "read", readwrite(READ, 0x80000001, 0, b"abc", 0)
+    yield "read-hangup", readwrite(READ, 0x80000001, 1, b"", 0)
+
+
+# ---- fuzz-device.c: a script of operations ----
+def d_raw(b):
+    return bytes([0, 0]) + struct.pack("<H", len(b)) + b
+
+
+def d_ctx(ctx=0):
+    return bytes([1, ctx, 0])
+
+
+def d_guest_blob(ctx, res, pages=0):
+    return bytes([2, ctx, res, pages])
+
+
+def d_init(ctx, q, ch, ctype=1):
+    return bytes([3, ctx, q, ch, ctype])
+
+
+def d_submit(ctx, ring, payload):
+    return bytes([4, ctx, ring]) + struct.pack("<H", len(payload)) + payload
+
+
+def d_comp(payload, kind=0, fd_size=0):
+    return bytes([5, 0, kind]) + struct.pack("<HH", fd_size, len(payload)) + payload
+
+
+def d_dispatch():
+    return bytes([6, 0])
+
+
+def d_host3d(ctx, res, blob_id, size64):
+    return bytes([7, ctx, res, blob_id]) + struct.pack("<H", size64)
+
+
+def d_teardown(ctx, what, res):
+    return bytes([8, ctx, what, res])
+
+
+def d_send(ctx, ids, payload):
+    out = bytes([9, ctx, 1, len(ids)])
+    for ident, t, s in ids:
+        out += bytes([ident, t]) + struct.pack("<H", s)
+    return out + struct.pack("<H", len(payload)) + payload
+
+
+def d_write(ctx, ident, hang_up, payload):
+    return bytes([9, ctx, 0, ident, hang_up]) + struct.pack("<H", len(payload)) + payload
+
+
+def device_seeds():
+    # context 1, query ring = res 1, channel ring = res 2, WAYLAND channel
+    setup = d_ctx(0) + d_guest_blob(0, 0) + d_guest_blob(0, 1) + d_init(0, 0, 1)
+    poll = d_submit(0, 1, xd_poll())
+    yield "setup", setup
+    yield "send", setup + poll + d_send(0, [], WL_HELLO) + d_dispatch()
+    yield "receive", setup + poll + d_comp(WL_HELLO) + d_dispatch() + poll + d_dispatch()
+    yield "receive-memfd", (setup + poll + d_comp(WL_HELLO, 1, 256) + d_dispatch() +
+                            d_host3d(0, 0, 2, 64) + poll + d_dispatch())
+    yield "receive-write-pipe", (setup + poll + d_comp(WL_HELLO, 2) + d_dispatch() + poll +
+                                 d_write(0, 2, 0, b"data") + d_write(0, 2, 1, b"") +
+                                 d_dispatch())
+    yield "receive-read-pipe", setup + poll + d_comp(WL_HELLO, 3) + d_dispatch() + poll
+    yield "receive-socket", setup + poll + d_comp(WL_HELLO, 4) + d_dispatch() + poll
+    yield "receive-dir", setup + poll + d_comp(WL_HELLO, 5) + d_dispatch() + poll
+    yield "image", (setup + d_submit(0, 0, xd_gir(64, 64)) + d_host3d(0, 0, 2, 256) +
+                    d_dispatch())
+    yield "send-blob", (setup + d_guest_blob(0, 2) +
+                        d_send(0, [(3, BLOB, 4096)], WL_HELLO) + d_dispatch())
+    yield "send-read-pipe", (setup + poll + d_send(0, [(1, READ_PIPE, 0)], WL_HELLO) +
+                             d_dispatch() + d_comp(b"x", 0) + d_dispatch())
+    yield "teardown", (setup + poll + d_send(0, [], WL_HELLO) + d_teardown(0, 1, 1) +
+                       d_teardown(0, 0, 0) + d_teardown(0, 2, 0))
+    yield "two-contexts", (setup + d_ctx(1) + d_guest_blob(1, 4) + d_guest_blob(1, 5) +
+                           d_init(1, 4, 5) + poll + d_submit(1, 1, xd_poll()) +
+                           d_comp(WL_HELLO) + d_dispatch())
+    yield "raw-stream", setup + d_submit(0, 2, xd_gir(8, 8) + xd_poll() +
+                                         sendrecv(SEND, [], b"y" * 16))
+    # a raw CTX_CREATE (virtio_gpu_ctx_create: hdr 24 + nlen + context_init + name 64)
+    raw_ctx = struct.pack("<IIQIBBBB", 0x0200, 0, 0, 3, 0, 0, 0, 0) + struct.pack(
+        "<II", 4, 5) + b"fuzz".ljust(64, b"\0")
+    yield "raw-ctx", d_raw(raw_ctx)
+
+
+def write(name, seeds):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if f.startswith("seed-"):
+            os.unlink(os.path.join(d, f))
+    for sname, data in seeds:
+        with open(os.path.join(d, "seed-" + sname), "wb") as f:
+            f.write(data)
+
+
+GENERATORS = {"wire": wire_seeds, "device": device_seeds}
+
+if __name__ == "__main__":
+    for target, gen in GENERATORS.items():
+        write(target, gen())
