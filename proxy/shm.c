@@ -132,6 +132,8 @@ static void handle_shm_create_pool(struct proxy_object *object, uint32_t opcode,
 		wl_client_post_no_memory(client);
 		goto out;
 	}
+	/* The copy path reads the pool under the SIGBUS guard (proxy/damage.c). */
+	proxy_damage_init_sigbus();
 	pool->map.size = (size_t)size;
 	pool->map.addr = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 	if (pool->map.addr == MAP_FAILED) {
