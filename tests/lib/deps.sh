@@ -15,6 +15,8 @@ VSOMM_DEB_PACKAGES=(
 	clang libclang-rt-14-dev
 	# end-to-end tests and the demo: headless Weston, its demo clients, wayland-info
 	weston wayland-utils
+	# weston-simple-egl through vsomm: Mesa's EGL with swrast (llvmpipe) over wl_shm
+	libegl1 libegl-mesa0 libgl1-mesa-dri
 	# harness scripts and result parsing
 	python3 procps
 	git ca-certificates
