@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest-client: the guest side of the fake-host protocol tests, run through
+ * `vsomm` against `vsomm-host --compositor <fake-compositor>`.
+ *
+ *   guest-client keymap|clipboard|dmabuf|shm
+ *
+ * keymap     wl_keyboard.keymap: format xkb_v1, size FH_KEYMAP_SIZE, the fd maps
+ *            with that size and holds the compositor's pattern;
+ * clipboard  wl_data_device and zwp_primary_selection: the compositor's offer is
+ *            received through a pipe (1 MiB checked here); our source is offered
+ *            as selection and its send() writes 1 MiB (checked by the compositor,
+ *            which then cancels the source);
+ * dmabuf     a two-plane "dmabuf" (a memfd: what a guest dmabuf is without a
+ *            kernel), params.add ×2 + create_immed, attached and committed; after
+ *            a round trip the guest writes a mark into the memory and commits
+ *            again (the compositor must see it: the same memory, never copied);
+ * shm        a 1920×1080 wl_shm buffer: a full commit, then one 64×64 damage
+ *            (plus a canary pixel changed without damage).
+ *
+ * Exits 0 when every check of its side passed; prints "guest: PASS/FAIL ...".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "protocols/linux-dmabuf-unstable-v1-client-protocol.h"
+#include "protocols/primary-selection-unstable-v1-client-protocol.h"
+#include "protocols/xdg-shell-client-protocol.h"
+#include "tests/fakehost/fakehost.h"
+
+static struct {
+	struct wl_display *display;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct wl_seat *seat;
+	struct wl_data_device_manager *ddm;
+	struct zwp_primary_selection_device_manager_v1 *psm;
+	struct zwp_linux_dmabuf_v1 *dmabuf;
+	struct xdg_wm_base *wm;
+	int failures;
+} g;
+
+static void report(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("guest: %s ", ok ? "PASS" : "FAIL");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	if (!ok)
+		g.failures++;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "guest: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Dispatch until *flag (the display's error ends the test). */
+static void wait_for(const bool *flag, const char *what)
+{
+	while (!*flag) {
+		if (wl_display_dispatch(g.display) < 0) {
+			fprintf(stderr, "guest: display error while waiting for %s: %s\n", what,
+				strerror(wl_display_get_error(g.display)));
+			exit(1);
+		}
+	}
+}
+
+static void roundtrip(void)
+{
+	if (wl_display_roundtrip(g.display) < 0) {
+		fprintf(stderr, "guest: round trip failed: %s\n",
+			strerror(wl_display_get_error(g.display)));
+		exit(1);
+	}
+}
+
+static void noop(void)
+{
+}
+#define NOOP ((void *)noop)
+
+/* ---- registry ---- */
+
+static void handle_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface,
+			  uint32_t version)
+{
+	if (strcmp(iface, "wl_compositor") == 0)
+		g.compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 4);
+	else if (strcmp(iface, "wl_shm") == 0)
+		g.shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
+	else if (strcmp(iface, "wl_seat") == 0)
+		g.seat = wl_registry_bind(reg, name, &wl_seat_interface, 5);
+	else if (strcmp(iface, "wl_data_device_manager") == 0)
+		g.ddm = wl_registry_bind(reg, name, &wl_data_device_manager_interface, 3);
+	else if (strcmp(iface, "zwp_primary_selection_device_manager_v1") == 0)
+		g.psm = wl_registry_bind(reg, name, &zwp_primary_selection_device_manager_v1_interface, 1);
+	else if (strcmp(iface, "zwp_linux_dmabuf_v1") == 0 && version >= 3)
+		g.dmabuf = wl_registry_bind(reg, name, &zwp_linux_dmabuf_v1_interface, 3);
+	else if (strcmp(iface, "xdg_wm_base") == 0)
+		g.wm = wl_registry_bind(reg, name, &xdg_wm_base_interface, 2);
+}
+
+static const struct wl_registry_listener registry_listener = {handle_global, NOOP};
+
+/* ---- keymap ---- */
+
+static bool keymap_done;
+
+static void handle_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd,
+			  uint32_t size)
+{
+	struct stat st = {0};
+	bool stat_ok = fstat(fd, &st) == 0;
+	report(format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, "keymap format %u", format);
+	report(size == FH_KEYMAP_SIZE, "keymap size %u", size);
+	report(stat_ok && st.st_size >= FH_KEYMAP_SIZE, "keymap fd holds %lld bytes",
+	       (long long)st.st_size);
+	uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		report(false, "keymap mmap of %u bytes: %s", size, strerror(errno));
+	} else {
+		size_t bad = 0;
+		for (size_t i = 0; i < size; i++)
+			bad += map[i] != fh_pattern(FH_SEED_KEYMAP, i);
+		report(bad == 0, "keymap content (%zu of %u bytes differ)", bad, size);
+		munmap(map, size);
+	}
+	close(fd);
+	keymap_done = true;
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	handle_keymap, NOOP, NOOP, NOOP, NOOP, NOOP,
+};
+
+static void run_keymap(void)
+{
+	struct wl_keyboard *kb = wl_seat_get_keyboard(g.seat);
+	wl_keyboard_add_listener(kb, &keyboard_listener, NULL);
+	wait_for(&keymap_done, "the keymap");
+	wl_keyboard_release(kb);
+	roundtrip();
+}
+
+/* ---- clipboard: both directions, wl_data_device and primary selection ---- */
+
+/* Read the whole pipe and compare it to the pattern. */
+static void read_all(int fd, uint32_t seed, const char *what)
+{
+	static uint8_t buf[64 * 1024];
+	size_t done = 0, bad = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			bad += done + (size_t)i >= FH_PIPE_BYTES ||
+			       buf[i] != fh_pattern(seed, done + (size_t)i);
+		done += (size_t)n;
+	}
+	close(fd);
+	report(done == FH_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done, bad);
+}
+
+static void write_all(int fd, uint32_t seed, const char *what)
+{
+	static uint8_t buf[64 * 1024];
+	size_t done = 0;
+	while (done < FH_PIPE_BYTES) {
+		size_t len = FH_PIPE_BYTES - done < sizeof(buf) ? FH_PIPE_BYTES - done : sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = fh_pattern(seed, done + i);
+		size_t off = 0;
+		while (off < len) {
+			ssize_t n = write(fd, buf + off, len - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				report(false, "%s: write after %zu bytes: %s", what, done + off,
+				       strerror(errno));
+				close(fd);
+				return;
+			}
+			off += (size_t)n;
+		}
+		done += len;
+	}
+	close(fd);
+	report(true, "%s: wrote %zu bytes", what, done);
+}
+
+static void *selection_offer;        /* wl_data_offer or zwp_primary_selection_offer_v1 */
+static bool selection_seen, source_cancelled;
+
+static void handle_dd_selection(void *data, struct wl_data_device *dd, struct wl_data_offer *offer)
+{
+	selection_offer = offer;
+	selection_seen = true;
+}
+
+static const struct wl_data_offer_listener offer_listener = {NOOP, NOOP, NOOP};
+
+static void handle_dd_data_offer(void *data, struct wl_data_device *dd, struct wl_data_offer *offer)
+{
+	wl_data_offer_add_listener(offer, &offer_listener, NULL);
+}
+
+static const struct wl_data_device_listener dd_listener = {
+	handle_dd_data_offer, NOOP, NOOP, NOOP, NOOP, handle_dd_selection,
+};
+
+static void handle_source_send(void *data, struct wl_data_source *src, const char *mime, int32_t fd)
+{
+	write_all(fd, FH_SEED_SOURCE, "data-source send");
+}
+
+static void handle_source_cancelled(void *data, struct wl_data_source *src)
+{
+	source_cancelled = true;
+}
+
+static const struct wl_data_source_listener source_listener = {
+	NOOP, handle_source_send, handle_source_cancelled, NOOP, NOOP, NOOP,
+};
+
+static const struct zwp_primary_selection_offer_v1_listener p_offer_listener = {NOOP};
+
+static void handle_pd_data_offer(void *data, struct zwp_primary_selection_device_v1 *d,
+				 struct zwp_primary_selection_offer_v1 *offer)
+{
+	zwp_primary_selection_offer_v1_add_listener(offer, &p_offer_listener, NULL);
+}
+
+static void handle_pd_selection(void *data, struct zwp_primary_selection_device_v1 *d,
+				struct zwp_primary_selection_offer_v1 *offer)
+{
+	selection_offer = offer;
+	selection_seen = true;
+}
+
+static const struct zwp_primary_selection_device_v1_listener pd_listener = {
+	handle_pd_data_offer, handle_pd_selection,
+};
+
+static void handle_p_source_send(void *data, struct zwp_primary_selection_source_v1 *src,
+				 const char *mime, int32_t fd)
+{
+	write_all(fd, FH_SEED_PRIMARY_SOURCE, "primary-source send");
+}
+
+static void handle_p_source_cancelled(void *data, struct zwp_primary_selection_source_v1 *src)
+{
+	source_cancelled = true;
+}
+
+static const struct zwp_primary_selection_source_v1_listener p_source_listener = {
+	handle_p_source_send, handle_p_source_cancelled,
+};
+
+static int pipe_write_end(int *read_end)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe");
+	*read_end = p[0];
+	return p[1];
+}
+
+static void run_clipboard(void)
+{
+	int rd, wr;
+
+	/* wl_data_device: the compositor's offer → us */
+	struct wl_data_device *dd = wl_data_device_manager_get_data_device(g.ddm, g.seat);
+	wl_data_device_add_listener(dd, &dd_listener, NULL);
+	selection_seen = false;
+	wait_for(&selection_seen, "the selection");
+	report(selection_offer != NULL, "data-device selection offered");
+	if (selection_offer) {
+		wr = pipe_write_end(&rd);
+		wl_data_offer_receive(selection_offer, FH_MIME, wr);
+		wl_display_flush(g.display);
+		close(wr);
+		read_all(rd, FH_SEED_OFFER, "data-offer receive");
+		wl_data_offer_destroy(selection_offer);
+	}
+	/* our wl_data_source → the compositor, which cancels it once it has read all */
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(g.ddm);
+	wl_data_source_add_listener(src, &source_listener, NULL);
+	wl_data_source_offer(src, FH_MIME);
+	wl_data_device_set_selection(dd, src, 0);
+	source_cancelled = false;
+	wait_for(&source_cancelled, "data-source cancelled");
+	wl_data_source_destroy(src);
+	wl_data_device_release(dd);
+
+	/* primary selection, the same both ways */
+	struct zwp_primary_selection_device_v1 *pd =
+		zwp_primary_selection_device_manager_v1_get_device(g.psm, g.seat);
+	zwp_primary_selection_device_v1_add_listener(pd, &pd_listener, NULL);
+	selection_seen = false;
+	selection_offer = NULL;
+	wait_for(&selection_seen, "the primary selection");
+	report(selection_offer != NULL, "primary selection offered");
+	if (selection_offer) {
+		wr = pipe_write_end(&rd);
+		zwp_primary_selection_offer_v1_receive(selection_offer, FH_MIME, wr);
+		wl_display_flush(g.display);
+		close(wr);
+		read_all(rd, FH_SEED_PRIMARY_OFFER, "primary-offer receive");
+		zwp_primary_selection_offer_v1_destroy(selection_offer);
+	}
+	struct zwp_primary_selection_source_v1 *psrc =
+		zwp_primary_selection_device_manager_v1_create_source(g.psm);
+	zwp_primary_selection_source_v1_add_listener(psrc, &p_source_listener, NULL);
+	zwp_primary_selection_source_v1_offer(psrc, FH_MIME);
+	zwp_primary_selection_device_v1_set_selection(pd, psrc, 0);
+	source_cancelled = false;
+	wait_for(&source_cancelled, "primary-source cancelled");
+	zwp_primary_selection_source_v1_destroy(psrc);
+	zwp_primary_selection_device_v1_destroy(pd);
+	roundtrip();
+}
+
+/* ---- dmabuf ---- */
+
+static bool modifier_seen, configured;
+static uint32_t configure_serial;
+
+static void handle_modifier(void *data, struct zwp_linux_dmabuf_v1 *d, uint32_t format,
+			    uint32_t hi, uint32_t lo)
+{
+	if (format == FH_DRM_FORMAT_NV12 && ((uint64_t)hi << 32 | lo) == FH_DMABUF_MODIFIER)
+		modifier_seen = true;
+}
+
+static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {NOOP, handle_modifier};
+
+static void handle_wm_ping(void *data, struct xdg_wm_base *wm, uint32_t serial)
+{
+	xdg_wm_base_pong(wm, serial);
+}
+
+static const struct xdg_wm_base_listener wm_listener = {handle_wm_ping};
+
+static void handle_xdg_configure(void *data, struct xdg_surface *xs, uint32_t serial)
+{
+	configure_serial = serial;
+	configured = true;
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {handle_xdg_configure};
+static const struct xdg_toplevel_listener toplevel_listener = {NOOP, NOOP, NOOP, NOOP};
+
+static void run_dmabuf(void)
+{
+	zwp_linux_dmabuf_v1_add_listener(g.dmabuf, &dmabuf_listener, NULL);
+	xdg_wm_base_add_listener(g.wm, &wm_listener, NULL);
+	roundtrip();
+	report(modifier_seen, "zwp_linux_dmabuf_v1.modifier NV12 0x%016llx announced",
+	       (unsigned long long)FH_DMABUF_MODIFIER);
+
+	int fd = memfd_create("guest-dmabuf", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, FH_DMABUF_SIZE) < 0)
+		die("memfd");
+	uint8_t *map = mmap(NULL, FH_DMABUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	for (size_t i = 0; i < FH_DMABUF_SIZE; i++)
+		map[i] = fh_pattern(FH_SEED_DMABUF, i);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die("fstat");
+
+	struct wl_surface *surface = wl_compositor_create_surface(g.compositor);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(g.wm, surface);
+	xdg_surface_add_listener(xs, &xdg_surface_listener, NULL);
+	struct xdg_toplevel *top = xdg_surface_get_toplevel(xs);
+	xdg_toplevel_add_listener(top, &toplevel_listener, NULL);
+	char title[128];
+	snprintf(title, sizeof(title), FH_DMABUF_TITLE " %llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	xdg_toplevel_set_title(top, title);
+	wl_surface_commit(surface);
+	wait_for(&configured, "xdg_surface.configure");
+	xdg_surface_ack_configure(xs, configure_serial);
+
+	struct zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(g.dmabuf);
+	uint32_t hi = (uint32_t)(FH_DMABUF_MODIFIER >> 32), lo = (uint32_t)FH_DMABUF_MODIFIER;
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, FH_DMABUF_STRIDE0, hi, lo);
+	zwp_linux_buffer_params_v1_add(params, fd, 1, FH_DMABUF_OFFSET1, FH_DMABUF_STRIDE1, hi, lo);
+	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(
+		params, FH_DMABUF_WIDTH, FH_DMABUF_HEIGHT, FH_DRM_FORMAT_NV12, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, FH_DMABUF_WIDTH, FH_DMABUF_HEIGHT);
+	wl_surface_commit(surface);
+	roundtrip(); /* the compositor has checked commit 1 */
+
+	memcpy(map + FH_DMABUF_MARK_OFFSET, FH_DMABUF_MARK, sizeof(FH_DMABUF_MARK) - 1);
+	wl_surface_damage_buffer(surface, 0, 0, FH_DMABUF_WIDTH, 1);
+	wl_surface_commit(surface);
+	roundtrip();
+	report(true, "dmabuf %s committed twice", title);
+
+	wl_buffer_destroy(buffer);
+	xdg_toplevel_destroy(top);
+	xdg_surface_destroy(xs);
+	wl_surface_destroy(surface);
+	munmap(map, FH_DMABUF_SIZE);
+	close(fd);
+	roundtrip();
+}
+
+/* ---- shm ---- */
+
+static void fill(uint32_t *px, int x, int y, int w, int h, uint32_t color)
+{
+	for (int j = y; j < y + h; j++)
+		for (int i = x; i < x + w; i++)
+			px[(size_t)j * FH_SHM_WIDTH + (size_t)i] = color;
+}
+
+static void run_shm(void)
+{
+	const int32_t stride = FH_SHM_WIDTH * 4;
+	const size_t size = (size_t)stride * FH_SHM_HEIGHT;
+	int fd = memfd_create("guest-shm", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		die("memfd");
+	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED)
+		die("mmap");
+	fill(px, 0, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT, FH_SHM_COLOR1);
+
+	struct wl_shm_pool *pool = wl_shm_create_pool(g.shm, fd, (int32_t)size);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT,
+							     stride, WL_SHM_FORMAT_XRGB8888);
+	struct wl_surface *surface = wl_compositor_create_surface(g.compositor);
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT);
+	wl_surface_commit(surface);
+	roundtrip();
+
+	fill(px, FH_SHM_RECT_X, FH_SHM_RECT_Y, FH_SHM_RECT_SIZE, FH_SHM_RECT_SIZE, FH_SHM_COLOR2);
+	px[0] = FH_SHM_CANARY; /* not damaged: must not be copied */
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, FH_SHM_RECT_X, FH_SHM_RECT_Y, FH_SHM_RECT_SIZE,
+				 FH_SHM_RECT_SIZE);
+	wl_surface_commit(surface);
+	roundtrip();
+	report(true, "shm: full commit, then one %dx%d damage", FH_SHM_RECT_SIZE, FH_SHM_RECT_SIZE);
+
+	wl_surface_destroy(surface);
+	wl_buffer_destroy(buffer);
+	wl_shm_pool_destroy(pool);
+	munmap(px, size);
+	close(fd);
+	roundtrip();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: guest-client keymap|clipboard|dmabuf|shm\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	g.display = wl_display_connect(NULL);
+	if (!g.display)
+		die("wl_display_connect");
+	struct wl_registry *registry = wl_display_get_registry(g.display);
+	wl_registry_add_listener(registry, &registry_listener, NULL);
+	roundtrip();
+
+	const char *mode = argv[1];
+	if (strcmp(mode, "keymap") == 0 && g.seat) {
+		run_keymap();
+	} else if (strcmp(mode, "clipboard") == 0 && g.seat && g.ddm && g.psm) {
+		run_clipboard();
+	} else if (strcmp(mode, "dmabuf") == 0 && g.compositor && g.dmabuf && g.wm) {
+		run_dmabuf();
+	} else if (strcmp(mode, "shm") == 0 && g.compositor && g.shm) {
+		run_shm();
+	} else {
+		fprintf(stderr, "guest: unknown mode '%s' or its globals are missing\n", mode);
+		return 1;
+	}
+	wl_registry_destroy(registry);
+	wl_display_disconnect(g.display);
+	printf("guest: %s done, %d failures\n", mode, g.failures);
+	return g.failures ? 1 : 0;
+}
