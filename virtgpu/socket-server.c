@@ -354,7 +354,8 @@ static bool handle_frame(struct conn *conn)
 	if (fd >= 0) {
 		/* Only a GUEST blob brings memory: its memfd. */
 		struct virtio_gpu_resource_create_blob blob = {0};
-		memcpy(&blob, cmd, size < sizeof(blob) ? size : sizeof(blob));
+		if (size > 0) /* an empty frame has no payload buffer at all */
+			memcpy(&blob, cmd, size < sizeof(blob) ? size : sizeof(blob));
 		if (size < sizeof(blob) || blob.hdr.type != VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB ||
 		    blob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST) {
 			vsomm_log(VSOMM_LOG_ERROR,
