@@ -87,7 +87,11 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 	for (size_t i = 0; i < nfds; i++) {
 		sr.identifier_types[i] = types[i];
 		sr.identifiers[i] = types[i] == XDOMAIN_ID_TYPE_READ_PIPE ? rp->id : imports[k++].res_id;
+		vsomm_log(VSOMM_LOG_TRACE, "channel: SEND fd %d -> %s %u", fds[i],
+			  types[i] == XDOMAIN_ID_TYPE_READ_PIPE ? "read pipe" : "blob res",
+			  sr.identifiers[i]);
 	}
+	vsomm_log(VSOMM_LOG_TRACE, "channel: SEND %zu bytes, %zu fds", size, nfds);
 	size_t off = 0;
 	bool first = true;
 	while (first || off < size) {

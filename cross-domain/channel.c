@@ -104,6 +104,9 @@ static int receive_fds(struct xdomain_channel *ch, const struct xdomain_send_rec
 			return fd;
 		}
 		fds[i] = fd;
+		vsomm_log(VSOMM_LOG_TRACE, "channel: RECEIVE %s %u (%u bytes) -> fd %d",
+			  type == XDOMAIN_ID_TYPE_VIRTGPU_BLOB ? "blob" : "write pipe",
+			  sr->identifiers[i], sr->identifier_sizes[i], fd);
 	}
 	return 0;
 }
@@ -129,6 +132,8 @@ static void handle_receive(struct xdomain_channel *ch, const struct xdomain_cmd_
 		xdomain_channel_fail(ch, ret);
 		return;
 	}
+	vsomm_log(VSOMM_LOG_TRACE, "channel: RECEIVE %zu bytes, %u fds", view->payload_size,
+		  sr.num_identifiers);
 	ch->stats.receives++;
 	ch->stats.bytes_received += view->payload_size;
 	ch->stats.fds_received += sr.num_identifiers;

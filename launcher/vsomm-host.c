@@ -5,6 +5,7 @@
  * transport); each guest context gets its own connection to the compositor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "cross-domain/cross-domain.h"
 #include "cross-domain/log.h"
+#include "launcher/sd.h"
 #include "virtgpu/device.h"
 
 #ifndef VSOMM_VERSION
@@ -46,6 +48,9 @@ static const char usage[] =
 	"  --trace               log every cross-domain command and fd translation\n"
 	"  --version             print the version and exit\n"
 	"  --help                print this help and exit\n"
+	"\n"
+	"Under systemd: socket activation (the fd named vsomm-host, or the only one)\n"
+	"and readiness notification (Type=notify).\n"
 	"\n"
 	"Exit status: 0 after SIGTERM/SIGINT, 1 usage or runtime error, 2 the socket is\n"
 	"served by another live instance, 3 the listening socket cannot be created,\n"
@@ -198,12 +203,25 @@ int main(int argc, char *argv[])
 	vsomm_log_init(level, "vsomm-host");
 	vsomm_log_route_libwayland();
 
+	/* systemd socket activation: the unit's socket replaces --listen */
+	struct launcher_sd_fds sd_fds;
+	if (launcher_sd_listen_fds(&sd_fds) < 0)
+		return EXIT_FAIL;
+	int activated_fd = launcher_sd_take_fd(&sd_fds, "vsomm-host");
+	for (size_t i = 0; i < sd_fds.count; i++)
+		if (sd_fds.fds[i] >= 0)
+			vsomm_log(VSOMM_LOG_ERROR, "vsomm-host: ignoring activated fd %d named '%s'",
+				  sd_fds.fds[i], sd_fds.names[i]);
+	launcher_sd_close_rest(&sd_fds);
+
 	if (!compositor_arg) {
 		compositor_arg = getenv("WAYLAND_DISPLAY");
 		if (!compositor_arg || !compositor_arg[0])
 			compositor_arg = "wayland-0";
 	}
-	char *listen_path = runtime_path(listen_arg ? listen_arg : "vsomm-host.sock");
+	char *listen_path = activated_fd >= 0 && !listen_arg
+				    ? strdup("the activated socket")
+				    : runtime_path(listen_arg ? listen_arg : "vsomm-host.sock");
 	char *compositor_path = runtime_path(compositor_arg);
 	int status = EXIT_FAIL;
 	if (!listen_path || !compositor_path) {
@@ -215,10 +233,20 @@ int main(int argc, char *argv[])
 	/* A compositor or guest that goes away must not kill us on write. */
 	signal(SIGPIPE, SIG_IGN);
 
-	int listen_fd = -1;
-	status = listen_on(listen_path, &listen_fd);
-	if (status != EXIT_OK)
-		goto err_paths;
+	int listen_fd = activated_fd;
+	if (activated_fd >= 0) {
+		/* systemd bound it and owns the path: it is never unlinked here */
+		int fl = fcntl(listen_fd, F_GETFL);
+		if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			fprintf(stderr, "vsomm-host: activated fd %d: %s\n", listen_fd,
+				strerror(errno));
+			goto err_listen;
+		}
+	} else {
+		status = listen_on(listen_path, &listen_fd);
+		if (status != EXIT_OK)
+			goto err_paths;
+	}
 	status = EXIT_FAIL;
 
 	struct wl_event_loop *loop = wl_event_loop_create();
@@ -252,6 +280,8 @@ int main(int argc, char *argv[])
 	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s", listen_path,
 		  compositor_path);
 
+	launcher_sd_notifyf("READY=1\nSTATUS=listening on %s, compositor %s", listen_path,
+			    compositor_path);
 	while (running) {
 		if (wl_event_loop_dispatch(loop, -1) < 0 && errno != EINTR) {
 			fprintf(stderr, "vsomm-host: event loop: %s\n", strerror(errno));
@@ -259,6 +289,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	status = running ? EXIT_FAIL : EXIT_OK;
+	launcher_sd_notify("STOPPING=1");
 	virtgpu_socket_server_destroy(server);
 
 err_signals:
@@ -270,7 +301,8 @@ err_signals:
 err_listen:
 	if (listen_fd >= 0)
 		close(listen_fd);
-	unlink(listen_path);
+	if (activated_fd < 0)
+		unlink(listen_path);
 err_paths:
 	free(compositor_path);
 	free(listen_path);

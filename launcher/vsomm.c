@@ -1,238 +1,336 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vsomm [OPTIONS] [--] APP [ARGS…]
+ * vsomm --serve [--socket NAME] [OPTIONS]
  *
- * Runs APP against a private Wayland socket served by the proxy; every client
- * that connects gets its own cross-domain context (and so its own connection to
- * the host compositor) through the virtgpu device.  Exits with APP's status.
+ * Serves a Wayland socket with the proxy (proxy/): every client that connects
+ * gets its own cross-domain context, and so its own connection to the host
+ * compositor, through the virtgpu device.  With APP: a private socket
+ * $XDG_RUNTIME_DIR/wayland-vsomm-N for APP and its descendants, and APP's exit
+ * status.  With --serve: a session socket until SIGTERM, socket-activated and
+ * with readiness notification under systemd.  Exit codes: launcher/launcher.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wayland-client-core.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
 #include "cross-domain/log.h"
+#include "launcher/launcher.h"
+#include "launcher/sd.h"
 #include "proxy/proxy.h"
-#include "virtgpu/virtgpu.h"
 
-/* Exit codes of vsomm's own errors (APP's own status is passed through). */
-enum {
-	EXIT_VSOMM_ERROR = 1,    /* usage, runtime dir, socket */
-	EXIT_NO_DEVICE = 3,      /* no device and no vsomm-host */
-	EXIT_NOT_FOUND = 127,    /* APP not found, like a shell */
-	EXIT_NOT_EXECUTABLE = 126,
+#define AUTO_SOCKETS 32
+#define SERVE_SOCKET "wayland-vsomm"
+#define PROBE_TIMEOUT_MS 10000
+
+struct config {
+	const char *device; /* NULL or "auto": pick */
+	const char *socket;
+	bool serve;
+	enum vsomm_log_level level;
+	struct proxy_options proxy;
+	char **app; /* argv of APP, or NULL */
 };
 
 struct vsomm {
 	struct wl_display *display;
 	struct wl_event_loop *loop;
-	const char *device;
-	pid_t child;
-	int exit_code;
-	bool done;
+	struct launcher_backend_data backend;
+	char socket_name[108];
+	int activation_lock; /* the .lock of a socket-activated path, or -1 */
+	char activation_lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	pid_t app;
+	int app_status;
+	bool app_done, children_left, stop;
 };
 
-struct host_conn {
-	struct vsomm *vsomm;
-	struct xdomain_pump *pump;
-};
+static const char usage[] =
+	"Usage: vsomm [OPTIONS] [--] APP [ARGS...]\n"
+	"       vsomm --serve [--socket NAME] [OPTIONS]\n"
+	"Run Wayland applications through the cross-domain proxy: each client's\n"
+	"connection crosses a virtio-gpu cross-domain context to the host compositor.\n"
+	"\n"
+	"  -d, --device SPEC       auto, socket:PATH or drm:PATH (env VSOMM_DEVICE;\n"
+	"                          auto: a virtio_gpu render node with the cross-domain\n"
+	"                          capset, else socket:$XDG_RUNTIME_DIR/vsomm-host.sock)\n"
+	"  -s, --serve             serve a session socket for many apps until SIGTERM\n"
+	"  -S, --socket NAME       socket name in $XDG_RUNTIME_DIR (env VSOMM_SOCKET;\n"
+	"                          default wayland-vsomm-N for APP, " SERVE_SOCKET " for --serve)\n"
+	"      --title-prefix S    prefix every window title (env VSOMM_TITLE_PREFIX)\n"
+	"      --app-id-prefix S   prefix every app_id (env VSOMM_APP_ID_PREFIX)\n"
+	"      --log-level LEVEL   silent, error, info, debug or trace (env\n"
+	"                          VSOMM_LOG_LEVEL; default error)\n"
+	"      --trace             trace both sides of every message, every fd\n"
+	"                          translation and copy (env VSOMM_TRACE=1)\n"
+	"  -h, --help              show this help\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"Exit status: APP's own, 128+N when APP was killed by signal N; 0 after\n"
+	"SIGTERM with --serve.  vsomm's own errors: 1 usage or other error, 2 the\n"
+	"socket name is in use, 3 no device (no virtio_gpu node, no vsomm-host),\n"
+	"4 XDG_RUNTIME_DIR unset, 5 vsomm-host cannot reach the host compositor,\n"
+	"126 APP is not executable, 127 APP is not found.\n";
 
-static void handle_pump_closed(void *data)
+/*
+ * Lower layers (libwayland, virtgpu) log their view of a failure too; vsomm's
+ * own one-line message says it for users, theirs is there at --log-level debug.
+ */
+static void discard_wl_log(const char *fmt, va_list args)
 {
-	/*
-	 * The pump has shut its end of the socketpair down: the proxy sees EOF and
-	 * drops the client, then disconnect_host destroys the pump.  Until then the
-	 * device (and the shadow mappings on it) stays.
-	 */
 }
 
-static int connect_host(void *data, struct wl_client *client, void **out)
+static enum vsomm_log_level quiet_begin(void)
 {
-	struct vsomm *vsomm = data;
-	struct host_conn *conn = calloc(1, sizeof(*conn));
-	if (!conn)
-		return -1;
-	conn->vsomm = vsomm;
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		vsomm_log_errno(VSOMM_LOG_ERROR, "socketpair");
-		free(conn);
-		return -1;
+	enum vsomm_log_level level = vsomm_log_level();
+	if (level < VSOMM_LOG_DEBUG) {
+		vsomm_log_init(VSOMM_LOG_SILENT, "vsomm");
+		wl_log_set_handler_server(discard_wl_log);
+		wl_log_set_handler_client(discard_wl_log);
 	}
-	struct virtgpu_dev *dev;
-	int err = virtgpu_open(vsomm->device, &dev);
-	if (err < 0) {
-		vsomm_log(VSOMM_LOG_ERROR, "cannot open the virtgpu device: %s", strerror(-err));
-		goto err_sockets;
-	}
-	conn->pump = xdomain_pump_create(vsomm->loop, dev, sv[1], handle_pump_closed, conn, &err);
-	if (!conn->pump) {
-		vsomm_log(VSOMM_LOG_ERROR, "cannot create a cross-domain channel: %s",
-			  strerror(-err));
-		close(sv[0]);
-		free(conn);
-		return -1;
-	}
-	*out = conn;
-	return sv[0];
-
-err_sockets:
-	close(sv[0]);
-	close(sv[1]);
-	free(conn);
-	return -1;
+	return level;
 }
 
-static void disconnect_host(void *data, void *conn_ptr)
+static void quiet_end(enum vsomm_log_level level)
 {
-	struct host_conn *conn = conn_ptr;
-	if (!conn)
+	vsomm_log_init(level, "vsomm");
+	vsomm_log_route_libwayland();
+}
+
+/* ---- the socket ---- */
+
+static bool lock_held(const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.lock", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/*
+ * libwayland's convention: NAME.lock is flock()ed by the live server; a socket
+ * whose lock is free is stale and replaced only under that lock.
+ */
+static int add_socket_quiet(struct vsomm *vsomm, const char *name)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if (name) {
+		if (strchr(name, '/')) {
+			fprintf(stderr, "vsomm: --socket takes a name in XDG_RUNTIME_DIR, not '%s'\n",
+				name);
+			return LAUNCHER_EXIT_ERROR;
+		}
+		if (wl_display_add_socket(vsomm->display, name) == 0) {
+			snprintf(vsomm->socket_name, sizeof(vsomm->socket_name), "%s", name);
+			return 0;
+		}
+		if (lock_held(dir, name)) {
+			fprintf(stderr, "vsomm: %s/%s is in use by another server\n", dir, name);
+			return LAUNCHER_EXIT_IN_USE;
+		}
+		fprintf(stderr, "vsomm: cannot create the socket %s/%s\n", dir, name);
+		return LAUNCHER_EXIT_ERROR;
+	}
+	for (int i = 0; i < AUTO_SOCKETS; i++) {
+		char auto_name[32];
+		snprintf(auto_name, sizeof(auto_name), "wayland-vsomm-%d", i);
+		if (wl_display_add_socket(vsomm->display, auto_name) == 0) {
+			snprintf(vsomm->socket_name, sizeof(vsomm->socket_name), "%s", auto_name);
+			return 0;
+		}
+		if (!lock_held(dir, auto_name)) {
+			fprintf(stderr, "vsomm: cannot create the socket %s/%s\n", dir, auto_name);
+			return LAUNCHER_EXIT_ERROR;
+		}
+	}
+	fprintf(stderr, "vsomm: wayland-vsomm-0..%d in %s are all in use\n", AUTO_SOCKETS - 1, dir);
+	return LAUNCHER_EXIT_IN_USE;
+}
+
+static int add_socket(struct vsomm *vsomm, const char *name)
+{
+	enum vsomm_log_level level = quiet_begin();
+	int ret = add_socket_quiet(vsomm, name);
+	quiet_end(level);
+	return ret;
+}
+
+/* Follow the lock convention for a socket systemd bound, so no one takes it as stale. */
+static void lock_activated(struct vsomm *vsomm, int fd)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	memset(&addr, 0, sizeof(addr));
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0 || addr.sun_family != AF_UNIX ||
+	    addr.sun_path[0] != '/')
 		return;
-	xdomain_pump_destroy(conn->pump);
-	free(conn);
-}
-
-/* Shadows of wl_shm buffers: host blobs of this client's own context. */
-static int alloc_shadow(void *data, void *conn_ptr, uint32_t width, uint32_t height,
-			uint32_t drm_format, struct proxy_shadow *out)
-{
-	struct host_conn *conn = conn_ptr;
-	if (!conn || !conn->pump)
-		return -EPIPE;
-	struct xdomain_channel *ch = xdomain_pump_channel(conn->pump);
-	struct xdomain_image_requirements req;
-	int err = xdomain_channel_image_requirements(
-		ch, width, height, drm_format, XDOMAIN_GRALLOC_LINEAR | XDOMAIN_GRALLOC_SW_WRITE_OFTEN,
-		&req);
-	if (err < 0)
-		return err;
-	struct virtgpu_bo *bo = calloc(1, sizeof(*bo));
-	if (!bo)
-		return -ENOMEM;
-	err = xdomain_channel_create_blob(ch, &req, bo);
-	if (err < 0) {
-		free(bo);
-		return err;
+	addr.sun_path[sizeof(addr.sun_path) - 1] = '\0';
+	const char *base = strrchr(addr.sun_path, '/') + 1;
+	snprintf(vsomm->socket_name, sizeof(vsomm->socket_name), "%s", base);
+	snprintf(vsomm->activation_lock_path, sizeof(vsomm->activation_lock_path), "%s.lock",
+		 addr.sun_path);
+	int lock = open(vsomm->activation_lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0660);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		vsomm_log_errno(VSOMM_LOG_ERROR, "cannot lock %s", vsomm->activation_lock_path);
+		if (lock >= 0)
+			close(lock);
+		vsomm->activation_lock_path[0] = '\0';
+		return;
 	}
-	struct virtgpu_dev *dev = xdomain_channel_device(ch);
-	int fd = virtgpu_bo_export(dev, bo);
-	if (fd < 0) {
-		virtgpu_bo_close(dev, bo);
-		free(bo);
-		return fd;
+	vsomm->activation_lock = lock;
+}
+
+/* Socket activation (--serve): every fd named "wayland", or the only unnamed one. */
+static int add_activated_sockets(struct vsomm *vsomm, struct launcher_sd_fds *fds)
+{
+	int added = 0, fd;
+	while ((fd = launcher_sd_take_fd(fds, "wayland")) >= 0) {
+		if (added == 0)
+			lock_activated(vsomm, fd);
+		if (wl_display_add_socket_fd(vsomm->display, fd) < 0) {
+			fprintf(stderr, "vsomm: cannot serve the activated socket fd %d\n", fd);
+			close(fd);
+			return -1;
+		}
+		added++;
 	}
-	*out = (struct proxy_shadow){
-		.fd = fd,
-		.map = bo->map,
-		.size = req.size,
-		.stride = req.strides[0],
-		.offset = req.offsets[0],
-		.handle = bo,
-	};
-	return 0;
+	for (size_t i = 0; i < fds->count; i++)
+		if (fds->fds[i] >= 0)
+			vsomm_log(VSOMM_LOG_ERROR, "ignoring activated fd %d named '%s'",
+				  fds->fds[i], fds->names[i]);
+	launcher_sd_close_rest(fds);
+	return added;
 }
 
-static void free_shadow(void *data, void *conn_ptr, struct proxy_shadow *shadow)
-{
-	struct host_conn *conn = conn_ptr;
-	struct virtgpu_bo *bo = shadow->handle;
-	close(shadow->fd);
-	/* The pump lives until disconnect_host, after every buffer is gone. */
-	virtgpu_bo_close(xdomain_channel_device(xdomain_pump_channel(conn->pump)), bo);
-	free(bo);
-}
+/* ---- APP ---- */
 
-static const struct proxy_backend channel_backend = {
-	.connect_host = connect_host,
-	.disconnect_host = disconnect_host,
-	.alloc_shadow = alloc_shadow,
-	.free_shadow = free_shadow,
-};
-
-static int handle_sigchld(int sig, void *data)
+/* execvp's search, done early: "not found" must not wait for the device. */
+static int check_app(const char *app)
 {
-	struct vsomm *vsomm = data;
-	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != vsomm->child)
-			continue;
-		if (WIFEXITED(status))
-			vsomm->exit_code = WEXITSTATUS(status);
-		else if (WIFSIGNALED(status))
-			vsomm->exit_code = 128 + WTERMSIG(status);
-		vsomm->done = true;
+	if (strchr(app, '/'))
+		return access(app, X_OK) == 0 ? 0 : errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND
+								   : LAUNCHER_EXIT_NOT_EXECUTABLE;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int ret = LAUNCHER_EXIT_NOT_FOUND;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char full[4096];
+		snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", app);
+		if (access(full, X_OK) == 0)
+			return 0;
+		if (errno != ENOENT && errno != ENOTDIR)
+			ret = LAUNCHER_EXIT_NOT_EXECUTABLE;
+		path += n + (path[n] == ':');
 	}
-	return 0;
-}
-
-static int handle_forward_signal(int sig, void *data)
-{
-	struct vsomm *vsomm = data;
-	if (vsomm->child > 0)
-		kill(vsomm->child, sig);
-	return 0;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: vsomm [OPTIONS] [--] APP [ARGS...]\n"
-		"Run a Wayland application through the cross-domain proxy.\n\n"
-		"  -d, --device SPEC       virtgpu device: socket:PATH or drm:PATH\n"
-		"                          (default: $XDG_RUNTIME_DIR/vsomm-host.sock)\n"
-		"      --title-prefix S    prefix every xdg_toplevel title with S\n"
-		"      --app-id-prefix S   prefix every xdg_toplevel app_id with S\n"
-		"      --log-level L       silent, error, info, debug or trace (default error)\n"
-		"      --trace             log every message forwarded, both ways\n"
-		"  -h, --help              show this help\n"
-		"  -V, --version           show the version\n\n"
-		"Exit status: APP's own; 128+N when APP was killed by signal N;\n"
-		"1 for vsomm's own errors, 3 when no device answers, 126/127 when APP\n"
-		"cannot be executed / is not found.\n");
+	return ret;
 }
 
 static pid_t spawn(char **argv, const char *socket_name)
 {
+	fflush(NULL);
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	setenv("WAYLAND_DISPLAY", socket_name, 1);
 	unsetenv("WAYLAND_SOCKET");
 	execvp(argv[0], argv);
-	int code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+	int code = errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND : LAUNCHER_EXIT_NOT_EXECUTABLE;
 	fprintf(stderr, "vsomm: %s: %s\n", argv[0], strerror(errno));
 	_exit(code);
 }
 
-int main(int argc, char **argv)
+/*
+ * vsomm is a subreaper: descendants that APP leaves behind become its children,
+ * so "APP has exited and nothing it started is left" is something waitpid tells.
+ */
+static int handle_sigchld(int sig, void *data)
 {
-	struct vsomm vsomm = {.exit_code = EXIT_VSOMM_ERROR};
-	struct proxy_options options = {0};
-	enum vsomm_log_level level = VSOMM_LOG_ERROR;
-	const char *env;
-	if ((env = getenv("VSOMM_LOG_LEVEL")) && !vsomm_log_parse_level(env, &level)) {
-		fprintf(stderr, "vsomm: unknown VSOMM_LOG_LEVEL '%s'\n", env);
-		return EXIT_VSOMM_ERROR;
+	struct vsomm *vsomm = data;
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			if (pid != vsomm->app)
+				continue;
+			vsomm->app_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+								: WEXITSTATUS(status);
+			vsomm->app_done = true;
+			vsomm_log(VSOMM_LOG_INFO, "APP (pid %d) exited with status %d", (int)pid,
+				  vsomm->app_status);
+			continue;
+		}
+		vsomm->children_left = pid == 0;
+		return 0;
 	}
-	vsomm.device = getenv("VSOMM_DEVICE");
-	options.title_prefix = getenv("VSOMM_TITLE_PREFIX");
-	options.app_id_prefix = getenv("VSOMM_APP_ID_PREFIX");
-	options.trace = (env = getenv("VSOMM_TRACE")) && *env && strcmp(env, "0") != 0;
+}
+
+/* SIGINT/SIGTERM/SIGHUP: APP's while it runs; after that, they end vsomm. */
+static int handle_signal(int sig, void *data)
+{
+	struct vsomm *vsomm = data;
+	if (vsomm->app > 0 && !vsomm->app_done) {
+		vsomm_log(VSOMM_LOG_INFO, "forwarding signal %d to APP (pid %d)", sig,
+			  (int)vsomm->app);
+		kill(vsomm->app, sig);
+	} else {
+		vsomm->stop = true;
+	}
+	return 0;
+}
+
+/* ---- options ---- */
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "no") != 0;
+}
+
+static const char *env_or_null(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* Environment first, options over it.  -1: go on; else the exit code. */
+static int parse_config(int argc, char **argv, struct config *config)
+{
+	config->device = env_or_null("VSOMM_DEVICE");
+	config->socket = env_or_null("VSOMM_SOCKET");
+	config->proxy.title_prefix = env_or_null("VSOMM_TITLE_PREFIX");
+	config->proxy.app_id_prefix = env_or_null("VSOMM_APP_ID_PREFIX");
+	config->proxy.trace = env_flag("VSOMM_TRACE");
+	config->level = VSOMM_LOG_ERROR;
+	const char *level = env_or_null("VSOMM_LOG_LEVEL");
 
 	enum { OPT_TITLE = 256, OPT_APP_ID, OPT_LOG_LEVEL, OPT_TRACE };
 	static const struct option longopts[] = {
 		{"device", required_argument, NULL, 'd'},
+		{"serve", no_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
 		{"title-prefix", required_argument, NULL, OPT_TITLE},
 		{"app-id-prefix", required_argument, NULL, OPT_APP_ID},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -242,106 +340,235 @@ int main(int argc, char **argv)
 		{0},
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "+d:hV", longopts, NULL)) != -1) {
+	/* '+': the first non-option is APP; APP's own options are its own */
+	while ((opt = getopt_long(argc, argv, "+d:sS:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			vsomm.device = optarg;
+			config->device = optarg;
+			break;
+		case 's':
+			config->serve = true;
+			break;
+		case 'S':
+			config->socket = optarg;
 			break;
 		case OPT_TITLE:
-			options.title_prefix = optarg;
+			config->proxy.title_prefix = optarg;
 			break;
 		case OPT_APP_ID:
-			options.app_id_prefix = optarg;
+			config->proxy.app_id_prefix = optarg;
 			break;
 		case OPT_LOG_LEVEL:
-			if (!vsomm_log_parse_level(optarg, &level)) {
-				fprintf(stderr, "vsomm: unknown log level '%s'\n", optarg);
-				return EXIT_VSOMM_ERROR;
-			}
+			level = optarg;
 			break;
 		case OPT_TRACE:
-			options.trace = true;
+			config->proxy.trace = true;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(usage, stdout);
 			return 0;
 		case 'V':
 			printf("vsomm %s\n", VSOMM_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return EXIT_VSOMM_ERROR;
+			fputs("Try 'vsomm --help'.\n", stderr);
+			return LAUNCHER_EXIT_ERROR;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "vsomm: no application given (try --help)\n");
-		return EXIT_VSOMM_ERROR;
+	if (level && !vsomm_log_parse_level(level, &config->level)) {
+		fprintf(stderr, "vsomm: unknown log level '%s' (silent, error, info, debug, trace)\n",
+			level);
+		return LAUNCHER_EXIT_ERROR;
 	}
-	if (options.trace && level < VSOMM_LOG_TRACE)
-		level = VSOMM_LOG_TRACE;
-	vsomm_log_init(level, "vsomm");
+	if (config->proxy.trace && config->level < VSOMM_LOG_TRACE)
+		config->level = VSOMM_LOG_TRACE;
+	if (config->device && strcmp(config->device, "auto") == 0)
+		config->device = NULL;
+	if (config->serve && optind < argc) {
+		fprintf(stderr, "vsomm: --serve takes no APP ('%s')\n", argv[optind]);
+		return LAUNCHER_EXIT_ERROR;
+	}
+	if (!config->serve && optind >= argc) {
+		fputs("vsomm: no APP given (try --help)\n", stderr);
+		return LAUNCHER_EXIT_ERROR;
+	}
+	config->app = config->serve ? NULL : &argv[optind];
+	return -1;
+}
+
+/* ---- the two modes ---- */
+
+static int check_device(const char *device)
+{
+	int err;
+	enum vsomm_log_level level = quiet_begin();
+	enum launcher_probe probe = launcher_probe_compositor(device, PROBE_TIMEOUT_MS, &err);
+	quiet_end(level);
+	switch (probe) {
+	case LAUNCHER_PROBE_OK:
+		return 0;
+	case LAUNCHER_PROBE_NO_DEVICE:
+		if (device)
+			fprintf(stderr, "vsomm: cannot open the device %s: %s\n", device,
+				strerror(-err));
+		else
+			fprintf(stderr,
+				"vsomm: no device: no virtio_gpu render node with cross-domain, and "
+				"no vsomm-host on %s/vsomm-host.sock (%s)\n",
+				getenv("XDG_RUNTIME_DIR"), strerror(-err));
+		return LAUNCHER_EXIT_NO_DEVICE;
+	case LAUNCHER_PROBE_NO_CHANNEL:
+		fprintf(stderr, "vsomm: the device %s has no cross-domain Wayland channel: %s\n",
+			device ? device : "(default)", strerror(-err));
+		return LAUNCHER_EXIT_NO_DEVICE;
+	case LAUNCHER_PROBE_NO_COMPOSITOR:
+		fputs("vsomm: vsomm-host cannot reach the host compositor (see vsomm-host's log; "
+		      "is its --compositor running?)\n",
+		      stderr);
+		return LAUNCHER_EXIT_NO_COMPOSITOR;
+	case LAUNCHER_PROBE_TIMEOUT:
+		fprintf(stderr, "vsomm: the host compositor did not answer within %d s\n",
+			PROBE_TIMEOUT_MS / 1000);
+		return LAUNCHER_EXIT_NO_COMPOSITOR;
+	}
+	return LAUNCHER_EXIT_ERROR;
+}
+
+static int run_app(struct vsomm *vsomm, char **app)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		vsomm_log_errno(VSOMM_LOG_ERROR, "PR_SET_CHILD_SUBREAPER");
+	vsomm_log(VSOMM_LOG_INFO, "running %s on %s", app[0], vsomm->socket_name);
+	vsomm->app = spawn(app, vsomm->socket_name);
+	if (vsomm->app < 0) {
+		fprintf(stderr, "vsomm: fork: %s\n", strerror(errno));
+		return LAUNCHER_EXIT_ERROR;
+	}
+	vsomm->children_left = true;
+	while (!vsomm->stop && !(vsomm->app_done && !vsomm->children_left)) {
+		wl_display_flush_clients(vsomm->display);
+		if (wl_event_loop_dispatch(vsomm->loop, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "vsomm: event loop: %s\n", strerror(errno));
+			return LAUNCHER_EXIT_ERROR;
+		}
+	}
+	return vsomm->app_status;
+}
+
+static int run_serve(struct vsomm *vsomm)
+{
+	const char *device = vsomm->backend.device;
+	vsomm_log(VSOMM_LOG_INFO, "serving %s", vsomm->socket_name);
+	launcher_sd_notifyf("READY=1\nSTATUS=serving %s on %s", vsomm->socket_name,
+			    device ? device : "the default device");
+	while (!vsomm->stop) {
+		wl_display_flush_clients(vsomm->display);
+		if (wl_event_loop_dispatch(vsomm->loop, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "vsomm: event loop: %s\n", strerror(errno));
+			return LAUNCHER_EXIT_ERROR;
+		}
+	}
+	launcher_sd_notify("STOPPING=1\nSTATUS=stopping");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config config = {0};
+	int status = parse_config(argc, argv, &config);
+	if (status >= 0)
+		return status;
+	vsomm_log_init(config.level, "vsomm");
 	vsomm_log_route_libwayland();
 
-	if (!getenv("XDG_RUNTIME_DIR")) {
-		fprintf(stderr, "vsomm: XDG_RUNTIME_DIR is not set\n");
-		return EXIT_VSOMM_ERROR;
+	struct launcher_sd_fds fds = {0};
+	if (config.serve && launcher_sd_listen_fds(&fds) < 0)
+		return LAUNCHER_EXIT_ERROR;
+	if (!config.serve) {
+		/* socket activation is for --serve: APP must not inherit the variables */
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
 	}
-	/* Fail early and clearly when there is nothing to talk to. */
-	struct virtgpu_dev *probe;
-	int err = virtgpu_open(vsomm.device, &probe);
-	if (err < 0) {
-		fprintf(stderr, "vsomm: no virtgpu device (%s): %s; is vsomm-host running?\n",
-			vsomm.device ? vsomm.device : "default", strerror(-err));
-		return EXIT_NO_DEVICE;
+	if (config.app && (status = check_app(config.app[0])) != 0) {
+		fprintf(stderr, "vsomm: %s: %s\n", config.app[0],
+			status == LAUNCHER_EXIT_NOT_FOUND ? "command not found" : "not executable");
+		return status;
 	}
-	virtgpu_close(probe);
+	char picked[4200];
+	if (!config.device)
+		config.device = launcher_pick_device("/dev/dri", picked, sizeof(picked));
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if ((!dir || dir[0] != '/') && (fds.count == 0 || !config.device)) {
+		fputs("vsomm: XDG_RUNTIME_DIR is not set (or not an absolute path)\n", stderr);
+		launcher_sd_close_rest(&fds);
+		return LAUNCHER_EXIT_NO_RUNTIME_DIR;
+	}
+	/* APP gets a working socket or a clear error; a session proxy waits for the host. */
+	if (config.app && (status = check_device(config.device)) != 0)
+		return status;
 
+	struct vsomm vsomm = {.activation_lock = -1};
 	signal(SIGPIPE, SIG_IGN);
 	vsomm.display = wl_display_create();
 	if (!vsomm.display) {
-		fprintf(stderr, "vsomm: cannot create a Wayland display\n");
-		return EXIT_VSOMM_ERROR;
+		fputs("vsomm: cannot create a Wayland display\n", stderr);
+		launcher_sd_close_rest(&fds);
+		return LAUNCHER_EXIT_ERROR;
 	}
 	vsomm.loop = wl_display_get_event_loop(vsomm.display);
-	char name[32];
-	bool bound = false;
-	for (int i = 0; i < 32 && !bound; i++) {
-		snprintf(name, sizeof(name), "wayland-vsomm-%d", i);
-		bound = wl_display_add_socket(vsomm.display, name) == 0;
-	}
-	if (!bound) {
-		fprintf(stderr, "vsomm: no free socket name wayland-vsomm-0..31 in %s\n",
-			getenv("XDG_RUNTIME_DIR"));
-		goto out_display;
-	}
-	struct proxy *proxy = proxy_create(vsomm.display, &options, &channel_backend, &vsomm);
-	if (!proxy) {
-		fprintf(stderr, "vsomm: cannot create the proxy\n");
-		goto out_display;
-	}
-	struct wl_event_source *sig[4] = {
-		wl_event_loop_add_signal(vsomm.loop, SIGCHLD, handle_sigchld, &vsomm),
-		wl_event_loop_add_signal(vsomm.loop, SIGINT, handle_forward_signal, &vsomm),
-		wl_event_loop_add_signal(vsomm.loop, SIGTERM, handle_forward_signal, &vsomm),
-		wl_event_loop_add_signal(vsomm.loop, SIGHUP, handle_forward_signal, &vsomm),
-	};
-	vsomm_log(VSOMM_LOG_INFO, "serving %s on %s", argv[optind], name);
-	vsomm.child = spawn(&argv[optind], name);
-	if (vsomm.child < 0) {
-		vsomm_log_errno(VSOMM_LOG_ERROR, "fork");
-	} else {
-		while (!vsomm.done) {
-			wl_display_flush_clients(vsomm.display);
-			if (wl_event_loop_dispatch(vsomm.loop, -1) < 0 && errno != EINTR)
-				break;
+	vsomm.backend = (struct launcher_backend_data){.loop = vsomm.loop, .device = config.device};
+	struct proxy *proxy = NULL;
+	struct wl_event_source *sources[4] = {0};
+	status = LAUNCHER_EXIT_ERROR;
+	if (fds.count > 0) {
+		int added = add_activated_sockets(&vsomm, &fds);
+		if (added <= 0) {
+			if (added == 0)
+				fputs("vsomm: socket activation passed no fd named 'wayland'\n", stderr);
+			goto out;
 		}
+	} else {
+		status = add_socket(&vsomm, config.socket ? config.socket
+							  : config.serve ? SERVE_SOCKET : NULL);
+		if (status != 0)
+			goto out;
+		status = LAUNCHER_EXIT_ERROR;
 	}
-	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
-		if (sig[i])
-			wl_event_source_remove(sig[i]);
+	proxy = proxy_create(vsomm.display, &config.proxy, &launcher_channel_backend,
+			     &vsomm.backend);
+	if (!proxy) {
+		fputs("vsomm: cannot create the proxy\n", stderr);
+		goto out;
+	}
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < 3; i++) {
+		sources[i] = wl_event_loop_add_signal(vsomm.loop, signals[i], handle_signal, &vsomm);
+		if (!sources[i])
+			goto out_signals;
+	}
+	if (config.app) {
+		sources[3] = wl_event_loop_add_signal(vsomm.loop, SIGCHLD, handle_sigchld, &vsomm);
+		if (!sources[3])
+			goto out_signals;
+		status = run_app(&vsomm, config.app);
+	} else {
+		status = run_serve(&vsomm);
+	}
+	goto out_sources;
+out_signals:
+	fputs("vsomm: cannot watch signals\n", stderr);
+out_sources:
+	for (size_t i = 0; i < 4; i++)
+		if (sources[i])
+			wl_event_source_remove(sources[i]);
+out:
 	wl_display_destroy_clients(vsomm.display);
 	proxy_destroy(proxy);
-out_display:
-	wl_display_destroy(vsomm.display);
-	return vsomm.exit_code;
+	wl_display_destroy(vsomm.display); /* removes the socket and its .lock */
+	if (vsomm.activation_lock >= 0) {
+		unlink(vsomm.activation_lock_path);
+		close(vsomm.activation_lock);
+	}
+	return status;
 }

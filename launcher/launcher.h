@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private header of the vsomm command (launcher/): the device it picks, the
+ * start-up probe of the host compositor, and the proxy backend that puts each
+ * client on a cross-domain channel.  Prototypes grouped by defining file.
+ */
+#ifndef LAUNCHER_LAUNCHER_H
+#define LAUNCHER_LAUNCHER_H
+
+#include <stddef.h>
+
+struct proxy_backend;
+struct wl_event_loop;
+
+/*
+ * vsomm's exit codes for its own errors (APP's status passes through; 128+N
+ * when APP was killed by signal N).  1, 2 and 4 mean what they mean for
+ * vsomm-host too.  Documented in --help and vsomm(1).
+ */
+enum launcher_exit {
+	LAUNCHER_EXIT_ERROR = 1,          /* usage or another error of vsomm's own */
+	LAUNCHER_EXIT_IN_USE = 2,         /* the socket name is held by a live server */
+	LAUNCHER_EXIT_NO_DEVICE = 3,      /* no virtio_gpu node and nobody on vsomm-host's socket */
+	LAUNCHER_EXIT_NO_RUNTIME_DIR = 4, /* XDG_RUNTIME_DIR unset or not absolute */
+	LAUNCHER_EXIT_NO_COMPOSITOR = 5,  /* the device answers, the host compositor does not */
+	LAUNCHER_EXIT_NOT_EXECUTABLE = 126,
+	LAUNCHER_EXIT_NOT_FOUND = 127,
+};
+
+/* ---- device.c ---- */
+
+/**
+ * The default device: "drm:/dev/dri/renderDN" for the first virtio_gpu render node
+ * that lists the cross-domain capset (id 5) in VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs,
+ * written into buf; else NULL, which virtgpu_open() takes as vsomm-host's socket
+ * $XDG_RUNTIME_DIR/vsomm-host.sock.  `dri_dir` is normally "/dev/dri".
+ */
+const char *launcher_pick_device(const char *dri_dir, char *buf, size_t size);
+
+enum launcher_probe {
+	LAUNCHER_PROBE_OK,
+	LAUNCHER_PROBE_NO_DEVICE,     /* virtgpu_open failed */
+	LAUNCHER_PROBE_NO_CHANNEL,    /* the device has no cross-domain Wayland channel */
+	LAUNCHER_PROBE_NO_COMPOSITOR, /* host EOF before any answer */
+	LAUNCHER_PROBE_TIMEOUT,       /* no answer within the timeout */
+};
+
+/**
+ * One Wayland round trip to the host compositor over a fresh channel on `spec`
+ * (wl_display.sync; any answer counts): tells "no vsomm-host" from "vsomm-host
+ * cannot reach its compositor" before APP runs.  *err gets the negative errno
+ * of the failure, if any.
+ */
+enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, int *err);
+
+/* ---- backend.c ---- */
+
+/** The proxy backend: one pump (socketpair + channel) per client, host-blob shadows. */
+extern const struct proxy_backend launcher_channel_backend;
+
+/** What launcher_channel_backend needs: pass it as the proxy's backend data. */
+struct launcher_backend_data {
+	struct wl_event_loop *loop;
+	const char *device; /* spec, or NULL for the default */
+};
+
+#endif
