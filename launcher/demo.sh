@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: MIT
 #
 # The README's demo: installs what is missing (Debian, as root), builds vsomm in
-# ./build, and shows a Wayland connection crossing the cross-domain channel:
+# ./build, and runs a Wayland app through vsomm:
 #
 #   host compositor: $WAYLAND_DISPLAY when it names a live compositor, else a
 #                    headless Weston in a private runtime dir
 #   vsomm-host       serves the virtio-gpu socket transport, connects each
 #                    guest context to that compositor
-#   xdomain-probe    a guest: lists the compositor's globals through one channel
-#   vsomm <app>      (when the proxy is built) weston-simple-shm through vsomm
+#   vsomm APP        the guest side: vsomm-pattern (a test client of this tree)
+#                    through the proxy and one cross-domain channel
 #
 # then takes a screenshot to ./vsomm-demo.png (needs a Weston run with --debug,
 # as the headless one is) and stops everything it started.
@@ -34,16 +34,7 @@ if [[ ! -f $BUILD/meson-private/coredata.dat ]]; then
 	rm -rf "$BUILD"
 	meson setup "$BUILD" --buildtype=debugoptimized
 fi
-ninja -C "$BUILD" launcher/vsomm-host tests/tools/xdomain-probe tests/tools/vsomm-screenshot
-# The vsomm proxy, when its sources are there (proxy/ is in progress): optional.
-ninja -C "$BUILD" build.ninja >/dev/null # regenerate first: the target list may be stale
-all_targets=$(ninja -C "$BUILD" -t targets all 2>/dev/null | cut -d: -f1)
-for t in launcher/vsomm proxy/vsomm; do
-	if grep -qx "$t" <<<"$all_targets" && ! ninja -C "$BUILD" "$t"; then
-		echo "demo: $t does not build yet: going on without it" >&2
-		rm -f "$BUILD/$t"
-	fi
-done
+ninja -C "$BUILD" launcher/vsomm launcher/vsomm-host tests/clients/vsomm-pattern tests/tools/vsomm-screenshot
 
 # The host compositor: the caller's, if it is alive; else a private headless Weston.
 compositor=
@@ -64,7 +55,7 @@ fi
 
 harness_init # private XDG_RUNTIME_DIR; everything below is stopped on exit
 if [[ -z $compositor ]]; then
-	WESTON_SOCKET=wayland-vsomm-demo
+	WESTON_SOCKET=wayland-demo-host
 	weston_start
 	compositor=$XDG_RUNTIME_DIR/$WESTON_SOCKET
 	say "host compositor: headless Weston (pid $WESTON_PID) on $compositor"
@@ -75,32 +66,22 @@ VSOMM_COMPOSITOR=$compositor
 vsomm_host_start
 say "vsomm-host (pid $VSOMM_HOST_PID) listening on $VSOMM_HOST_SOCK"
 
-say "xdomain-probe: the compositor's globals, through one cross-domain channel"
-if ! "$BUILD/tests/tools/xdomain-probe" --device "socket:$VSOMM_HOST_SOCK" \
-	--expect wl_compositor --expect wl_shm; then
-	harness_dump "$VSOMM_HOST_LOG"
-	echo "demo: the probe failed" >&2
+say "vsomm vsomm-pattern (a Wayland app through the proxy and a cross-domain channel)"
+app_log=$XDG_RUNTIME_DIR/app.log
+"$BUILD/launcher/vsomm" --title-prefix '[vsomm] ' "$BUILD/tests/clients/vsomm-pattern" \
+	--timeout 120 >"$app_log" 2>&1 &
+app_pid=$!
+harness_track "$app_pid"
+# shellcheck disable=SC2016 # expanded by eval, at each try
+if ! wait_for 30 eval 'grep -q "^ready" "$app_log" || ! kill -0 $app_pid 2>/dev/null' ||
+	! grep -q '^ready' "$app_log"; then
+	harness_dump "$app_log" "$VSOMM_HOST_LOG"
+	echo "demo: the app did not come up through vsomm" >&2
 	exit 1
 fi
+echo "the app's window is up (pid $app_pid)"
 
-vsomm=
-for b in "$BUILD/launcher/vsomm" "$BUILD/proxy/vsomm"; do
-	[[ -x $b ]] && vsomm=$b && break
-done
-if [[ -n $vsomm ]] && command -v weston-simple-shm >/dev/null 2>&1; then
-	say "vsomm weston-simple-shm (a guest app through the proxy)"
-	"$vsomm" weston-simple-shm >"$XDG_RUNTIME_DIR/app.log" 2>&1 &
-	app_pid=$!
-	harness_track "$app_pid"
-	sleep 2
-	if ! kill -0 "$app_pid" 2>/dev/null; then
-		harness_dump "$XDG_RUNTIME_DIR/app.log" "$VSOMM_HOST_LOG"
-		echo "demo: vsomm weston-simple-shm exited early" >&2
-	fi
-else
-	say "the vsomm proxy is not built yet: no app window in this demo"
-fi
-
+status=0
 shot=$start_dir/vsomm-demo.png
 say "screenshot"
 if [[ -x $BUILD/tests/tools/vsomm-screenshot ]] &&
@@ -108,5 +89,7 @@ if [[ -x $BUILD/tests/tools/vsomm-screenshot ]] &&
 	echo "screenshot: $shot"
 else
 	echo "no screenshot (the compositor must be a Weston run with --debug)"
+	status=1
 fi
 say "stopping what the demo started"
+exit $status

@@ -19,6 +19,8 @@ VSOMM_DEB_PACKAGES=(
 	libegl1 libegl-mesa0 libgl1-mesa-dri
 	# harness scripts and result parsing
 	python3 procps
+	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started)
+	systemd
 	git ca-certificates
 )
 
