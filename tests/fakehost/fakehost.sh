@@ -29,9 +29,14 @@ if ! wait_for 10 grep -q '^ready on' "$FAKE_LOG"; then
 	exit 1
 fi
 VSOMM_COMPOSITOR=$FAKE_SOCKET
-# shellcheck disable=SC2119 # no extra vsomm-host arguments
-vsomm_host_start
-# Let vsomm-host settle (its fds are all open once it listens), then count.
+vsomm_host_start --log-level info
+# The socket appears before vsomm-host has set up its event loop (which dups the
+# listening fd): count its fds once it says it is listening.
+if ! wait_for 10 grep -q 'listening on' "$VSOMM_HOST_LOG"; then
+	echo "FAIL: vsomm-host did not say it is listening" >&2
+	harness_dump "$VSOMM_HOST_LOG"
+	exit 1
+fi
 host_fds=$(fd_count "$VSOMM_HOST_PID")
 
 status=0
