@@ -109,8 +109,20 @@ static int handle_conn(int fd, uint32_t mask, void *data)
 	if (mask & WL_EVENT_WRITABLE)
 		flush(ctx);
 	if ((mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) &&
-	    (ctx->conn_mask & WL_EVENT_READABLE) && ctx->num_fences > 0)
-		receive_one(ctx);
+	    (ctx->conn_mask & WL_EVENT_READABLE)) {
+		if (ctx->num_fences > 0) {
+			receive_one(ctx);
+		} else {
+			/* Readable while no POLL waits: only now stop watching (see below). */
+			ctx->conn_idle = true;
+			host_compositor_update(ctx);
+		}
+	} else if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+		/* A hangup reported under an empty mask: leave the epoll set until a POLL. */
+		ctx->conn_idle = true;
+		ctx->conn_hup = true;
+		host_compositor_update(ctx);
+	}
 	return 0;
 }
 
@@ -118,15 +130,26 @@ void host_compositor_update(struct xdomain_host_ctx *ctx)
 {
 	if (ctx->conn_fd < 0)
 		return;
+	/*
+	 * Watching for input is switched off lazily: without a POLL outstanding the
+	 * compositor's fd stays READABLE in the epoll set until it actually becomes
+	 * readable (conn_idle), so the usual RECEIVE -> next POLL turn costs no
+	 * epoll_ctl.  A POLL (num_fences > 0) clears it.
+	 */
+	if (ctx->num_fences > 0) {
+		ctx->conn_idle = false;
+		ctx->conn_hup = false;
+	}
 	uint32_t mask = 0;
-	if (ctx->num_fences > 0 && !ctx->dead && !ctx->conn_eof)
+	if (!ctx->conn_idle && !ctx->dead && !ctx->conn_eof)
 		mask |= WL_EVENT_READABLE;
 	if (!wl_list_empty(&ctx->out_queue))
 		mask |= WL_EVENT_WRITABLE;
-	if (mask == ctx->conn_mask && (mask == 0) == (ctx->conn_source == NULL))
+	bool leave = mask == 0 && ctx->conn_hup && ctx->conn_source;
+	if (mask == ctx->conn_mask && !leave && (mask == 0) == (ctx->conn_source == NULL))
 		return;
-	/* An empty mask would still report EPOLLHUP: leave the epoll set instead. */
-	if (mask == 0) {
+	/* An empty mask still reports EPOLLHUP: after one, leave the epoll set. */
+	if (leave) {
 		wl_event_source_remove(ctx->conn_source);
 		ctx->conn_source = NULL;
 	} else if (!ctx->conn_source) {

@@ -94,6 +94,8 @@ struct xdomain_host_ctx {
 	int conn_fd;
 	struct wl_event_source *conn_source;
 	uint32_t conn_mask;
+	bool conn_idle;         /* readable with no POLL outstanding: input unwatched */
+	bool conn_hup;          /* a hangup came under an empty mask */
 	bool conn_eof;          /* gone: every ring-1 fence gets an empty RECEIVE */
 	bool conn_write_broken; /* sendmsg failed for good: outgoing data is dropped */
 	struct wl_list out_queue; /* struct host_chunk */
