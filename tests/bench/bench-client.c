@@ -5,12 +5,15 @@
  *
  *   --case roundtrip   N (-n, default 20000) wl_display_roundtrip()s, each timed:
  *                      roundtrip_p50_us, _p90_us, _p99_us, _mean_us, _min_us,
- *                      _max_us; --hist FILE writes every sample (µs, one a line)
+ *                      _max_us; --hist FILE writes every sample (µs, one a line);
+ *                      --objects N keeps N wl_regions alive meanwhile
  *   --case messages    wl_compositor.create_region + wl_region.add +
  *                      wl_region.destroy in a loop, a roundtrip every 1000, for
  *                      --seconds: messages_per_s counts those 3 requests and the
  *                      wl_display.delete_id event each destroy brings back
  *   --case shm-full    frames/s of a wl_shm toplevel paced by wl_buffer.release
+ *                      (or by --fps: a commit per tick, a tick without a
+ *                      released buffer counts as dropped)
  *   --case shm-damage  (see bench-shm.c)
  *   --case cpu         nothing for --seconds: the idle CPU time of --pid targets
  *
@@ -86,8 +89,22 @@ static bool case_roundtrip(struct tclient *c, const struct bench_options *opt,
 	double *samples = calloc((size_t)n, sizeof(*samples)), *sorted = NULL, sum = 0;
 	bool ok = false;
 
+	struct wl_region **live = NULL;
+
 	if (!samples)
 		return false;
+	if (opt->objects > 0) {
+		/* Live objects the proxy (and the compositor) must keep track of. */
+		live = calloc((size_t)opt->objects, sizeof(*live));
+		if (!live)
+			goto out;
+		for (long i = 0; i < opt->objects; i++) {
+			live[i] = wl_compositor_create_region(c->compositor);
+			wl_region_add(live[i], (int32_t)(i % 1000), 0, 1, 1);
+			if (i % 1000 == 999 && wl_display_roundtrip(c->display) < 0)
+				goto err_rt;
+		}
+	}
 	for (long i = 0; i < warmup; i++) {
 		if (wl_display_roundtrip(c->display) < 0)
 			goto err_rt;
@@ -116,6 +133,7 @@ static bool case_roundtrip(struct tclient *c, const struct bench_options *opt,
 	bench_result(r, "roundtrip_mean_us", sum / (double)n, 1);
 	bench_result(r, "roundtrip_min_us", sorted[0], 1);
 	bench_result(r, "roundtrip_max_us", sorted[n - 1], 1);
+	bench_result(r, "roundtrip_objects", (double)opt->objects, 0);
 	bench_cpu_report(cpu, r, 0);
 	ok = true;
 	goto out;
@@ -123,6 +141,13 @@ static bool case_roundtrip(struct tclient *c, const struct bench_options *opt,
 err_rt:
 	fprintf(stderr, "vsomm-bench: roundtrip failed: %s\n", strerror(errno));
 out:
+	if (live) {
+		for (long i = 0; i < opt->objects; i++) {
+			if (live[i])
+				wl_region_destroy(live[i]);
+		}
+		free(live);
+	}
 	free(sorted);
 	free(samples);
 	return ok;
@@ -232,6 +257,8 @@ static void usage(FILE *f)
 		"  --size WxH           buffer size (shm-*; default 1920x1080)\n"
 		"  --buffers N          wl_shm buffers, 2-4 (shm-*; default 3)\n"
 		"  --hist FILE          write every roundtrip sample in µs (roundtrip)\n"
+		"  --objects N          keep N live wl_regions during the roundtrips (roundtrip)\n"
+		"  --fps F              commit F frames/s instead of as fast as released (shm-*)\n"
 		"  --pid [LABEL=]PID|parent[,...]  report these processes' CPU time\n"
 		"  --json               one JSON object instead of key=value lines\n");
 }
@@ -284,6 +311,8 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "buffers", required_argument, NULL, 'b' },
 		{ "hist", required_argument, NULL, 'H' },
+		{ "objects", required_argument, NULL, 'o' },
+		{ "fps", required_argument, NULL, 'f' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -318,6 +347,15 @@ int main(int argc, char **argv)
 			if (!parse_double(optarg, 2, 4, &v))
 				goto bad;
 			opt.buffers = (int)v;
+			break;
+		case 'o':
+			if (!parse_double(optarg, 0, 1e7, &v))
+				goto bad;
+			opt.objects = (long)v;
+			break;
+		case 'f':
+			if (!parse_double(optarg, 0, 10000, &opt.fps))
+				goto bad;
 			break;
 		case 'H':
 			opt.hist_path = optarg;

@@ -27,7 +27,7 @@ struct shm_bench {
 	struct tclient_window window;
 	struct tclient_buffer buffers[4];
 	int nbuffers;
-	long frames, released_waits;
+	long frames, released_waits, dropped;
 };
 
 static void fill(struct tclient_buffer *b, int32_t x, int32_t y, int32_t w, int32_t h,
@@ -120,9 +120,30 @@ static bool run(struct shm_bench *s, const struct bench_options *opt, bool full,
 	bench_cpu_start(cpu);
 	start = tclient_now_ns();
 	deadline = start + (int64_t)(opt->seconds * 1e9);
-	while (!s->client.stop && !s->window.closed) {
-		struct tclient_buffer *b = free_buffer(s);
+	for (long tick = 1; !s->client.stop && !s->window.closed; tick++) {
+		struct tclient_buffer *b;
 
+		if (opt->fps > 0) {
+			/* Paced: dispatch until the tick, then one commit if a buffer is free. */
+			int64_t at = start + (int64_t)((double)tick * 1e9 / opt->fps);
+
+			if (at >= deadline)
+				break;
+			while (tclient_now_ns() < at && !s->client.stop) {
+				if (tclient_dispatch(&s->client, at) < 0)
+					return false;
+			}
+			b = free_buffer(s);
+			if (!b) {
+				s->dropped++;
+				continue;
+			}
+			draw_frame(s, b, full);
+			if (tclient_dispatch(&s->client, TCLIENT_NO_WAIT) < 0)
+				return false;
+			continue;
+		}
+		b = free_buffer(s);
 		if (tclient_now_ns() >= deadline)
 			break;
 		if (!b) {
@@ -154,6 +175,10 @@ static bool run(struct shm_bench *s, const struct bench_options *opt, bool full,
 	bench_result(r, key, (double)s->frames * pixels / secs / 1e6, 1);
 	snprintf(key, sizeof(key), "%s_release_waits", prefix);
 	bench_result(r, key, (double)s->released_waits, 0);
+	if (opt->fps > 0) {
+		snprintf(key, sizeof(key), "%s_dropped", prefix);
+		bench_result(r, key, (double)s->dropped, 0);
+	}
 	bench_cpu_report(cpu, r, s->frames);
 	return true;
 }

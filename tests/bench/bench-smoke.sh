@@ -4,14 +4,35 @@
 # bench-smoke: every vsomm-bench case runs briefly against a headless Weston and
 # gives sane figures (positive, finite, ordered percentiles, Weston's CPU time
 # reported).  Not a timed test: no figure is compared with a threshold of speed.
-#   bench-smoke.sh PATH/TO/vsomm-bench
+# With VSOMM and VSOMM_HOST every case runs through vsomm + vsomm-host instead,
+# and the CPU time of both proxies must be reported too.
+#   bench-smoke.sh PATH/TO/vsomm-bench [PATH/TO/vsomm PATH/TO/vsomm-host]
 set -euo pipefail
 
-BENCH=${1:?usage: bench-smoke.sh VSOMM_BENCH}
+BENCH=${1:?usage: bench-smoke.sh VSOMM_BENCH [VSOMM VSOMM_HOST]}
+VSOMM=${2:-}
+VSOMM_HOST=${3:-}
 # shellcheck source=tests/clients/headless-weston.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../clients/headless-weston.sh"
 
 hw_weston_start
+
+via=(env WAYLAND_DISPLAY="$HW_SOCKET")
+pids="weston=$HW_WESTON_PID"
+if [[ -n $VSOMM ]]; then
+	sock=$HW_DIR/vsomm-host.sock
+	"$VSOMM_HOST" --listen "$sock" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
+	host_pid=$!
+	hw_track "$host_pid"
+	for ((i = 0; i < 500; i++)); do
+		[[ -S $sock ]] && break
+		kill -0 "$host_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	[[ -S $sock ]] || { hw_dump "$HW_DIR/vsomm-host.log"; echo "FAIL: vsomm-host did not start" >&2; exit 1; }
+	via=("$VSOMM" -d "socket:$sock" --)
+	pids+=",host=$host_pid,guest=parent"
+fi
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -21,7 +42,7 @@ fail() {
 
 # bench ARGS…: run vsomm-bench on Weston; its output in $HW_DIR/bench.out.
 bench() {
-	WAYLAND_DISPLAY=$HW_SOCKET timeout 60 "$BENCH" --pid "weston=$HW_WESTON_PID" "$@" \
+	timeout 60 "${via[@]}" "$BENCH" --pid "$pids" "$@" \
 		>"$HW_DIR/bench.out" 2>"$HW_DIR/bench.err" || fail "vsomm-bench $* exited $?"
 	cat "$HW_DIR/bench.out"
 }
@@ -65,6 +86,22 @@ check 'messages_per_s > 1000 and messages_iterations >= 1000' messages_per_s mes
 
 bench --case cpu --seconds 0.2
 check 'cpu_weston_ms >= 0' cpu_weston_ms
+
+bench --case roundtrip -n 100 --objects 300
+check 'roundtrip_objects == 300 and 0 < roundtrip_p50_us < 1e6' roundtrip_objects roundtrip_p50_us
+
+bench --case shm-damage --seconds 0.5 --size 128x128 --fps 60
+check '15 <= shm_damage_frames + shm_damage_dropped <= 30' shm_damage_frames shm_damage_dropped
+
+if [[ -n $VSOMM ]]; then
+	# Both proxies are measured (their CPU time may be 0 ticks in so short a run).
+	bench --case messages --seconds 0.3
+	check 'cpu_host_ms >= 0 and cpu_guest_ms >= 0 and messages_per_s > 1000' \
+		cpu_host_ms cpu_guest_ms messages_per_s
+	kill -0 "$host_pid" 2>/dev/null || fail "vsomm-host died"
+	echo "bench-smoke (through vsomm): ok"
+	exit 0
+fi
 
 # Bad usage is refused.
 status=0

@@ -23,6 +23,8 @@ struct bench_options {
 	int32_t width, height; /* shm-* */
 	int buffers;          /* shm-* */
 	const char *hist_path; /* roundtrip */
+	long objects;         /* roundtrip: live wl_regions kept during the case */
+	double fps;           /* shm-*: commit at this rate (0: as fast as released) */
 	bool json;
 };
 

@@ -46,6 +46,7 @@ usage() {
 		  --waypipe-args ARGS   extra waypipe options for both ends (default "--no-gpu")
 		  --pin CPUS            run Weston, the proxies and the client on CPUS (taskset -c)
 		  --out FILE            keep every run's figures as JSON lines
+		  --hist-dir DIR        keep every roundtrip sample: DIR/MODE-ROUND.txt (µs)
 	EOF
 }
 
@@ -60,6 +61,7 @@ REPAINT_WINDOW=7
 WAYPIPE_ARGS="--no-gpu"
 OUT=
 PIN=
+HIST_DIR=
 
 while (($#)); do
 	case $1 in
@@ -74,6 +76,7 @@ while (($#)); do
 	--waypipe-args) WAYPIPE_ARGS=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--pin) PIN=$2; shift ;;
+	--hist-dir) HIST_DIR=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -85,6 +88,10 @@ VSOMM_HOST=$BUILD/launcher/vsomm-host
 VSOMM=$BUILD/launcher/vsomm
 [[ -x $BENCH ]] || { echo "run-bench: no $BENCH (build it: ninja -C $BUILD)" >&2; exit 1; }
 [[ $OUT != "" ]] && OUT=$(readlink -f "$OUT")
+if [[ -n $HIST_DIR ]]; then
+	mkdir -p "$HIST_DIR"
+	HIST_DIR=$(readlink -f "$HIST_DIR")
+fi
 
 available=A
 command -v waypipe >/dev/null 2>&1 && available+=,B
@@ -153,6 +160,7 @@ run_one() {
 	local -a args cmd
 	read -ra args <<<"$(case_args "$name")"
 	args=(--json --case "$name" "${args[@]}")
+	[[ -n $HIST_DIR && $name == roundtrip ]] && args+=(--hist "$HIST_DIR/$mode-$round.txt")
 	case $mode in
 	A) cmd=(env WAYLAND_DISPLAY="$HW_SOCKET" "$BENCH" "${args[@]}"
 		--pid "weston=$HW_WESTON_PID") ;;
