@@ -17,6 +17,8 @@ VSOMM_DEB_PACKAGES=(
 	weston wayland-utils
 	# weston-simple-egl through vsomm: Mesa's EGL with swrast (llvmpipe) over wl_shm
 	libegl1 libegl-mesa0 libgl1-mesa-dri
+	# benchmarks only (tests/bench/report.sh: the third path, the plot)
+	waypipe gnuplot-nox
 	# harness scripts and result parsing
 	python3 procps
 	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started)
