@@ -155,6 +155,74 @@ def device_seeds():
     yield "raw-ctx", d_raw(raw_ctx)
 
 
+# ---- virtio-gpu control commands (<linux/virtio_gpu.h>) ----
+CTX_CREATE, CTX_DESTROY, CTX_ATTACH, CTX_DETACH = 0x200, 0x201, 0x202, 0x203
+SUBMIT_3D, MAP_BLOB = 0x207, 0x208
+RES_UNREF, GET_CAPSET_INFO, GET_CAPSET, CREATE_BLOB = 0x102, 0x108, 0x109, 0x10C
+FLAG_FENCE, FLAG_RING_IDX = 1, 2
+
+
+def vhdr(typ, ctx=0, flags=0, fence=0, ring=0):
+    return struct.pack("<IIQIBBBB", typ, flags, fence, ctx, ring, 0, 0, 0)
+
+
+def v_ctx_create(ctx, capset=5):
+    return vhdr(CTX_CREATE, ctx) + struct.pack("<II", 4, capset) + b"fuzz".ljust(64, b"\0")
+
+
+def v_blob(res, size, mem=1, blob_id=0, ctx=0, flags=1):
+    return vhdr(CREATE_BLOB, ctx) + struct.pack("<IIIIQQ", res, mem, flags, 0, blob_id, size)
+
+
+def v_attach(ctx, res):
+    return vhdr(CTX_ATTACH, ctx) + struct.pack("<II", res, 0)
+
+
+def v_submit(ctx, payload, ring=None, fence=0):
+    if ring is None:
+        h = vhdr(SUBMIT_3D, ctx)
+    else:
+        h = vhdr(SUBMIT_3D, ctx, FLAG_FENCE | FLAG_RING_IDX, fence, ring)
+    return h + struct.pack("<II", len(payload), 0) + payload
+
+
+# ---- fuzz-socket.c: a script of frames ----
+def s_frame(payload, flags=0, tag=1, kind=0, fd_size=0):
+    return bytes([1, flags, tag, kind]) + struct.pack("<HH", fd_size, len(payload)) + payload
+
+
+def s_blob(res, size64, tag, kind=0):
+    return bytes([3, res]) + struct.pack("<H", size64) + bytes([kind, tag])
+
+
+def s_settle():
+    return bytes([2])
+
+
+def socket_seeds():
+    setup = (s_frame(vhdr(GET_CAPSET_INFO) + struct.pack("<II", 0, 0), tag=1) +
+             s_frame(vhdr(GET_CAPSET) + struct.pack("<II", 5, 0), tag=2) +
+             s_frame(v_ctx_create(1), tag=3) + s_blob(1, 64, 4) + s_blob(2, 64, 5) +
+             s_frame(v_attach(1, 1), tag=6) + s_frame(v_attach(1, 2), tag=7) +
+             s_frame(v_submit(1, xd_init(1, 2)), flags=2, tag=8) + s_settle())
+    poll = s_frame(v_submit(1, xd_poll(), ring=1, fence=1), flags=2, tag=9)
+    yield "setup", setup
+    yield "poll-send", setup + poll + s_frame(v_submit(1, sendrecv(SEND, [], WL_HELLO)),
+                                              flags=2, tag=10) + s_settle()
+    yield "image-blob", setup + s_frame(v_submit(1, xd_gir(32, 32), ring=0, fence=2), tag=11) + \
+        s_frame(v_blob(3, 4096, mem=2, blob_id=2, ctx=1, flags=3), tag=12) + \
+        s_frame(vhdr(MAP_BLOB) + struct.pack("<IIQ", 3, 0, 0), tag=13) + s_settle()
+    yield "blob-fd-pipe", setup + s_blob(3, 64, 14, kind=1)
+    yield "blob-fd-dir", setup + s_blob(3, 64, 14, kind=3)
+    yield "blob-fd-small", setup + s_blob(3, 64, 14, kind=0x80) + bytes([0, 0])
+    yield "fd-on-ctx", s_frame(v_ctx_create(1), flags=4, tag=1, kind=0, fd_size=4096)
+    yield "bad-flags", s_frame(v_ctx_create(1), flags=0x10, tag=1)
+    yield "half-frame", bytes([0]) + struct.pack("<H", 20) + struct.pack("<IIQ", 96, 0, 1) + \
+        b"\0" * 4 + bytes([4])
+    yield "teardown", setup + poll + s_frame(vhdr(CTX_DESTROY, 1), tag=20) + \
+        s_frame(vhdr(RES_UNREF) + struct.pack("<II", 1, 0), tag=21) + s_settle()
+
+
 def write(name, seeds):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
@@ -166,7 +234,7 @@ def write(name, seeds):
             f.write(data)
 
 
-GENERATORS = {"wire": wire_seeds, "device": device_seeds}
+GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():
