@@ -223,6 +223,28 @@ def socket_seeds():
         s_frame(vhdr(RES_UNREF) + struct.pack("<II", 1, 0), tag=21) + s_settle()
 
 
+# ---- fuzz-channel.c: host writes into the channel ring ----
+def c_ring(msg):
+    return bytes([0]) + struct.pack("<H", len(msg)) + msg
+
+
+def channel_seeds():
+    recv = sendrecv(RECEIVE, [], WL_HELLO, 0)
+    yield "receive", c_ring(recv) + c_ring(recv)
+    yield "receive-blob", c_ring(sendrecv(RECEIVE, [(2, BLOB, 4096)], WL_HELLO, 0))
+    yield "receive-write-pipe", (c_ring(sendrecv(RECEIVE, [(3, WRITE_PIPE, 0)], WL_HELLO, 0)) +
+                                 bytes([4]) + struct.pack("<H", 5) + b"hello" + bytes([5]))
+    yield "receive-blob0-pipe", c_ring(sendrecv(RECEIVE, [(3, BLOB, 0)], WL_HELLO, 0)) + bytes([5])
+    yield "read-pipe", (bytes([3, 4]) + b"abcde" +
+                        c_ring(readwrite(READ, 0x80000001, 0, b"text", 0)) +
+                        c_ring(readwrite(READ, 0x80000001, 1, b"", 0)))
+    yield "read-unknown", c_ring(readwrite(READ, 0x80000007, 0, b"text", 0))
+    yield "eof", c_ring(sendrecv(RECEIVE, [], b"", 0))
+    yield "empty-fence", bytes([1])
+    yield "two-fences", bytes([2])
+    yield "garbage", c_ring(b"\x09" + bytes(40))
+
+
 def write(name, seeds):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
@@ -234,7 +256,8 @@ def write(name, seeds):
             f.write(data)
 
 
-GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds}
+GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds,
+              "channel": channel_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():
