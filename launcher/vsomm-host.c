@@ -46,6 +46,8 @@ static const char usage[] =
 	"  --log-level LEVEL     silent, error, info, debug or trace (default error;\n"
 	"                        environment: VSOMM_HOST_LOG_LEVEL)\n"
 	"  --trace               log every cross-domain command and fd translation\n"
+	"  --vhost-user PATH     also be the vhost-user back-end of a virtio-gpu device on\n"
+	"                        PATH (for a guest kernel's virtio_uml, docs/uml.md)\n"
 	"  --version             print the version and exit\n"
 	"  --help                print this help and exit\n"
 	"\n"
@@ -149,7 +151,15 @@ static int handle_signal(int signal_number, void *data)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_LISTEN = 256, OPT_COMPOSITOR, OPT_LOG_LEVEL, OPT_TRACE, OPT_VERSION, OPT_HELP };
+	enum {
+		OPT_LISTEN = 256,
+		OPT_COMPOSITOR,
+		OPT_LOG_LEVEL,
+		OPT_TRACE,
+		OPT_VERSION,
+		OPT_HELP,
+		OPT_VHOST_USER,
+	};
 	static const struct option options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"compositor", required_argument, NULL, OPT_COMPOSITOR},
@@ -157,9 +167,10 @@ int main(int argc, char *argv[])
 		{"trace", no_argument, NULL, OPT_TRACE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"vhost-user", required_argument, NULL, OPT_VHOST_USER},
 		{0},
 	};
-	const char *listen_arg = NULL, *compositor_arg = NULL;
+	const char *listen_arg = NULL, *compositor_arg = NULL, *vhost_user_arg = NULL;
 	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
 	bool trace = false;
 	int opt;
@@ -176,6 +187,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_TRACE:
 			trace = true;
+			break;
+		case OPT_VHOST_USER:
+			vhost_user_arg = optarg;
 			break;
 		case OPT_VERSION:
 			printf("vsomm-host %s\n", VSOMM_VERSION);
@@ -277,6 +291,22 @@ int main(int argc, char *argv[])
 		goto err_signals;
 	}
 	listen_fd = -1; /* the server owns it */
+	struct virtgpu_vhost_user *vhost_user = NULL;
+	if (vhost_user_arg) {
+		int vu_fd = -1;
+		status = listen_on(vhost_user_arg, &vu_fd);
+		if (status == EXIT_OK) {
+			vhost_user = virtgpu_vhost_user_create(loop, vu_fd, capsets, &config);
+			status = vhost_user ? EXIT_OK : EXIT_FAIL;
+			if (!vhost_user)
+				close(vu_fd);
+		}
+		if (status != EXIT_OK) {
+			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
+			virtgpu_socket_server_destroy(server);
+			goto err_signals;
+		}
+	}
 	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s", listen_path,
 		  compositor_path);
 
@@ -291,6 +321,10 @@ int main(int argc, char *argv[])
 	status = running ? EXIT_FAIL : EXIT_OK;
 	launcher_sd_notify("STOPPING=1");
 	virtgpu_socket_server_destroy(server);
+	if (vhost_user) {
+		virtgpu_vhost_user_destroy(vhost_user);
+		unlink(vhost_user_arg);
+	}
 
 err_signals:
 	if (sigint)

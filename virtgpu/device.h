@@ -140,4 +140,20 @@ void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server);
 /** Live connections (for tests and logs). */
 size_t virtgpu_socket_server_connections(const struct virtgpu_socket_server *server);
 
+/* ---- the vhost-user transport (virtgpu/vhost-user*.c) ---- */
+
+struct virtgpu_vhost_user;
+
+/**
+ * Serve as the vhost-user back-end of a virtio-gpu device on `listen_fd` (a
+ * listening AF_UNIX stream socket): a guest kernel's vhost-user front-end (UML's
+ * virtio_uml) connects and its virtio_gpu driver drives one device model.  One
+ * front-end at a time.  Takes `listen_fd`.  NULL on failure.
+ */
+struct virtgpu_vhost_user *virtgpu_vhost_user_create(
+	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+	void *capset_data);
+/** Drop the front-end (its device model with it) and close the socket. NULL is fine. */
+void virtgpu_vhost_user_destroy(struct virtgpu_vhost_user *server);
+
 #endif

@@ -134,6 +134,13 @@ struct virtgpu_sock_dev {
 
 int virtgpu_socket_open(const char *path, struct virtgpu_dev **out);
 
+/* ---------------- virtgpu/drm.c: the drm backend ---------------- */
+
+/** Open a render node; -ENODEV if it is no virtio_gpu, -ENOTSUP without capset 5. */
+int virtgpu_drm_open(const char *path, struct virtgpu_dev **out);
+/** Open the first virtio_gpu render node with capset 5 (quietly); -ENOENT if none. */
+int virtgpu_find_render_node(struct virtgpu_dev **out);
+
 /* socket.c: framing, synchronous calls, fences */
 int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, const void *payload,
 	       size_t size, int fd);

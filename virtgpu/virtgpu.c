@@ -17,10 +17,9 @@
 
 static int open_default(struct virtgpu_dev **out)
 {
-	/*
-	 * The drm backend (a virtio_gpu render node with capset 5) comes first once it
-	 * exists; until then the default is vsomm-host's socket.
-	 */
+	/* A virtio_gpu render node with capset 5 first (a real guest), then the socket. */
+	if (virtgpu_find_render_node(out) == 0)
+		return 0;
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	if (!dir || dir[0] != '/') {
 		vsomm_log(VSOMM_LOG_ERROR,
@@ -48,8 +47,10 @@ int virtgpu_open(const char *spec, struct virtgpu_dev **out)
 		return virtgpu_socket_open(path, out);
 	}
 	if (strncmp(spec, DRM_PREFIX, strlen(DRM_PREFIX)) == 0) {
-		vsomm_log(VSOMM_LOG_ERROR, "%s: the drm backend is not implemented yet", spec);
-		return -ENOTSUP;
+		const char *path = spec + strlen(DRM_PREFIX);
+		if (path[0] == '\0')
+			return -EINVAL;
+		return virtgpu_drm_open(path, out);
 	}
 	vsomm_log(VSOMM_LOG_ERROR, "unknown virtgpu device '%s' (want socket:PATH or drm:PATH)",
 		  spec);

@@ -44,8 +44,9 @@ struct virtgpu_bo {
  * if one exists, else the vsomm-host socket at $XDG_RUNTIME_DIR/vsomm-host.sock.
  * Returns 0 and *out, or a negative errno: -EDESTADDRREQ when the default is
  * needed and XDG_RUNTIME_DIR is unset or not absolute, -ENOENT/-ECONNREFUSED when
- * nobody serves the socket, -EPROTO for a bad HELLO, -ENOTSUP for "drm:" until the
- * drm backend exists, -EINVAL for any other spec.
+ * nobody serves the socket, -EPROTO for a bad HELLO, for "drm:" -ENODEV (not a
+ * virtio_gpu node) or -ENOTSUP (no capset 5, no blobs or context init), -EINVAL
+ * for any other spec.
  */
 int virtgpu_open(const char *spec, struct virtgpu_dev **out);
 /** Close the device: every bo, mapping and the context go with it. NULL is fine. */

@@ -25,8 +25,11 @@ static struct fake_host fh;
 static void test_specs(void)
 {
 	struct virtgpu_dev *dev = (void *)1;
-	CHECK_EQ(virtgpu_open("drm:/dev/dri/renderD128", &dev), -ENOTSUP);
+	CHECK_EQ(virtgpu_open("drm:/nonexistent/renderD128", &dev), -ENOENT);
 	CHECK(dev == NULL);
+	CHECK_EQ(virtgpu_open("drm:/dev/null", &dev), -ENODEV); /* no DRM node */
+	CHECK(dev == NULL);
+	CHECK_EQ(virtgpu_open("drm:", &dev), -EINVAL);
 	CHECK_EQ(virtgpu_open("bogus", &dev), -EINVAL);
 	CHECK_EQ(virtgpu_open("socket:", &dev), -EINVAL);
 	CHECK_EQ(virtgpu_open("socket:/nonexistent/vsomm-host.sock", &dev), -ENOENT);

@@ -19,6 +19,8 @@ VSOMM_DEB_PACKAGES=(
 	libegl1 libegl-mesa0 libgl1-mesa-dri
 	# benchmarks only (tests/bench/report.sh: the third path, the plot)
 	waypipe gnuplot-nox
+	# tests/uml: the User-Mode Linux guest kernel (built once, cached by config hash)
+	linux-source-6.1 bc flex bison make xz-utils patch
 	# harness scripts and result parsing
 	python3 procps
 	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started)

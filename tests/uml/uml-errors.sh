@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# uml-errors.sh FAULT EXPECTED-REGEX
+#
+# The drm backend's answer to a device that lacks what cross-domain needs, on
+# a real guest kernel: vsomm-host's vhost-user back-end is started with
+# VSOMM_VHOST_USER_FAULT=FAULT (no-capset: no capset 5; no-context-init: no
+# VIRTIO_GPU_F_CONTEXT_INIT), and vsomm in the guest must fail with a clear
+# message matching EXPECTED-REGEX (the drm backend's; vsomm shows lower layers'
+# messages at --log-level debug), without a virtio_gpu error in the kernel log.
+set -euo pipefail
+: "${BUILD:?}" "${SRCDIR:?}"
+# shellcheck source=tests/lib/weston.sh
+source "$SRCDIR/tests/lib/weston.sh"
+# shellcheck source=tests/uml/uml.sh
+source "$SRCDIR/tests/uml/uml.sh"
+fault=$1 expected=$2
+uml_kernel
+
+weston_start
+VSOMM_VHOST_SOCK=$XDG_RUNTIME_DIR/vsomm-vhost.sock
+VSOMM_VHOST_USER_FAULT=$fault vsomm_host_start --vhost-user "$VSOMM_VHOST_SOCK"
+
+cat >"$XDG_RUNTIME_DIR/job.sh" <<JOB
+"$BUILD/launcher/vsomm" --log-level debug --device drm:/dev/dri/renderD128 -- true 2>"\$VSOMM_OUT/vsomm.log"
+echo \$? >"\$VSOMM_OUT/vsomm.rc"
+JOB
+uml_run "$XDG_RUNTIME_DIR/job.sh"
+cat "$UML_OUT/vsomm.log"
+if [[ $(cat "$UML_OUT/vsomm.rc") == 0 ]]; then
+	echo "FAIL: vsomm succeeded on a device with fault $fault" >&2
+	exit 1
+fi
+if ! grep -qE "$expected" "$UML_OUT/vsomm.log"; then
+	echo "FAIL: vsomm's error does not say /$expected/" >&2
+	exit 1
+fi
+uml_check_dmesg
+echo "ok: fault $fault gives a clear error"

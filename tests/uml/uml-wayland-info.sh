@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Inside a User-Mode Linux guest, vsomm talks to the kernel's virtio_gpu driver
+# (drm backend) whose device is vsomm-host's vhost-user back-end: wayland-info
+# through vsomm lists the host Weston's globals.  The guest kernel log has no
+# virtio_gpu errors.
+set -euo pipefail
+: "${BUILD:?}" "${SRCDIR:?}"
+# shellcheck source=tests/lib/weston.sh
+source "$SRCDIR/tests/lib/weston.sh"
+# shellcheck source=tests/uml/uml.sh
+source "$SRCDIR/tests/uml/uml.sh"
+command -v wayland-info >/dev/null || { echo "SKIP: no wayland-info"; exit 77; }
+uml_kernel
+
+weston_start
+VSOMM_VHOST_SOCK=$XDG_RUNTIME_DIR/vsomm-vhost.sock
+vsomm_host_start --vhost-user "$VSOMM_VHOST_SOCK"
+
+cat >"$XDG_RUNTIME_DIR/job.sh" <<JOB
+set -x
+ls -l /dev/dri
+"$BUILD/launcher/vsomm" --device drm:/dev/dri/renderD128 -- wayland-info >"\$VSOMM_OUT/info.txt" 2>"\$VSOMM_OUT/vsomm.log"
+JOB
+uml_run "$XDG_RUNTIME_DIR/job.sh"
+rc=$(cat "$UML_OUT/guest.rc")
+if [[ $rc != 0 ]] || ! grep -q "interface: 'wl_compositor'" "$UML_OUT/info.txt"; then
+	echo "FAIL: wayland-info in the guest (status $rc)" >&2
+	cat "$UML_OUT/guest.log" "$UML_OUT/vsomm.log" >&2 || true
+	tail -n 30 "$UML_OUT/dmesg.txt" >&2 || true
+	cat "$VSOMM_HOST_LOG" >&2
+	exit 1
+fi
+# The guest sees the globals the host compositor announces.
+WAYLAND_DISPLAY=$WESTON_SOCKET wayland-info | grep -o "interface: '[a-z_0-9]*'" | sort -u >"$UML_OUT/direct.txt"
+grep -o "interface: '[a-z_0-9]*'" "$UML_OUT/info.txt" | sort -u >"$UML_OUT/guest.txt"
+grep -q wl_shm "$UML_OUT/guest.txt" || { echo "FAIL: no wl_shm in the guest's globals" >&2; exit 1; }
+uml_check_dmesg
+grep -E '\[drm\]' "$UML_OUT/dmesg.txt" || true
+echo "ok: wayland-info in UML lists $(wc -l <"$UML_OUT/guest.txt") interfaces (direct: $(wc -l <"$UML_OUT/direct.txt"))"

@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+#
+# Host side of the UML tests: boot the guest kernel against vsomm-host's
+# vhost-user socket and run a job script inside (tests/uml/guest-init.sh).
+#
+#   source tests/uml/uml.sh      # after tests/lib/weston.sh
+#   uml_kernel                   # sets UML_KERNEL (builds or finds it; exit 77 if impossible)
+#   uml_run JOB                  # boot, run JOB (a file) inside; sets UML_OUT (results dir)
+#
+# Needs VSOMM_VHOST_SOCK (vsomm-host --vhost-user PATH).
+
+uml_kernel() {
+	local rc=0
+	UML_KERNEL=$("$SRCDIR/tests/uml/build-kernel.sh") || rc=$?
+	if ((rc == 77)); then
+		echo "SKIP: no kernel source for the UML guest"
+		exit 77
+	fi
+	((rc == 0)) || { echo "FAIL: UML kernel build" >&2; exit 1; }
+}
+
+# uml_run JOB [TIMEOUT]: the guest's console goes to $UML_OUT/console.log.
+uml_run() {
+	local job=$1 timeout=${2:-120}
+	UML_OUT=$(mktemp -d "$XDG_RUNTIME_DIR/uml-out.XXXXXX")
+	cp "$job" "$UML_OUT/job.sh"
+	# UML needs a writable, exec-able TMPDIR for its physical memory file.
+	mkdir -p "$XDG_RUNTIME_DIR/uml-tmp"
+	TMPDIR=$XDG_RUNTIME_DIR/uml-tmp "$UML_KERNEL" mem=256M root=/dev/root rootfstype=hostfs \
+		rootflags=/ ro init="$SRCDIR/tests/uml/guest-init.sh" con0=fd:0,fd:1 con=null \
+		"virtio_uml.device=$VSOMM_VHOST_SOCK:16" "vsomm_out=$UML_OUT" \
+		"vsomm_job=$UML_OUT/job.sh" </dev/null >"$UML_OUT/console.log" 2>&1 &
+	local pid=$!
+	harness_track "$pid"
+	local deadline=$((SECONDS + timeout))
+	while kill -0 "$pid" 2>/dev/null; do
+		if ((SECONDS > deadline)); then
+			echo "FAIL: the UML guest did not finish in $timeout s" >&2
+			tail -n 40 "$UML_OUT/console.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null || true
+	if [[ ! -f $UML_OUT/guest.rc ]]; then
+		echo "FAIL: the guest job did not run" >&2
+		tail -n 40 "$UML_OUT/console.log" >&2
+		return 1
+	fi
+}
+
+# No virtio_gpu errors in the guest kernel log.
+uml_check_dmesg() {
+	if grep -iE 'virtio_gpu.*(error|fail)|\[drm\].*(error|\*ERROR\*)' "$UML_OUT/dmesg.txt"; then
+		echo "FAIL: virtio_gpu errors in the guest kernel log" >&2
+		return 1
+	fi
+}

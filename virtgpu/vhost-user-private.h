@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the vhost-user transport (virtgpu/vhost-user*.c), grouped by
+ * defining file.
+ *
+ * Protocol facts (message numbers, payload layouts, feature bits) are those of
+ * the vhost-user specification (QEMU docs/interop/vhost-user.rst) as a 6.1
+ * virtio_uml front-end uses them; split virtqueue layouts are the virtio 1.x
+ * spec's (<linux/virtio_ring.h>).
+ */
+#ifndef VIRTGPU_VHOST_USER_PRIVATE_H
+#define VIRTGPU_VHOST_USER_PRIVATE_H
+
+#include <assert.h>
+#include <linux/virtio_ring.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtgpu/device.h"
+
+/* Front-end requests. */
+enum {
+	VU_GET_FEATURES = 1,
+	VU_SET_FEATURES = 2,
+	VU_SET_OWNER = 3,
+	VU_RESET_OWNER = 4,
+	VU_SET_MEM_TABLE = 5,
+	VU_SET_LOG_BASE = 6,
+	VU_SET_LOG_FD = 7,
+	VU_SET_VRING_NUM = 8,
+	VU_SET_VRING_ADDR = 9,
+	VU_SET_VRING_BASE = 10,
+	VU_GET_VRING_BASE = 11,
+	VU_SET_VRING_KICK = 12,
+	VU_SET_VRING_CALL = 13,
+	VU_SET_VRING_ERR = 14,
+	VU_GET_PROTOCOL_FEATURES = 15,
+	VU_SET_PROTOCOL_FEATURES = 16,
+	VU_GET_QUEUE_NUM = 17,
+	VU_SET_VRING_ENABLE = 18,
+	VU_SET_BACKEND_REQ_FD = 21,
+	VU_GET_CONFIG = 24,
+	VU_SET_CONFIG = 25,
+	VU_VRING_KICK = 35,
+};
+
+#define VU_FLAG_VERSION 0x1u
+#define VU_FLAG_VERSION_MASK 0x3u
+#define VU_FLAG_REPLY (1u << 2)
+#define VU_FLAG_NEED_REPLY (1u << 3)
+
+#define VU_F_PROTOCOL_FEATURES 30
+#define VU_PROTOCOL_F_REPLY_ACK 3
+#define VU_PROTOCOL_F_BACKEND_REQ 5
+#define VU_PROTOCOL_F_CONFIG 9
+
+#define VU_VRING_INDEX_MASK 0xffu
+#define VU_VRING_NOFD_MASK (1u << 8)
+
+/* virtio-gpu: control queue 0, cursor queue 1 */
+#define VU_NUM_QUEUES 2u
+#define VU_MAX_QUEUE_SIZE 1024u
+#define VU_MAX_REGIONS 8u
+/* Largest request payload we accept (GET_CONFIG of our small config space). */
+#define VU_MAX_PAYLOAD 4096u
+/* Largest virtio-gpu command we copy out of a descriptor chain. */
+#define VU_MAX_COMMAND (1u << 20)
+
+struct vu_header {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+};
+static_assert(sizeof(struct vu_header) == 12, "vhost-user header");
+
+struct vu_vring_state {
+	uint32_t index;
+	uint32_t num;
+};
+
+struct vu_vring_addr {
+	uint32_t index;
+	uint32_t flags;
+	uint64_t desc, used, avail, log;
+};
+static_assert(sizeof(struct vu_vring_addr) == 40, "vring addr");
+
+struct vu_mem_region {
+	uint64_t guest_addr;
+	uint64_t size;
+	uint64_t user_addr;
+	uint64_t mmap_offset;
+};
+static_assert(sizeof(struct vu_mem_region) == 32, "mem region");
+
+struct vu_config_hdr {
+	uint32_t offset;
+	uint32_t size;
+	uint32_t flags;
+};
+
+/** One guest memory region, mapped. */
+struct vu_region {
+	uint64_t guest_addr, user_addr, size;
+	uint8_t *host;    /* host address of guest_addr */
+	void *map;        /* the mapping (covers mmap_offset + size) */
+	size_t map_size;
+};
+
+/** A chain popped from a queue whose response has not been written yet. */
+struct vu_pending {
+	bool busy;
+	uint32_t num_writable; /* descriptors the response goes to */
+	struct {
+		uint8_t *host;
+		uint32_t len;
+	} writable[8];
+};
+
+struct vu_queue {
+	uint32_t num; /* 0 until SET_VRING_NUM */
+	struct vu_vring_addr addr; /* as the front-end gave it (user addresses) */
+	bool has_addr;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t last_avail;
+	uint16_t used_idx;
+	bool enabled;
+	int kick_fd, call_fd, err_fd;
+	struct wl_event_source *kick_source;
+	struct vu_pending *pending; /* [num], indexed by head */
+};
+
+struct vu_conn {
+	struct virtgpu_vhost_user *server;
+	int fd;
+	struct wl_event_source *source;
+	struct virtgpu_device *dev;
+	uint64_t features, protocol_features;
+	struct vu_region regions[VU_MAX_REGIONS];
+	uint32_t num_regions;
+	struct vu_queue queues[VU_NUM_QUEUES];
+	int backend_req_fd;
+	uint8_t *cmd; /* the command being copied out of a chain */
+	size_t cmd_cap;
+	uint32_t generation; /* bumped by SET_MEM_TABLE / vring resets: stale cookies */
+	bool dead;
+};
+
+struct virtgpu_vhost_user {
+	struct wl_event_loop *loop;
+	int listen_fd;
+	struct wl_event_source *listen_source;
+	const struct virtgpu_capset_ops **capsets; /* NULL-terminated, maybe filtered */
+	void *capset_data;
+	uint32_t num_capsets;
+	uint64_t features; /* virtio-gpu feature bits offered */
+	struct vu_conn *conn; /* one front-end at a time */
+	struct wl_event_source *idle;
+};
+
+/* vhost-user-vring.c: guest memory and virtqueues */
+/** Host address of [gpa, gpa + len) if it lies inside one region, else NULL. */
+uint8_t *virtgpu_vu_gpa(struct vu_conn *conn, uint64_t gpa, uint64_t len);
+/** The same for a front-end virtual address (SET_VRING_ADDR). */
+uint8_t *virtgpu_vu_uva(struct vu_conn *conn, uint64_t uva, uint64_t len);
+void virtgpu_vu_regions_unmap(struct vu_conn *conn);
+/** Translate the ring addresses of `q` through the current regions. */
+bool virtgpu_vu_queue_map(struct vu_conn *conn, struct vu_queue *q);
+/** Process every available chain of queue `index`; false: the guest broke the ring. */
+bool virtgpu_vu_queue_process(struct vu_conn *conn, uint32_t index);
+/** Drop a queue's state (fds, pending chains); leaves it unconfigured. */
+void virtgpu_vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
+/** The device's complete() hook. */
+void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
+			 int fd);
+
+#endif

@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vhost-user transport: vsomm-host as the back-end of a virtio-gpu device
+ * (id 16) whose front-end is a guest kernel's vhost-user driver — User-Mode
+ * Linux's virtio_uml (docs/uml.md).  The guest's own virtio_gpu DRM driver then
+ * talks to the same device model the socket transport feeds.
+ *
+ * Control messages (this file): features, memory table, ring setup, config
+ * space.  Queues and guest memory: vhost-user-vring.c.  Notifications are
+ * eventfd kicks and call fds (no in-band notifications).  The back-end request
+ * channel is offered because a 6.1 virtio_uml allocates the interrupt its call
+ * fds share only when it sets that channel up; nothing is sent on it yet.  One front-end at a
+ * time; its disconnect destroys its device model and everything in it.
+ *
+ * Test hook: VSOMM_VHOST_USER_FAULT=no-capset hides every capset (the guest sees
+ * num_capsets 0), =no-context-init withholds VIRTIO_GPU_F_CONTEXT_INIT, so the
+ * guest's error paths can be exercised against a real kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_gpu.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "cross-domain/log.h"
+#include "virtgpu/vhost-user-private.h"
+
+#define RECV_TIMEOUT_S 5
+#define OFFERED_PROTOCOL_FEATURES \
+	((1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) | \
+	 (1ull << VU_PROTOCOL_F_CONFIG))
+
+static const struct virtgpu_transport_ops transport_ops = {
+	.complete = virtgpu_vu_complete,
+};
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+static void conn_destroy(struct vu_conn *conn)
+{
+	if (!conn)
+		return;
+	conn->dead = true;
+	/* The device first: it may still complete nothing, held fences are dropped. */
+	virtgpu_device_destroy(conn->dev);
+	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
+		virtgpu_vu_queue_reset(conn, &conn->queues[i]);
+	virtgpu_vu_regions_unmap(conn);
+	if (conn->backend_req_fd >= 0)
+		close(conn->backend_req_fd);
+	if (conn->source)
+		wl_event_source_remove(conn->source);
+	close(conn->fd);
+	if (conn->server->conn == conn)
+		conn->server->conn = NULL;
+	free(conn->cmd);
+	free(conn);
+}
+
+static bool send_reply(struct vu_conn *conn, const struct vu_header *req, const void *payload,
+		       uint32_t size)
+{
+	struct vu_header hdr = {
+		.request = req->request,
+		.flags = VU_FLAG_VERSION | VU_FLAG_REPLY,
+		.size = size,
+	};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, size}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = size ? 2 : 1};
+	ssize_t want = (ssize_t)(sizeof(hdr) + size), n;
+	do {
+		n = sendmsg(conn->fd, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n != want) {
+		vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: reply to request %u", req->request);
+		return false;
+	}
+	return true;
+}
+
+static bool send_u64(struct vu_conn *conn, const struct vu_header *req, uint64_t value)
+{
+	return send_reply(conn, req, &value, sizeof(value));
+}
+
+static int set_mem_table(struct vu_conn *conn, const uint8_t *payload, uint32_t size, int *fds,
+			 size_t nfds)
+{
+	uint32_t num;
+	if (size < 8)
+		return -EPROTO;
+	memcpy(&num, payload, sizeof(num));
+	if (num == 0 || num > VU_MAX_REGIONS || num != nfds ||
+	    size < 8 + num * sizeof(struct vu_mem_region))
+		return -EPROTO;
+	struct vu_region regions[VU_MAX_REGIONS];
+	uint32_t mapped = 0;
+	int ret = 0;
+	for (uint32_t i = 0; i < num; i++) {
+		struct vu_mem_region r;
+		memcpy(&r, payload + 8 + i * sizeof(r), sizeof(r));
+		struct stat st;
+		if (r.size == 0 || r.mmap_offset > SIZE_MAX - r.size ||
+		    r.guest_addr > UINT64_MAX - r.size || r.user_addr > UINT64_MAX - r.size ||
+		    fstat(fds[i], &st) < 0 || (uint64_t)st.st_size < r.mmap_offset + r.size) {
+			ret = -EINVAL;
+			break;
+		}
+		size_t map_size = (size_t)(r.mmap_offset + r.size);
+		void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+		if (map == MAP_FAILED) {
+			ret = -errno;
+			break;
+		}
+		regions[mapped++] = (struct vu_region){
+			.guest_addr = r.guest_addr,
+			.user_addr = r.user_addr,
+			.size = r.size,
+			.host = (uint8_t *)map + r.mmap_offset,
+			.map = map,
+			.map_size = map_size,
+		};
+	}
+	close_fds(fds, nfds);
+	if (ret < 0) {
+		for (uint32_t i = 0; i < mapped; i++)
+			munmap(regions[i].map, regions[i].map_size);
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: SET_MEM_TABLE refused: %s", strerror(-ret));
+		return ret;
+	}
+	virtgpu_vu_regions_unmap(conn);
+	memcpy(conn->regions, regions, mapped * sizeof(regions[0]));
+	conn->num_regions = mapped;
+	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
+		virtgpu_vu_queue_map(conn, &conn->queues[i]);
+	return 0;
+}
+
+static int handle_kick_fd(int fd, uint32_t mask, void *data);
+
+static struct vu_queue *queue_of(struct vu_conn *conn, uint32_t index)
+{
+	return index < VU_NUM_QUEUES ? &conn->queues[index] : NULL;
+}
+
+static bool kick(struct vu_conn *conn, uint32_t index)
+{
+	if (!virtgpu_vu_queue_process(conn, index)) {
+		conn->dead = true;
+		return false;
+	}
+	return true;
+}
+
+/* SET_VRING_KICK/CALL/ERR: a u64 (index, NOFD bit) and maybe one fd. */
+static int set_vring_fd(struct vu_conn *conn, uint32_t request, const uint8_t *payload,
+			uint32_t size, int *fds, size_t nfds)
+{
+	uint64_t v;
+	if (size != sizeof(v))
+		return -EPROTO;
+	memcpy(&v, payload, sizeof(v));
+	struct vu_queue *q = queue_of(conn, (uint32_t)(v & VU_VRING_INDEX_MASK));
+	bool nofd = v & VU_VRING_NOFD_MASK;
+	if (!q || nfds != (nofd ? 0u : 1u))
+		return -EPROTO;
+	int fd = nofd ? -1 : fds[0];
+	fds[0] = -1;
+	int *slot = request == VU_SET_VRING_KICK ? &q->kick_fd
+		    : request == VU_SET_VRING_CALL ? &q->call_fd
+						    : &q->err_fd;
+	if (request == VU_SET_VRING_KICK && q->kick_source) {
+		wl_event_source_remove(q->kick_source);
+		q->kick_source = NULL;
+	}
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+	if (fd >= 0 && request == VU_SET_VRING_CALL)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (fd >= 0 && request == VU_SET_VRING_KICK) {
+		q->kick_source = wl_event_loop_add_fd(conn->server->loop, fd, WL_EVENT_READABLE,
+						      handle_kick_fd, conn);
+		if (!q->kick_source)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
+			  const uint8_t *payload, int *fds, size_t nfds, bool *replied)
+{
+	struct virtgpu_vhost_user *server = conn->server;
+	struct vu_vring_state state;
+	struct vu_queue *q;
+	uint64_t v;
+	*replied = false;
+	switch (hdr->request) {
+	case VU_GET_FEATURES:
+		*replied = true;
+		return send_u64(conn, hdr, server->features) ? 0 : -EPIPE;
+	case VU_SET_FEATURES:
+	case VU_SET_PROTOCOL_FEATURES:
+		if (hdr->size != sizeof(v))
+			return -EPROTO;
+		memcpy(&v, payload, sizeof(v));
+		if (hdr->request == VU_SET_FEATURES) {
+			if (v & ~server->features)
+				return -EINVAL;
+			conn->features = v;
+		} else {
+			if (v & ~OFFERED_PROTOCOL_FEATURES)
+				return -EINVAL;
+			conn->protocol_features = v;
+		}
+		return 0;
+	case VU_GET_PROTOCOL_FEATURES:
+		*replied = true;
+		return send_u64(conn, hdr, OFFERED_PROTOCOL_FEATURES) ? 0 : -EPIPE;
+	case VU_SET_OWNER:
+	case VU_RESET_OWNER:
+		return 0;
+	case VU_GET_QUEUE_NUM:
+		*replied = true;
+		return send_u64(conn, hdr, VU_NUM_QUEUES) ? 0 : -EPIPE;
+	case VU_SET_MEM_TABLE:
+		return set_mem_table(conn, payload, hdr->size, fds, nfds);
+	case VU_SET_VRING_NUM:
+	case VU_SET_VRING_BASE:
+	case VU_SET_VRING_ENABLE:
+	case VU_GET_VRING_BASE:
+	case VU_VRING_KICK:
+		if (hdr->size != sizeof(state))
+			return -EPROTO;
+		memcpy(&state, payload, sizeof(state));
+		q = queue_of(conn, state.index);
+		if (!q)
+			return -EINVAL;
+		if (hdr->request == VU_SET_VRING_NUM) {
+			if (state.num == 0 || state.num > VU_MAX_QUEUE_SIZE ||
+			    (state.num & (state.num - 1)))
+				return -EINVAL;
+			struct vu_pending *p = calloc(state.num, sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			free(q->pending);
+			q->pending = p;
+			q->num = state.num;
+			conn->generation++;
+			virtgpu_vu_queue_map(conn, q);
+		} else if (hdr->request == VU_SET_VRING_BASE) {
+			if (state.num > 0xffff)
+				return -EINVAL;
+			q->last_avail = (uint16_t)state.num;
+			q->used_idx = (uint16_t)state.num;
+		} else if (hdr->request == VU_SET_VRING_ENABLE) {
+			q->enabled = state.num != 0;
+			if (q->enabled && !kick(conn, state.index))
+				return -EPROTO;
+		} else if (hdr->request == VU_GET_VRING_BASE) {
+			/* The ring stops: answer its position and forget it. */
+			state.num = q->last_avail;
+			virtgpu_vu_queue_reset(conn, q);
+			*replied = true;
+			return send_reply(conn, hdr, &state, sizeof(state)) ? 0 : -EPIPE;
+		} else if (!kick(conn, state.index)) {
+			return -EPROTO;
+		}
+		return 0;
+	case VU_SET_VRING_ADDR: {
+		struct vu_vring_addr addr;
+		if (hdr->size != sizeof(addr))
+			return -EPROTO;
+		memcpy(&addr, payload, sizeof(addr));
+		q = queue_of(conn, addr.index);
+		if (!q)
+			return -EINVAL;
+		q->addr = addr;
+		q->has_addr = true;
+		if (!virtgpu_vu_queue_map(conn, q)) {
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "vhost-user: ring %u addresses outside guest memory", addr.index);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	case VU_SET_VRING_KICK:
+	case VU_SET_VRING_CALL:
+	case VU_SET_VRING_ERR:
+		return set_vring_fd(conn, hdr->request, payload, hdr->size, fds, nfds);
+	case VU_GET_CONFIG: {
+		struct vu_config_hdr cfg;
+		if (hdr->size < sizeof(cfg))
+			return -EPROTO;
+		memcpy(&cfg, payload, sizeof(cfg));
+		if (cfg.size > VU_MAX_PAYLOAD - sizeof(cfg) || hdr->size != sizeof(cfg) + cfg.size ||
+		    cfg.offset > cfg.size)
+			return -EPROTO;
+		uint8_t reply[VU_MAX_PAYLOAD] = {0};
+		struct virtio_gpu_config gpu = {
+			.num_scanouts = htole32(1), /* the 6.1 driver refuses 0 */
+			.num_capsets = htole32(server->num_capsets),
+		};
+		memcpy(reply, &cfg, sizeof(cfg));
+		for (uint32_t i = 0; i < cfg.size; i++) {
+			uint64_t at = (uint64_t)cfg.offset + i;
+			if (at < sizeof(gpu))
+				reply[sizeof(cfg) + i] = ((const uint8_t *)&gpu)[at];
+		}
+		*replied = true;
+		return send_reply(conn, hdr, reply, (uint32_t)(sizeof(cfg) + cfg.size)) ? 0
+											 : -EPIPE;
+	}
+	case VU_SET_CONFIG:
+		return 0; /* events_clear: this device raises no config events */
+	case VU_SET_BACKEND_REQ_FD:
+		if (nfds != 1)
+			return -EPROTO;
+		if (conn->backend_req_fd >= 0)
+			close(conn->backend_req_fd);
+		conn->backend_req_fd = fds[0];
+		fds[0] = -1;
+		return 0;
+	default:
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: unsupported request %u", hdr->request);
+		return -ENOTSUP;
+	}
+}
+
+static int recv_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t n = recv(fd, p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read and handle one message; false ends the connection. */
+static bool read_message(struct vu_conn *conn)
+{
+	struct vu_header hdr;
+	int fds[VU_MAX_REGIONS];
+	size_t nfds = 0;
+	union {
+		char buf[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
+		struct cmsghdr align;
+	} cmsg_buf;
+	struct iovec iov = {&hdr, sizeof(hdr)};
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg_buf.buf,
+		.msg_controllen = sizeof(cmsg_buf.buf),
+	};
+	ssize_t n;
+	do {
+		n = recvmsg(conn->fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		if (n < 0)
+			vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: receive");
+		else
+			vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end disconnected");
+		return false;
+	}
+	bool bad = msg.msg_flags & MSG_CTRUNC;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (nfds < VU_MAX_REGIONS)
+				fds[nfds++] = fd;
+			else
+				close(fd), bad = true;
+		}
+	}
+	uint8_t payload[VU_MAX_PAYLOAD];
+	int ret = 0;
+	if (!bad && (size_t)n < sizeof(hdr))
+		ret = recv_all(conn->fd, (uint8_t *)&hdr + n, sizeof(hdr) - (size_t)n);
+	if (bad || ret < 0 || (hdr.flags & VU_FLAG_VERSION_MASK) != VU_FLAG_VERSION ||
+	    hdr.size > sizeof(payload)) {
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: malformed message (request %u, %u bytes)",
+			  hdr.request, hdr.size);
+		close_fds(fds, nfds);
+		return false;
+	}
+	if (hdr.size > 0 && recv_all(conn->fd, payload, hdr.size) < 0) {
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: truncated message %u", hdr.request);
+		close_fds(fds, nfds);
+		return false;
+	}
+	vsomm_log(VSOMM_LOG_DEBUG, "vhost-user: request %u (%u bytes, %zu fds)", hdr.request,
+		  hdr.size, nfds);
+	bool replied;
+	ret = handle_request(conn, &hdr, payload, fds, nfds, &replied);
+	close_fds(fds, nfds);
+	if (ret < 0)
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: request %u failed: %s", hdr.request,
+			  strerror(-ret));
+	if (ret == -EPIPE || conn->dead)
+		return false;
+	if (!replied && (hdr.flags & VU_FLAG_NEED_REPLY) &&
+	    (conn->protocol_features & (1ull << VU_PROTOCOL_F_REPLY_ACK)))
+		return send_u64(conn, &hdr, ret < 0 ? 1 : 0);
+	/* Without REPLY_ACK the front-end cannot hear of an error: stop here. */
+	return ret >= 0 || (conn->protocol_features & (1ull << VU_PROTOCOL_F_REPLY_ACK));
+}
+
+static int handle_conn(int fd, uint32_t mask, void *data)
+{
+	struct vu_conn *conn = data;
+	if ((mask & WL_EVENT_READABLE) && read_message(conn))
+		return 0;
+	conn_destroy(conn);
+	return 0;
+}
+
+static int handle_kick_fd(int fd, uint32_t mask, void *data)
+{
+	struct vu_conn *conn = data;
+	uint64_t count;
+	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN && errno != EINTR) {
+		conn_destroy(conn);
+		return 0;
+	}
+	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++) {
+		if (conn->queues[i].kick_fd == fd) {
+			if (!kick(conn, i))
+				conn_destroy(conn);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int handle_accept(int fd, uint32_t mask, void *data)
+{
+	struct virtgpu_vhost_user *server = data;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return 0;
+	if (server->conn) {
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: a front-end is connected; refusing another");
+		close(cfd);
+		return 0;
+	}
+	struct timeval tv = {.tv_sec = RECV_TIMEOUT_S};
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	struct vu_conn *conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		close(cfd);
+		return 0;
+	}
+	conn->server = server;
+	conn->fd = cfd;
+	conn->backend_req_fd = -1;
+	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
+		conn->queues[i] = (struct vu_queue){.kick_fd = -1, .call_fd = -1, .err_fd = -1};
+	struct virtgpu_device_config config = {
+		.capsets = server->capsets,
+		.capset_data = server->capset_data,
+		.transport_ops = &transport_ops,
+		.transport = conn,
+	};
+	conn->dev = virtgpu_device_create(&config);
+	conn->source = wl_event_loop_add_fd(server->loop, cfd, WL_EVENT_READABLE, handle_conn, conn);
+	if (!conn->dev || !conn->source) {
+		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: cannot set up the device");
+		conn_destroy(conn);
+		return 0;
+	}
+	server->conn = conn;
+	vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end connected");
+	return 0;
+}
+
+struct virtgpu_vhost_user *virtgpu_vhost_user_create(
+	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+	void *capset_data)
+{
+	struct virtgpu_vhost_user *server = calloc(1, sizeof(*server));
+	if (!server)
+		return NULL;
+	const char *fault = getenv("VSOMM_VHOST_USER_FAULT");
+	bool no_capset = fault && strcmp(fault, "no-capset") == 0;
+	size_t n = 0;
+	while (capsets && capsets[n])
+		n++;
+	server->capsets = calloc(n + 1, sizeof(*server->capsets));
+	if (!server->capsets) {
+		free(server);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && !no_capset; i++)
+		server->capsets[server->num_capsets++] = capsets[i];
+	server->capset_data = capset_data;
+	server->features = VIRTGPU_DEVICE_FEATURES | (1ull << VIRTIO_F_VERSION_1) |
+			   (1ull << VU_F_PROTOCOL_FEATURES);
+	if (fault && strcmp(fault, "no-context-init") == 0)
+		server->features &= ~(1ull << VIRTIO_GPU_F_CONTEXT_INIT);
+	if (fault && fault[0])
+		vsomm_log(VSOMM_LOG_INFO, "vhost-user: fault injected: %s", fault);
+	server->loop = loop;
+	server->listen_fd = listen_fd;
+	server->listen_source =
+		wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE, handle_accept, server);
+	if (!server->listen_source) {
+		free(server->capsets);
+		free(server);
+		return NULL;
+	}
+	return server;
+}
+
+void virtgpu_vhost_user_destroy(struct virtgpu_vhost_user *server)
+{
+	if (!server)
+		return;
+	conn_destroy(server->conn);
+	wl_event_source_remove(server->listen_source);
+	close(server->listen_fd);
+	free(server->capsets);
+	free(server);
+}
