@@ -258,8 +258,20 @@ proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argum
 	for (uint32_t i = 0; i < m->arg_count && !drop; i++) {
 		struct proxy_object *arg;
 
-		if (!(m->object_args & (1u << i)) || !args[i].o)
+		if (!(m->object_args & (1u << i)))
 			continue;
+		if (!args[i].o) {
+			/* libwayland-client gives NULL for an object the guest has
+			 * destroyed meanwhile (wl_keyboard.leave of a surface just
+			 * gone): for a non-nullable argument the event means
+			 * nothing to the guest, and posting it would kill the client. */
+			if (!(m->nullable_args & (1u << i))) {
+				vsomm_log(VSOMM_LOG_DEBUG, "dropping %s.%s: argument %u is gone",
+					  object->info->name, m->name, i);
+				drop = true;
+			}
+			continue;
+		}
 		arg = proxy_object_from_host((struct wl_proxy *)args[i].o);
 		if (arg) {
 			out[i].o = (struct wl_object *)arg->resource;
