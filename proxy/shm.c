@@ -62,6 +62,7 @@ struct shm_surface {
 	struct proxy_object *object;
 	struct shm_buffer *pending_buffer; /* attached, not yet committed */
 	bool pending_attach;               /* attach seen (maybe of NULL or a non-shm buffer) */
+	bool viewport;                     /* has had a wp_viewport: surface ≠ buffer coordinates */
 	struct shm_buffer *current;        /* committed shm buffer */
 	pixman_region32_t damage;          /* surface coordinates */
 	pixman_region32_t buffer_damage;   /* buffer coordinates */
@@ -212,6 +213,8 @@ static void handle_buffer_destroy(struct proxy_object *object)
 		unlink_surface_buffer(sb);
 	}
 	struct proxy *proxy = object->client->proxy;
+	if (buffer->has_shadow)
+		proxy_limits_shadow_add(object->client, -(int64_t)buffer->shadow.size);
 	if (buffer->has_shadow && proxy->backend.free_shadow)
 		proxy->backend.free_shadow(proxy->backend_data, object->client->conn,
 					   &buffer->shadow);
@@ -301,6 +304,10 @@ static bool buffer_ensure_host(struct shm_buffer *buffer)
 	if (!shm->host)
 		return false; /* inert wl_shm: the buffer stays inert too */
 	if (!buffer->has_shadow) {
+		/* a shadow row is at least width * bpp bytes */
+		uint64_t least = (uint64_t)buffer->width * buffer->bpp * (uint64_t)buffer->height;
+		if (!proxy_limits_shadow_check(pc, least))
+			return false;
 		int err = proxy->backend.alloc_shadow(proxy->backend_data, pc->conn,
 						      (uint32_t)buffer->width,
 						      (uint32_t)buffer->height,
@@ -312,6 +319,7 @@ static bool buffer_ensure_host(struct shm_buffer *buffer)
 			return false;
 		}
 		buffer->has_shadow = true;
+		proxy_limits_shadow_add(pc, (int64_t)buffer->shadow.size);
 		proxy->stats.shadows_allocated++;
 	}
 	const struct proxy_shadow *sh = &buffer->shadow;
@@ -436,10 +444,10 @@ static void surface_copy(struct shm_surface *surface, struct shm_buffer *buffer)
 	pixman_region32_t damage;
 	pixman_region32_init(&damage);
 	pixman_region32_copy(&damage, &surface->buffer_damage);
-	/* wp_viewport is not tracked: surface damage is mapped by scale only when
-	 * the surface has no transform; otherwise the whole buffer. */
+	/* Surface damage maps to buffer pixels by scale alone only without a
+	 * transform or viewport; otherwise the whole buffer is copied. */
 	proxy_damage_add_surface(&damage, &surface->damage, surface->scale, surface->transform,
-				 false, buffer->width, buffer->height);
+				 surface->viewport, buffer->width, buffer->height);
 	/* Every buffer this surface has shown must catch up with this damage. */
 	struct shm_surface_buffer *sb;
 	wl_list_for_each(sb, &surface->buffers, surface_link)
@@ -485,6 +493,20 @@ static void handle_surface_commit(struct proxy_object *object, uint32_t opcode,
 	proxy_forward_request(object, opcode, args);
 }
 
+/* A viewported surface's damage is not in buffer pixels / scale (sticky: cheap
+ * and always correct, copying more). */
+static void handle_viewporter_get_viewport(struct proxy_object *object, uint32_t opcode,
+					   union wl_argument *args)
+{
+	struct proxy_object *target = proxy_object_from_resource((struct wl_resource *)args[1].o);
+	if (target && shadows_enabled(object)) {
+		struct shm_surface *surface = surface_get(target);
+		if (surface)
+			surface->viewport = true;
+	}
+	proxy_forward_request(object, opcode, args);
+}
+
 /* Only formats the host can lay out are advertised: a shadow must exist. */
 static void handle_shm_format(struct proxy_object *object, uint32_t opcode,
 			      union wl_argument *args)
@@ -505,5 +527,6 @@ const struct proxy_hook proxy_shm_hooks[] = {
 	{"wl_surface", "set_buffer_scale", PROXY_REQUEST, handle_surface_set_scale},
 	{"wl_surface", "set_buffer_transform", PROXY_REQUEST, handle_surface_set_scale},
 	{"wl_surface", "commit", PROXY_REQUEST, handle_surface_commit},
+	{"wp_viewporter", "get_viewport", PROXY_REQUEST, handle_viewporter_get_viewport},
 	{0},
 };
