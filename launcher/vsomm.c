@@ -32,6 +32,7 @@
 #include "launcher/launcher.h"
 #include "launcher/sd.h"
 #include "proxy/proxy.h"
+#include "virtgpu/virtgpu.h"
 
 #define AUTO_SOCKETS 32
 #define SERVE_SOCKET "wayland-vsomm"
@@ -78,6 +79,9 @@ static const char usage[] =
 	"                          translation and copy (env VSOMM_TRACE=1)\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
+	"\n"
+	"Per-client limits (env; a client past one is disconnected alone):\n"
+	"VSOMM_LIMIT_OBJECTS, VSOMM_LIMIT_SHADOW_BYTES, VSOMM_LIMIT_PENDING_BYTES.\n"
 	"\n"
 	"Exit status: APP's own, 128+N when APP was killed by signal N; 0 after\n"
 	"SIGTERM with --serve.  vsomm's own errors: 1 usage or other error, 2 the\n"
@@ -323,6 +327,8 @@ static int parse_config(int argc, char **argv, struct config *config)
 	config->proxy.title_prefix = env_or_null("VSOMM_TITLE_PREFIX");
 	config->proxy.app_id_prefix = env_or_null("VSOMM_APP_ID_PREFIX");
 	config->proxy.trace = env_flag("VSOMM_TRACE");
+	if (!proxy_limits_from_env(&config->proxy.limits))
+		return LAUNCHER_EXIT_ERROR;
 	config->level = VSOMM_LOG_ERROR;
 	const char *level = env_or_null("VSOMM_LOG_LEVEL");
 
@@ -408,6 +414,13 @@ static int check_device(const char *device)
 	case LAUNCHER_PROBE_OK:
 		return 0;
 	case LAUNCHER_PROBE_NO_DEVICE:
+		if (device && strncmp(device, "drm:", 4) == 0) {
+			/* The drm backend says which check failed (no capset 5,
+			 * CONTEXT_INIT, GET_CAPS…): open once more, not quietly. */
+			struct virtgpu_dev *dev = NULL;
+			if (virtgpu_open(device, &dev) == 0)
+				virtgpu_close(dev);
+		}
 		if (device)
 			fprintf(stderr, "vsomm: cannot open the device %s: %s\n", device,
 				strerror(-err));
