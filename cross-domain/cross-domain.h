@@ -118,7 +118,19 @@ struct xdomain_host_limits {
 	uint32_t max_items;        /* item table entries */
 	uint32_t max_pipes;        /* read + write pipes */
 	uint64_t max_queued_bytes; /* bytes waiting for the compositor */
+	uint32_t max_contexts;     /* contexts of one device (guest connection) */
 };
+
+/**
+ * Set one limit from "NAME=VALUE" (NAME: blob-bytes, items, pipes, queued-bytes,
+ * contexts; VALUE a number, 0 for the default).  False if either is wrong.
+ */
+bool xdomain_host_limits_parse(struct xdomain_host_limits *limits, const char *spec);
+/**
+ * Read VSOMM_HOST_LIMIT_BLOB_BYTES, _ITEMS, _PIPES, _QUEUED_BYTES, _CONTEXTS
+ * (unset ones are left alone).  False (with a log line) if one is not a number.
+ */
+bool xdomain_host_limits_from_env(struct xdomain_host_limits *limits);
 
 struct xdomain_host_config {
 	struct wl_event_loop *loop;

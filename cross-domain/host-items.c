@@ -136,16 +136,18 @@ void host_blobs_release(struct xdomain_host_ctx *ctx)
 }
 
 /*
- * Bytes of memory this context allocated that are still attached to it.  The
- * device does not tell contexts when a resource goes away, so a blob stops
- * counting once it is detached (or destroyed).
+ * Bytes of memory this context allocated that still exist.  The device does not
+ * tell contexts when a resource goes away: a blob counts until its resource id
+ * names another resource or none.  Detached blobs count too (their memory is
+ * still there: a guest could otherwise create blobs without attaching them).
  */
 static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
 {
 	uint64_t total = 0;
 	struct host_blob *blob, *tmp;
 	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
-		if (!virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, blob->res_id)) {
+		const struct virtgpu_resource *res = virtgpu_device_resource(ctx->dev, blob->res_id);
+		if (!res || res != blob->res || res->backing.addr != blob->addr) {
 			wl_list_remove(&blob->link);
 			free(blob);
 			continue;
@@ -193,7 +195,17 @@ static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *ite
 	res->backing = (struct virtgpu_backing){
 		.addr = addr, .size = res->size, .fd = fd, .owned = true};
 	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
+	/* The id is free in the device (it checked): an entry with it is stale. */
+	struct host_blob *old, *old_tmp;
+	wl_list_for_each_safe (old, old_tmp, &ctx->blobs, link) {
+		if (old->res_id == res->id) {
+			wl_list_remove(&old->link);
+			free(old);
+		}
+	}
 	blob->res_id = res->id;
+	blob->res = res;
+	blob->addr = addr;
 	blob->size = res->size;
 	wl_list_insert(&ctx->blobs, &blob->link);
 	if (ctx->trace)

@@ -26,6 +26,8 @@ struct virtgpu_resource;
 #define HOST_DEFAULT_MAX_ITEMS 4096u
 #define HOST_DEFAULT_MAX_PIPES 64u
 #define HOST_DEFAULT_MAX_QUEUED_BYTES (64ull << 20)
+/* The device model's own cap (DEVICE_DEFAULT_MAX_CONTEXTS) still applies above it. */
+#define HOST_DEFAULT_MAX_CONTEXTS 64u
 /* Ring-1 fences held at once: a correct guest keeps one POLL outstanding (§3.4). */
 #define HOST_MAX_HELD_FENCES 16u
 /* First host item id: one counter from 2, as rutabaga ≥0.1.76 (§2.5). */
@@ -75,10 +77,13 @@ struct host_read_pipe {
 struct host_blob {
 	struct wl_list link;
 	uint32_t res_id;
+	const struct virtgpu_resource *res; /* identity only: may be freed */
+	void *addr;                         /* its mapping, also for identity */
 	uint64_t size;
 };
 
 struct xdomain_host_ctx {
+	struct wl_list link; /* every live context of the process (host.c) */
 	struct virtgpu_device *dev;
 	const struct xdomain_host_config *config;
 	struct xdomain_host_limits limits;

@@ -20,6 +20,7 @@
 #include "virtgpu/device.h"
 
 static size_t live_contexts;
+static struct wl_list contexts = {&contexts, &contexts}; /* xdomain_host_ctx.link */
 
 size_t xdomain_host_live_contexts(void)
 {
@@ -46,6 +47,17 @@ static void *host_ctx_create(void *capset_data, struct virtgpu_device *dev, uint
 			  ctx_id);
 		return NULL;
 	}
+	uint32_t max_contexts = config->limits.max_contexts ? config->limits.max_contexts
+							    : HOST_DEFAULT_MAX_CONTEXTS;
+	uint32_t on_dev = 0;
+	struct xdomain_host_ctx *other;
+	wl_list_for_each (other, &contexts, link)
+		on_dev += other->dev == dev;
+	if (on_dev >= max_contexts) {
+		vsomm_log(VSOMM_LOG_ERROR, "cross-domain context %u: more than %u contexts on one "
+			  "connection: refused", ctx_id, max_contexts);
+		return NULL;
+	}
 	struct xdomain_host_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
@@ -55,6 +67,7 @@ static void *host_ctx_create(void *capset_data, struct virtgpu_device *dev, uint
 	ctx->trace = config->trace;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", debug_name ? debug_name : "");
 	ctx->limits = config->limits;
+	ctx->limits.max_contexts = max_contexts;
 	if (!ctx->limits.max_blob_bytes)
 		ctx->limits.max_blob_bytes = HOST_DEFAULT_MAX_BLOB_BYTES;
 	if (!ctx->limits.max_items)
@@ -71,6 +84,7 @@ static void *host_ctx_create(void *capset_data, struct virtgpu_device *dev, uint
 	wl_list_init(&ctx->read_pipes);
 	wl_list_init(&ctx->blobs);
 	live_contexts++;
+	wl_list_insert(&contexts, &ctx->link);
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u (%s): created", ctx_id, ctx->name);
 	return ctx;
 }
@@ -95,6 +109,7 @@ static void host_ctx_destroy(void *data)
 	host_ctx_release(ctx);
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u (%s): destroyed", ctx->ctx_id, ctx->name);
 	live_contexts--;
+	wl_list_remove(&ctx->link);
 	free(ctx);
 }
 

@@ -46,6 +46,9 @@ static const char usage[] =
 	"  --log-level LEVEL     silent, error, info, debug or trace (default error;\n"
 	"                        environment: VSOMM_HOST_LOG_LEVEL)\n"
 	"  --trace               log every cross-domain command and fd translation\n"
+	"  --limit NAME=N        per-context limit: blob-bytes, items, pipes, queued-bytes\n"
+	"                        or contexts (per guest connection); 0 for the default\n"
+	"                        (environment: VSOMM_HOST_LIMIT_BLOB_BYTES, ...)\n"
 	"  --vhost-user PATH     also be the vhost-user back-end of a virtio-gpu device on\n"
 	"                        PATH (for a guest kernel's virtio_uml, docs/uml.md)\n"
 	"  --version             print the version and exit\n"
@@ -159,6 +162,7 @@ int main(int argc, char *argv[])
 		OPT_VERSION,
 		OPT_HELP,
 		OPT_VHOST_USER,
+		OPT_LIMIT,
 	};
 	static const struct option options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -168,11 +172,15 @@ int main(int argc, char *argv[])
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"vhost-user", required_argument, NULL, OPT_VHOST_USER},
+		{"limit", required_argument, NULL, OPT_LIMIT},
 		{0},
 	};
 	const char *listen_arg = NULL, *compositor_arg = NULL, *vhost_user_arg = NULL;
 	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
 	bool trace = false;
+	struct xdomain_host_limits limits = {0};
+	if (!xdomain_host_limits_from_env(&limits))
+		return EXIT_FAIL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -187,6 +195,12 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_TRACE:
 			trace = true;
+			break;
+		case OPT_LIMIT:
+			if (!xdomain_host_limits_parse(&limits, optarg)) {
+				fprintf(stderr, "vsomm-host: bad --limit '%s'\n", optarg);
+				return EXIT_FAIL;
+			}
 			break;
 		case OPT_VHOST_USER:
 			vhost_user_arg = optarg;
@@ -281,6 +295,7 @@ int main(int argc, char *argv[])
 	struct xdomain_host_config config = {
 		.loop = loop,
 		.compositor_path = compositor_path,
+		.limits = limits,
 		.trace = trace,
 	};
 	static const struct virtgpu_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};

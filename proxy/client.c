@@ -71,7 +71,7 @@ flush_host(struct proxy_client *pc)
 	if (wl_display_get_error(pc->host))
 		return false;
 	if (wl_display_flush(pc->host) < 0) {
-		if (errno != EAGAIN)
+		if (errno != EAGAIN || !proxy_limits_pending_check(pc))
 			return false;
 		want_writable = true;
 	}
@@ -109,13 +109,18 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	 * read_events then reports the EOF. */
 	if (!read_host(pc, mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) ||
 	    !flush_host(pc)) {
+		if (pc->limit_hit)
+			return 0; /* limits.c ends it */
 		host_failed(pc);
 		return 0;
 	}
 	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		/* Nothing more will come: an EOF without an error event. */
 		host_failed(pc);
+		return 0;
 	}
+	/* Events were relayed: the client must be reading them. */
+	proxy_limits_pending_check(pc);
 	return 0;
 }
 
@@ -125,7 +130,7 @@ handle_flush_idle(void *data)
 	struct proxy_client *pc = data;
 
 	pc->flush_idle = NULL;
-	if (!flush_host(pc))
+	if (!flush_host(pc) && !pc->limit_hit)
 		host_failed(pc);
 }
 
@@ -178,6 +183,7 @@ proxy_client_create(struct proxy *proxy, struct wl_client *client)
 	wl_list_insert(&proxy->clients, &pc->link);
 	pc->client_destroy.notify = handle_client_destroy;
 	wl_client_add_destroy_listener(client, &pc->client_destroy);
+	proxy_limits_client_init(pc);
 
 	fd = proxy->backend.connect_host(proxy->backend_data, client, &pc->conn);
 	if (fd < 0) {
@@ -211,6 +217,7 @@ proxy_client_destroy(struct proxy_client *pc)
 		wl_event_source_remove(pc->flush_idle);
 	if (pc->kill_idle)
 		wl_event_source_remove(pc->kill_idle);
+	proxy_limits_client_finish(pc);
 	/*
 	 * Destroy every relayed resource now, while the client's display
 	 * resource still exists (see proxy_registry_init); each takes its

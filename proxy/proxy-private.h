@@ -21,6 +21,11 @@
  * that no message has more arguments. */
 #define PROXY_MAX_ARGS 20
 
+/* Per-client limits (limits.c): a real app stays far below them. */
+#define PROXY_DEFAULT_MAX_OBJECTS 100000u
+#define PROXY_DEFAULT_MAX_SHADOW_BYTES (1024ull << 20)
+#define PROXY_DEFAULT_MAX_PENDING_BYTES (4ull << 20)
+
 struct proxy_hook_entry;
 
 struct proxy {
@@ -31,6 +36,7 @@ struct proxy {
 	char *title_prefix; /* NULL when unset */
 	char *app_id_prefix;
 	bool trace;
+	struct proxy_limits limits; /* defaults applied */
 	struct wl_listener client_created;
 	struct wl_list clients; /* proxy_client.link */
 	struct proxy_hook_entry *hooks;
@@ -72,6 +78,12 @@ struct proxy_client {
 	struct wl_list globals; /* proxy_global.link */
 	struct wl_list registries; /* guest wl_registry resources (wl_resource_get_link) */
 	struct wl_list objects; /* proxy_object.link */
+	/* limits.c */
+	struct wl_listener resource_created;
+	struct wl_event_source *limit_idle;
+	uint32_t objects_until_count; /* creations before the next live count */
+	uint64_t shadow_bytes;
+	bool limit_hit;
 };
 
 enum proxy_direction {
@@ -118,6 +130,17 @@ void proxy_forward_request(struct proxy_object *object, uint32_t opcode, union w
 void proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argument *args);
 /** Close the fd arguments of a message (signature as libwayland writes it). */
 void proxy_close_fds(const char *signature, union wl_argument *args);
+
+/* limits.c */
+void proxy_limits_apply_defaults(struct proxy_limits *limits);
+void proxy_limits_client_init(struct proxy_client *pc);
+void proxy_limits_client_finish(struct proxy_client *pc);
+/** Room for `bytes` more shadow memory; else the client is ended (false). */
+bool proxy_limits_shadow_check(struct proxy_client *pc, uint64_t bytes);
+/** Account shadow memory allocated (bytes > 0) or freed (bytes < 0). */
+void proxy_limits_shadow_add(struct proxy_client *pc, int64_t bytes);
+/** Bytes pending on the client's sockets within the limit; else it is ended. */
+bool proxy_limits_pending_check(struct proxy_client *pc);
 
 /* registry.c */
 /** Take over the guest's wl_display (object 1) and ask the host for its globals. */

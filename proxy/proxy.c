@@ -51,7 +51,9 @@ proxy_create(struct wl_display *display, const struct proxy_options *options,
 		proxy->title_prefix = copy_option(options->title_prefix, &ok);
 		proxy->app_id_prefix = copy_option(options->app_id_prefix, &ok);
 		proxy->trace = options->trace;
+		proxy->limits = options->limits;
 	}
+	proxy_limits_apply_defaults(&proxy->limits);
 	if (!ok)
 		goto err_options;
 	if (!proxy_hooks_init(proxy))

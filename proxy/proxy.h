@@ -60,6 +60,20 @@ struct proxy_backend {
 	void (*free_shadow)(void *data, void *conn, struct proxy_shadow *shadow);
 };
 
+/** Per-client limits; a client that goes past one is disconnected alone. 0: default. */
+struct proxy_limits {
+	uint32_t max_objects;       /* live Wayland objects (resources) */
+	uint64_t max_shadow_bytes;  /* host memory of the shadows of its wl_shm buffers */
+	uint64_t max_pending_bytes; /* bytes unread on its socket + unsent to the host */
+};
+
+/**
+ * Read VSOMM_LIMIT_OBJECTS, VSOMM_LIMIT_SHADOW_BYTES and VSOMM_LIMIT_PENDING_BYTES
+ * into limits (unset ones are left alone).  False (with a log line) if one is
+ * not a number.
+ */
+bool proxy_limits_from_env(struct proxy_limits *limits);
+
 struct proxy_options {
 	/** Prepended to every xdg_toplevel title, NULL or "" for none. */
 	const char *title_prefix;
@@ -67,6 +81,7 @@ struct proxy_options {
 	const char *app_id_prefix;
 	/** Log every forwarded message, both ways, at VSOMM_LOG_TRACE. */
 	bool trace;
+	struct proxy_limits limits;
 };
 
 struct proxy;

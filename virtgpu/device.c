@@ -156,6 +156,12 @@ struct virtgpu_resource *virtgpu_device_attached_resource(struct virtgpu_device 
 	return NULL;
 }
 
+struct virtgpu_resource *virtgpu_device_resource(struct virtgpu_device *dev, uint32_t res_id)
+{
+	struct device_res *res = virtgpu_device_find_res(dev, res_id);
+	return res ? &res->pub : NULL;
+}
+
 static uint32_t get_capset_info(struct virtgpu_device *dev, struct device_cmd *cmd)
 {
 	struct virtio_gpu_get_capset_info req;

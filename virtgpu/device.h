@@ -115,6 +115,8 @@ uint32_t virtgpu_device_num_capsets(const struct virtgpu_device *dev);
  */
 struct virtgpu_resource *virtgpu_device_attached_resource(struct virtgpu_device *dev,
 							   uint32_t ctx_id, uint32_t res_id);
+/** The live resource `res_id`, attached or not, or NULL (for memory accounting). */
+struct virtgpu_resource *virtgpu_device_resource(struct virtgpu_device *dev, uint32_t res_id);
 
 /**
  * Signal a fence a context kept: completes `fence_id` and every earlier fence on

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsomm-host's per-context limits from its command line (--limit NAME=VALUE) and
+ * environment (VSOMM_HOST_LIMIT_NAME).  The limits themselves are enforced in
+ * host*.c; this only reads them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cross-domain/cross-domain.h"
+#include "cross-domain/log.h"
+
+static const struct {
+	const char *name; /* --limit NAME= */
+	const char *env;
+	size_t offset;
+	bool wide; /* uint64_t, else uint32_t */
+} fields[] = {
+	{"blob-bytes", "VSOMM_HOST_LIMIT_BLOB_BYTES",
+	 offsetof(struct xdomain_host_limits, max_blob_bytes), true},
+	{"items", "VSOMM_HOST_LIMIT_ITEMS", offsetof(struct xdomain_host_limits, max_items), false},
+	{"pipes", "VSOMM_HOST_LIMIT_PIPES", offsetof(struct xdomain_host_limits, max_pipes), false},
+	{"queued-bytes", "VSOMM_HOST_LIMIT_QUEUED_BYTES",
+	 offsetof(struct xdomain_host_limits, max_queued_bytes), true},
+	{"contexts", "VSOMM_HOST_LIMIT_CONTEXTS",
+	 offsetof(struct xdomain_host_limits, max_contexts), false},
+};
+
+static bool set(struct xdomain_host_limits *limits, size_t i, const char *value)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(value, &end, 0);
+	if (!value[0] || errno || *end || value[0] == '-' || (!fields[i].wide && n > UINT32_MAX))
+		return false;
+	if (fields[i].wide)
+		*(uint64_t *)((char *)limits + fields[i].offset) = n;
+	else
+		*(uint32_t *)((char *)limits + fields[i].offset) = (uint32_t)n;
+	return true;
+}
+
+bool xdomain_host_limits_parse(struct xdomain_host_limits *limits, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq)
+		return false;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		size_t len = strlen(fields[i].name);
+		if ((size_t)(eq - spec) == len && !strncmp(spec, fields[i].name, len))
+			return set(limits, i, eq + 1);
+	}
+	return false;
+}
+
+bool xdomain_host_limits_from_env(struct xdomain_host_limits *limits)
+{
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *value = getenv(fields[i].env);
+		if (!value || !value[0])
+			continue;
+		if (!set(limits, i, value)) {
+			vsomm_log(VSOMM_LOG_ERROR, "%s: not a number: '%s'", fields[i].env, value);
+			ok = false;
+		}
+	}
+	return ok;
+}
