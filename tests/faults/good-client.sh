@@ -34,7 +34,11 @@ good_start() {
 	GOOD_DIR=$(mktemp -d "$XDG_RUNTIME_DIR/good.XXXXXX")
 	weston-simple-shm >"$GOOD_DIR/good.out" 2>"$GOOD_DIR/good.err" &
 	GOOD_PID=$!
-	trap 'kill -TERM $GOOD_PID 2>/dev/null; wait $GOOD_PID 2>/dev/null || true' EXIT
+	if [[ -n ${HARNESS_RUNTIME_DIR:-} ]]; then
+		harness_track "$GOOD_PID" # this shell owns the harness: its cleanup ends it
+	else
+		trap 'kill -TERM $GOOD_PID 2>/dev/null; wait $GOOD_PID 2>/dev/null || true' EXIT
+	fi
 	wait_for 20 good_renders ||
 		good_fail "weston-simple-shm does not render through vsomm: $(cat "$GOOD_DIR/shots.log")"
 	sleep 0.5
