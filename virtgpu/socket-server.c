@@ -3,10 +3,9 @@
  * The socket transport, host end (docs/socket-transport.md): each connection on
  * the listening socket is one guest with its own device model.
  *
- * Reads are bounded by frame boundaries (the header, then exactly the payload), so
- * an fd received during a frame's reads belongs to that frame: the kernel delivers
- * SCM_RIGHTS with the first byte of the sendmsg() that carried them, and the guest
- * starts every fd-carrying frame with its own sendmsg().
+ * Reads take as many frames as the socket holds (socket-rx.h, which also says how
+ * an fd is matched to its frame: the guest starts every fd-carrying frame with its
+ * own sendmsg(), the fd on its first byte).
  *
  * Nothing here blocks on a guest: the socket is non-blocking, responses wait in a
  * per-connection queue (with their fds) and a guest that lets the queue grow past
@@ -29,11 +28,12 @@
 #include "cross-domain/log.h"
 #include "virtgpu/device.h"
 #include "virtgpu/socket-proto.h"
+#include "virtgpu/socket-rx.h"
 
 #define OUT_QUEUE_LIMIT (16u * 1024u * 1024u)
 #define FRAMES_PER_WAKEUP 64
+#define READS_PER_WAKEUP 16
 #define ACCEPTS_PER_WAKEUP 16
-#define MAX_FDS_PER_READ 8
 
 struct virtgpu_socket_server {
 	struct wl_event_loop *loop;
@@ -62,12 +62,7 @@ struct conn {
 	struct virtgpu_device *dev;
 	bool dead;
 
-	/* the frame being read */
-	struct virtgpu_sock_frame hdr;
-	size_t hdr_got;
-	uint8_t *payload;
-	size_t payload_cap, payload_got;
-	int frame_fd;
+	struct virtgpu_sock_rx rx; /* frames read, not yet processed */
 
 	/* the command inside virtgpu_device_process() */
 	bool in_process, cur_answered, cur_no_reply;
@@ -336,15 +331,16 @@ static bool keep_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing
 }
 
 /* One complete frame from the guest; false drops the connection. */
-static bool handle_frame(struct conn *conn)
+static bool handle_frame(struct conn *conn, const struct virtgpu_sock_rx_frame *frame)
 {
-	const uint8_t *cmd = conn->payload;
-	size_t size = conn->hdr.size;
-	int fd = conn->frame_fd;
-	conn->frame_fd = -1;
+	const struct virtgpu_sock_frame *hdr = &frame->hdr;
+	const uint8_t *cmd = frame->payload;
+	size_t size = hdr->size;
+	int fd = frame->fd;
 
-	if (!(conn->hdr.flags & VIRTGPU_SOCK_F_FD) != (fd < 0)) {
-		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: F_FD flag and fds disagree");
+	if ((hdr->flags & ~VIRTGPU_SOCK_F_VALID) || (hdr->flags & VIRTGPU_SOCK_F_HELLO)) {
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: bad frame (size %u, flags 0x%x)",
+			  hdr->size, hdr->flags);
 		if (fd >= 0)
 			close(fd);
 		return false;
@@ -377,12 +373,12 @@ static bool handle_frame(struct conn *conn)
 
 	conn->in_process = true;
 	conn->cur_answered = false;
-	conn->cur_no_reply = conn->hdr.flags & VIRTGPU_SOCK_F_NO_REPLY;
-	conn->cur_tag = conn->hdr.tag;
-	virtgpu_device_process(conn->dev, cmd, size, backing_ptr, conn->hdr.tag);
+	conn->cur_no_reply = hdr->flags & VIRTGPU_SOCK_F_NO_REPLY;
+	conn->cur_tag = hdr->tag;
+	virtgpu_device_process(conn->dev, cmd, size, backing_ptr, hdr->tag);
 	conn->in_process = false;
 	if (!conn->dead && !conn->cur_answered && conn->cur_no_reply &&
-	    !add_silent_tag(conn, conn->hdr.tag)) {
+	    !add_silent_tag(conn, hdr->tag)) {
 		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
 		return false;
 	}
@@ -390,112 +386,46 @@ static bool handle_frame(struct conn *conn)
 }
 
 /*
- * recvmsg() up to `len` bytes; fds go to conn->frame_fd (one at most per frame).
- * Returns the byte count, 0 on EOF, -EAGAIN, or another negative errno (protocol
- * errors: -EPROTO).
+ * Read and process frames; false drops the connection.  One recvmsg() takes as
+ * many frames as the socket holds; a short read without fds drained it, so no
+ * EAGAIN read follows.  Bounded per wakeup so one guest cannot starve the rest.
  */
-static ssize_t recv_some(struct conn *conn, void *buf, size_t len)
-{
-	struct iovec iov = {buf, len};
-	union {
-		char buf[CMSG_SPACE(MAX_FDS_PER_READ * sizeof(int))];
-		struct cmsghdr align;
-	} cmsg_buf;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg_buf.buf,
-		.msg_controllen = sizeof(cmsg_buf.buf),
-	};
-	ssize_t n;
-	do {
-		n = recvmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-
-	bool bad = msg.msg_flags & MSG_CTRUNC;
-	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
-			bad = true;
-			continue;
-		}
-		size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfds; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (conn->frame_fd < 0 && !bad) {
-				conn->frame_fd = fd;
-			} else {
-				close(fd);
-				bad = true;
-			}
-		}
-	}
-	if (bad) {
-		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: more than one fd on a frame");
-		return -EPROTO;
-	}
-	return n;
-}
-
-/* Read and process frames; false drops the connection. */
 static bool read_frames(struct conn *conn)
 {
-	for (int frames = 0; frames < FRAMES_PER_WAKEUP && !conn->dead; frames++) {
-		if (conn->hdr_got < sizeof(conn->hdr)) {
-			ssize_t n = recv_some(conn, (uint8_t *)&conn->hdr + conn->hdr_got,
-					      sizeof(conn->hdr) - conn->hdr_got);
-			if (n == -EAGAIN)
-				return true;
-			if (n <= 0) {
-				/* A reset at a frame boundary is the guest going away with
-				 * our last frames unread (vsomm exiting): a disconnect. */
-				if (n < 0 && n != -EPROTO && n != -ECONNRESET)
-					vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: recv: %s",
-						  strerror((int)-n));
-				return false;
-			}
-			conn->hdr_got += (size_t)n;
-			if (conn->hdr_got < sizeof(conn->hdr))
-				return true;
-			if (conn->hdr.size > VIRTGPU_SOCK_MAX_PAYLOAD ||
-			    (conn->hdr.flags & ~VIRTGPU_SOCK_F_VALID) ||
-			    (conn->hdr.flags & VIRTGPU_SOCK_F_HELLO)) {
+	int frames = 0;
+	bool more = true;
+	for (int reads = 0; more && reads < READS_PER_WAKEUP && !conn->dead; reads++) {
+		ssize_t n = virtgpu_sock_rx_fill(&conn->rx, conn->fd, &more);
+		if (n == -EAGAIN)
+			return true;
+		if (n <= 0) {
+			/* A reset at a frame boundary is the guest going away with
+			 * our last frames unread (vsomm exiting): a disconnect. */
+			if (n == -EPROTO)
 				vsomm_log(VSOMM_LOG_ERROR,
-					  "virtgpu socket: bad frame (size %u, flags 0x%x)",
-					  conn->hdr.size, conn->hdr.flags);
-				return false;
-			}
-			if (conn->hdr.size > conn->payload_cap) {
-				uint8_t *p = realloc(conn->payload, conn->hdr.size);
-				if (!p) {
-					vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory");
-					return false;
-				}
-				conn->payload = p;
-				conn->payload_cap = conn->hdr.size;
-			}
-			conn->payload_got = 0;
-		}
-		if (conn->payload_got < conn->hdr.size) {
-			ssize_t n = recv_some(conn, conn->payload + conn->payload_got,
-					      conn->hdr.size - conn->payload_got);
-			if (n == -EAGAIN)
-				return true;
-			if (n <= 0) {
-				if (n == 0)
-					vsomm_log(VSOMM_LOG_ERROR,
-						  "virtgpu socket: guest hung up inside a frame");
-				return false;
-			}
-			conn->payload_got += (size_t)n;
-			if (conn->payload_got < conn->hdr.size)
-				return true;
-		}
-		conn->hdr_got = 0;
-		if (!handle_frame(conn))
+					  "virtgpu socket: fds not on a frame's first byte");
+			else if (n == 0 && virtgpu_sock_rx_partial(&conn->rx))
+				vsomm_log(VSOMM_LOG_ERROR,
+					  "virtgpu socket: guest hung up inside a frame");
+			else if (n < 0 && n != -ECONNRESET)
+				vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: recv: %s",
+					  strerror((int)-n));
 			return false;
+		}
+		struct virtgpu_sock_rx_frame frame;
+		int ret;
+		while (!conn->dead && (ret = virtgpu_sock_rx_next(&conn->rx, &frame)) > 0) {
+			if (!handle_frame(conn, &frame))
+				return false;
+			frames++;
+		}
+		if (ret < 0) {
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "virtgpu socket: bad frame (too large, or F_FD without its fd)");
+			return false;
+		}
+		if (frames >= FRAMES_PER_WAKEUP)
+			break;
 	}
 	return true;
 }
@@ -527,10 +457,8 @@ static void conn_destroy(struct conn *conn)
 	struct out_frame *frame, *tmp;
 	wl_list_for_each_safe(frame, tmp, &conn->out, link)
 		out_frame_free(frame);
-	if (conn->frame_fd >= 0)
-		close(conn->frame_fd);
+	virtgpu_sock_rx_finish(&conn->rx);
 	close(conn->fd);
-	free(conn->payload);
 	free(conn->silent_tags);
 	wl_list_remove(&conn->link);
 	conn->server->num_connections--;
@@ -544,7 +472,7 @@ static bool conn_create(struct virtgpu_socket_server *server, int fd)
 		return false;
 	conn->server = server;
 	conn->fd = fd;
-	conn->frame_fd = -1;
+	virtgpu_sock_rx_init(&conn->rx);
 	wl_list_init(&conn->out);
 	struct virtgpu_device_config config = {
 		.capsets = server->capsets,

@@ -6,7 +6,8 @@
  * One connection is one DRM file: one context (ctx_id 1), its rings, its handles.
  * Commands that the kernel waits for are synchronous here: send a frame, read
  * frames until the one with our tag; fence responses that arrive meanwhile are
- * recorded, and an eventfd keeps the event fd readable for them.  Fenced submits
+ * recorded, and an eventfd keeps the event fd readable for them (only then: the
+ * usual fence arrives while the owner is in read_events, which returns it).  Fenced submits
  * carry VIRTIO_GPU_FLAG_FENCE|INFO_RING_IDX and are answered when the host
  * signals the fence; unfenced ones go with F_NO_REPLY.  Any malformed frame or
  * EOF fails the device: -EPIPE from then on.
@@ -31,7 +32,6 @@
 #include "virtgpu/virtgpu-private.h"
 
 #define CTX_ID 1u
-#define RX_MAX_FDS 4 /* room to notice a frame with more than one fd */
 
 static struct virtgpu_sock_dev *to_sock(struct virtgpu_dev *dev)
 {
@@ -43,12 +43,19 @@ static const struct virtgpu_sock_dev *to_sock_const(const struct virtgpu_dev *de
 	return (const struct virtgpu_sock_dev *)dev;
 }
 
-/* Make the event fd readable (the eventfd half of it). */
+/*
+ * Make the event fd readable (the eventfd half of it).  Only needed when the
+ * socket alone would not wake the owner: fences consumed inside a synchronous
+ * call, or the device failing.  Fences read by read_events are returned by it.
+ */
 static void kick(struct virtgpu_sock_dev *s)
 {
 	uint64_t one = 1;
-	if (s->evfd >= 0 && write(s->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (s->kicked || s->evfd < 0)
+		return;
+	if (write(s->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		vsomm_log_errno(VSOMM_LOG_DEBUG, "eventfd write");
+	s->kicked = true;
 }
 
 void virtgpu_sock_fail(struct virtgpu_sock_dev *s, const char *why)
@@ -146,7 +153,8 @@ static void add_events(struct virtgpu_sock_dev *s, uint64_t n)
 	if (n == 0)
 		return;
 	s->events += n;
-	kick(s);
+	if (!s->in_read_events)
+		kick(s);
 }
 
 /* The response to fenced submit `i`: it and every earlier fence of its ring are done. */
@@ -170,19 +178,23 @@ static void complete_fence(struct virtgpu_sock_dev *s, size_t i)
 
 /* ---- receiving ---- */
 
-static void handle_frame(struct virtgpu_sock_dev *s)
+static void handle_frame(struct virtgpu_sock_dev *s, struct virtgpu_sock_rx_frame *frame)
 {
-	const struct virtgpu_sock_frame *hdr = &s->rx_hdr;
-	int fd = s->rx_fd;
-	s->rx_fd = -1;
+	const struct virtgpu_sock_frame *hdr = &frame->hdr;
+	const uint8_t *payload = frame->payload;
+	int fd = frame->fd;
 
+	if (hdr->flags & ~VIRTGPU_SOCK_F_VALID) {
+		virtgpu_sock_fail(s, "malformed frame header");
+		goto out;
+	}
 	if (!s->hello_seen) {
 		if (!(hdr->flags & VIRTGPU_SOCK_F_HELLO) || hdr->size != sizeof(s->hello) ||
 		    fd >= 0) {
 			virtgpu_sock_fail(s, "the first frame is not a HELLO");
 			goto out;
 		}
-		memcpy(&s->hello, s->rx_buf, sizeof(s->hello));
+		memcpy(&s->hello, payload, sizeof(s->hello));
 		if (s->hello.version != VIRTGPU_SOCK_VERSION ||
 		    s->hello.num_capsets > VIRTGPU_SOCK_MAX_CAPSETS) {
 			vsomm_log(VSOMM_LOG_ERROR, "%s: HELLO version %u, %u capsets",
@@ -208,7 +220,7 @@ static void handle_frame(struct virtgpu_sock_dev *s)
 			virtgpu_sock_fail(s, "out of memory");
 			goto out;
 		}
-		memcpy(r->buf, s->rx_buf, hdr->size);
+		memcpy(r->buf, payload, hdr->size);
 		r->size = hdr->size;
 		r->fd = fd;
 		fd = -1;
@@ -219,7 +231,7 @@ static void handle_frame(struct virtgpu_sock_dev *s)
 		if (s->fences[i].tag != hdr->tag)
 			continue;
 		struct virtio_gpu_ctrl_hdr ch;
-		memcpy(&ch, s->rx_buf, sizeof(ch));
+		memcpy(&ch, payload, sizeof(ch));
 		if (fd >= 0 || ((ch.flags & VIRTIO_GPU_FLAG_FENCE) &&
 				ch.fence_id != s->fences[i].fence_id)) {
 			virtgpu_sock_fail(s, "malformed fence response");
@@ -244,92 +256,34 @@ out:
 		close(fd);
 }
 
-/* Read what is there (never blocks).  0: drained, or s->err. */
+/*
+ * Read what is there (never blocks): every recvmsg() takes as many frames as
+ * the socket holds (socket-rx.h).  A short read without fds drained the socket,
+ * so no EAGAIN read follows it.  0: drained, or s->err.
+ */
 static int read_frames(struct virtgpu_sock_dev *s)
 {
-	while (!s->err) {
-		const size_t hsize = sizeof(s->rx_hdr);
-		uint8_t *dst;
-		size_t want;
-		if (s->rx_have < hsize) {
-			dst = (uint8_t *)&s->rx_hdr + s->rx_have;
-			want = hsize - s->rx_have;
-		} else {
-			dst = s->rx_buf + (s->rx_have - hsize);
-			want = hsize + s->rx_hdr.size - s->rx_have;
-		}
-		union {
-			char buf[CMSG_SPACE(sizeof(int) * RX_MAX_FDS)];
-			struct cmsghdr align;
-		} cmsg;
-		struct iovec iov = {.iov_base = dst, .iov_len = want};
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = cmsg.buf,
-			.msg_controllen = sizeof(cmsg.buf),
-		};
-		ssize_t n = recvmsg(s->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			vsomm_log_errno(VSOMM_LOG_DEBUG, "%s: recvmsg", s->base.describe);
-			virtgpu_sock_fail(s, "the connection broke");
+	bool more = true;
+	while (!s->err && more) {
+		ssize_t n = virtgpu_sock_rx_fill(&s->rx, s->sock, &more);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			if (n < 0 && n != -EPROTO)
+				vsomm_log(VSOMM_LOG_DEBUG, "%s: recvmsg: %s", s->base.describe,
+					  strerror((int)-n));
+			virtgpu_sock_fail(s, n == 0	  ? "the host closed the connection"
+					     : n == -EPROTO ? "fds not on a frame's first byte"
+					     : n == -ENOMEM ? "out of memory"
+							    : "the connection broke");
 			break;
 		}
-		int fds[RX_MAX_FDS];
-		size_t nfds = 0;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k && nfds < RX_MAX_FDS; i++)
-				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-		}
-		/* An fd rides on a frame's first byte, one per frame. */
-		bool bad_fds = (mh.msg_flags & MSG_CTRUNC) || nfds > 1 ||
-			       (nfds == 1 && (s->rx_have != 0 || s->rx_fd >= 0));
-		if (bad_fds) {
-			for (size_t i = 0; i < nfds; i++)
-				close(fds[i]);
-			virtgpu_sock_fail(s, "fds not on a frame's first byte");
-			break;
-		}
-		if (nfds == 1)
-			s->rx_fd = fds[0];
-		if (n == 0) {
-			virtgpu_sock_fail(s, "the host closed the connection");
-			break;
-		}
-		s->rx_have += (size_t)n;
-		if (s->rx_have == hsize) {
-			const struct virtgpu_sock_frame *h = &s->rx_hdr;
-			bool has_fd = s->rx_fd >= 0;
-			if (h->size > VIRTGPU_SOCK_MAX_PAYLOAD || (h->flags & ~VIRTGPU_SOCK_F_VALID) ||
-			    has_fd != !!(h->flags & VIRTGPU_SOCK_F_FD)) {
-				virtgpu_sock_fail(s, "malformed frame header");
-				break;
-			}
-			if (h->size > s->rx_cap) {
-				uint8_t *buf = realloc(s->rx_buf, h->size);
-				if (!buf) {
-					virtgpu_sock_fail(s, "out of memory");
-					break;
-				}
-				s->rx_buf = buf;
-				s->rx_cap = h->size;
-			}
-		}
-		if (s->rx_have >= hsize && s->rx_have == hsize + s->rx_hdr.size) {
-			s->rx_have = 0;
-			handle_frame(s);
-		}
-	}
-	if (s->rx_fd >= 0) {
-		close(s->rx_fd);
-		s->rx_fd = -1;
+		struct virtgpu_sock_rx_frame frame;
+		int ret;
+		while (!s->err && (ret = virtgpu_sock_rx_next(&s->rx, &frame)) > 0)
+			handle_frame(s, &frame);
+		if (!s->err && ret < 0)
+			virtgpu_sock_fail(s, "malformed frame header");
 	}
 	return s->err;
 }
@@ -611,11 +565,19 @@ static int sock_event_fd(const struct virtgpu_dev *dev)
 static int sock_read_events(struct virtgpu_dev *dev)
 {
 	struct virtgpu_sock_dev *s = to_sock(dev);
-	uint64_t v;
-	if (read(s->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		vsomm_log_errno(VSOMM_LOG_DEBUG, "eventfd read");
-	if (read_frames(s) < 0)
-		return s->err;
+	if (s->kicked) {
+		uint64_t v;
+		if (read(s->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			vsomm_log_errno(VSOMM_LOG_DEBUG, "eventfd read");
+		s->kicked = false;
+	}
+	s->in_read_events = true;
+	int ret = read_frames(s);
+	s->in_read_events = false;
+	if (ret < 0) {
+		kick(s); /* stays readable: every later call reports the error */
+		return ret;
+	}
 	uint64_t n = s->events;
 	if (n > INT32_MAX)
 		n = INT32_MAX;
@@ -631,15 +593,13 @@ static void sock_close(struct virtgpu_dev *dev)
 {
 	struct virtgpu_sock_dev *s = to_sock(dev);
 	virtgpu_sock_bo_free_all(s);
-	if (s->rx_fd >= 0)
-		close(s->rx_fd);
+	virtgpu_sock_rx_finish(&s->rx);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->evfd >= 0)
 		close(s->evfd);
 	if (s->sock >= 0)
 		close(s->sock);
-	free(s->rx_buf);
 	free(s->capsets);
 	free(s->fences);
 	free(s);
@@ -697,7 +657,8 @@ int virtgpu_socket_open(const char *path, struct virtgpu_dev **out)
 		return -ENOMEM;
 	s->base.ops = &sock_ops;
 	snprintf(s->base.describe, sizeof(s->base.describe), "socket:%s", path);
-	s->sock = s->evfd = s->epfd = s->rx_fd = -1;
+	s->sock = s->evfd = s->epfd = -1;
+	virtgpu_sock_rx_init(&s->rx);
 	s->next_tag = 1;
 	s->next_res_id = 1;
 	s->next_handle = 1;

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "virtgpu/socket-proto.h"
+#include "virtgpu/socket-rx.h"
 #include "virtgpu/virtgpu.h"
 
 /** What a backend implements; the public functions of virtgpu.h dispatch here. */
@@ -124,12 +125,9 @@ struct virtgpu_sock_dev {
 
 	struct virtgpu_sock_reply *reply; /* the synchronous call in progress, or NULL */
 
-	/* receive state: one frame at a time */
-	struct virtgpu_sock_frame rx_hdr;
-	size_t rx_have; /* bytes of header + payload read so far */
-	uint8_t *rx_buf;
-	size_t rx_cap;
-	int rx_fd;
+	struct virtgpu_sock_rx rx; /* frames read, not yet handled */
+	bool in_read_events; /* fences found now are returned, no kick needed */
+	bool kicked;         /* the eventfd is readable */
 };
 
 int virtgpu_socket_open(const char *path, struct virtgpu_dev **out);

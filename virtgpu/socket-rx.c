@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Buffered frame reader of the socket transport (socket-rx.h: why an fd that
+ * came with the stream bytes [lo, hi) belongs to a frame starting there).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "virtgpu/socket-rx.h"
+
+/* What one read asks for at least: many small frames per recvmsg(). */
+#define RX_MIN_ROOM (16u * 1024u)
+/* Room to notice more than one fd in one read (an attribution error). */
+#define RX_MAX_FDS 8
+
+#define HDR_SIZE sizeof(struct virtgpu_sock_frame)
+
+void virtgpu_sock_rx_init(struct virtgpu_sock_rx *rx)
+{
+	*rx = (struct virtgpu_sock_rx){0};
+}
+
+void virtgpu_sock_rx_finish(struct virtgpu_sock_rx *rx)
+{
+	for (size_t i = 0; i < rx->num_pending; i++)
+		close(rx->pending[i].fd);
+	free(rx->buf);
+	*rx = (struct virtgpu_sock_rx){0};
+}
+
+/* The size of the frame at buf[start], once its header is here; else 0. */
+static size_t frame_len(const struct virtgpu_sock_rx *rx)
+{
+	if (rx->end - rx->start < HDR_SIZE)
+		return 0;
+	uint32_t size;
+	memcpy(&size, rx->buf + rx->start + offsetof(struct virtgpu_sock_frame, size), sizeof(size));
+	return HDR_SIZE + size;
+}
+
+bool virtgpu_sock_rx_partial(const struct virtgpu_sock_rx *rx)
+{
+	return rx->end > rx->start;
+}
+
+/* Make room for the rest of the current frame and at least RX_MIN_ROOM bytes. */
+static int make_room(struct virtgpu_sock_rx *rx)
+{
+	size_t have = rx->end - rx->start;
+	size_t want = frame_len(rx);
+	if (want > HDR_SIZE + VIRTGPU_SOCK_MAX_PAYLOAD)
+		want = HDR_SIZE; /* rejected by rx_next before any read; no room for it */
+	if (want < have + RX_MIN_ROOM)
+		want = have + RX_MIN_ROOM;
+	if (rx->start > 0 && rx->cap - rx->start < want) {
+		memmove(rx->buf, rx->buf + rx->start, have);
+		rx->start = 0;
+		rx->end = have;
+	}
+	if (rx->cap < want) {
+		uint8_t *buf = realloc(rx->buf, want);
+		if (!buf)
+			return -ENOMEM;
+		rx->buf = buf;
+		rx->cap = want;
+	}
+	return 0;
+}
+
+ssize_t virtgpu_sock_rx_fill(struct virtgpu_sock_rx *rx, int sock, bool *more)
+{
+	*more = false;
+	if (rx->start == rx->end)
+		rx->start = rx->end = 0;
+	int ret = make_room(rx);
+	if (ret < 0)
+		return ret;
+	size_t room = rx->cap - rx->end;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * RX_MAX_FDS)];
+		struct cmsghdr align;
+	} cmsg;
+	struct iovec iov = {.iov_base = rx->buf + rx->end, .iov_len = room};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	ssize_t n;
+	do {
+		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+
+	int fds[RX_MAX_FDS];
+	size_t nfds = 0;
+	bool bad = mh.msg_flags & MSG_CTRUNC;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			bad = true;
+			continue;
+		}
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (nfds < RX_MAX_FDS)
+				fds[nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	/* One fd per frame, one fd-carrying frame per read (socket-rx.h); fds need bytes. */
+	if (nfds > 1 || (nfds == 1 && (n == 0 || rx->num_pending == VIRTGPU_SOCK_RX_MAX_PENDING)))
+		bad = true;
+	if (bad) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return -EPROTO;
+	}
+	if (nfds == 1) {
+		uint64_t lo = rx->pos + (rx->end - rx->start);
+		rx->pending[rx->num_pending].fd = fds[0];
+		rx->pending[rx->num_pending].lo = lo;
+		rx->pending[rx->num_pending].hi = lo + (uint64_t)n;
+		rx->num_pending++;
+		*more = true; /* the read ended at the fd's buffer: more may follow */
+	}
+	rx->end += (size_t)n;
+	if ((size_t)n == room)
+		*more = true;
+	return n;
+}
+
+int virtgpu_sock_rx_next(struct virtgpu_sock_rx *rx, struct virtgpu_sock_rx_frame *frame)
+{
+	/* An fd no frame starting in its bytes claimed: it was not on a first byte. */
+	if (rx->num_pending > 0 && rx->pending[0].hi <= rx->pos)
+		return -EPROTO;
+	size_t len = frame_len(rx);
+	if (len == 0)
+		return 0;
+	if (len > HDR_SIZE + VIRTGPU_SOCK_MAX_PAYLOAD)
+		return -EPROTO;
+	memcpy(&frame->hdr, rx->buf + rx->start, HDR_SIZE);
+	int fd = -1;
+	if (frame->hdr.flags & VIRTGPU_SOCK_F_FD) {
+		if (rx->num_pending == 0 || rx->pending[0].lo > rx->pos)
+			return -EPROTO; /* F_FD, but no fd came with the frame's first byte */
+		fd = rx->pending[0].fd;
+	}
+	if (rx->end - rx->start < len)
+		return 0; /* the fd stays pending with its frame */
+	if (fd >= 0) {
+		rx->num_pending--;
+		memmove(&rx->pending[0], &rx->pending[1], rx->num_pending * sizeof(rx->pending[0]));
+	}
+	frame->payload = rx->buf + rx->start + HDR_SIZE;
+	frame->fd = fd;
+	rx->start += len;
+	rx->pos += len;
+	if (rx->start == rx->end)
+		rx->start = rx->end = 0;
+	return 1;
+}
