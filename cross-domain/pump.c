@@ -38,6 +38,7 @@ struct xdomain_pump {
 	struct xdomain_channel *ch;
 	int fd;
 	struct wl_event_source *source;
+	uint32_t mask;                   /* what source watches */
 	struct wl_event_source *closing; /* idle source that reports the end */
 	struct wl_list out;              /* struct out_msg.link */
 	size_t out_bytes;
@@ -88,6 +89,9 @@ static int update_mask(struct xdomain_pump *pump)
 	uint32_t mask = WL_EVENT_READABLE;
 	if (!wl_list_empty(&pump->out))
 		mask |= WL_EVENT_WRITABLE;
+	if (mask == pump->mask)
+		return 0; /* the usual case: an epoll_ctl per message otherwise */
+	pump->mask = mask;
 	return wl_event_source_fd_update(pump->source, mask);
 }
 
@@ -170,7 +174,12 @@ static const struct xdomain_channel_listener channel_listener = {
 	.hangup = handle_hangup,
 };
 
-/* One recvmsg → one SEND.  Returns 1 to go on, 0 when drained, -1 when ended. */
+/*
+ * One recvmsg → one SEND.  Returns 1 to go on, 0 when drained, -1 when ended.
+ * A short read without fds emptied the socket: no EAGAIN read after it (the
+ * source is level-triggered if more came meanwhile).  A read with fds may have
+ * stopped at their message boundary, so it goes on.
+ */
 static int pump_read_once(struct xdomain_pump *pump, uint8_t *buf)
 {
 	union {
@@ -218,7 +227,7 @@ static int pump_read_once(struct xdomain_pump *pump, uint8_t *buf)
 		pump_end(pump, "send failed");
 		return -1;
 	}
-	return 1;
+	return (size_t)n == PUMP_READ_SIZE || nfds > 0 ? 1 : 0;
 }
 
 static int handle_fd(int fd, uint32_t mask, void *data)
@@ -258,7 +267,8 @@ struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virt
 					  pump, err);
 	if (!pump->ch)
 		goto err_pump;
-	pump->source = wl_event_loop_add_fd(loop, fd, WL_EVENT_READABLE, handle_fd, pump);
+	pump->mask = WL_EVENT_READABLE;
+	pump->source = wl_event_loop_add_fd(loop, fd, pump->mask, handle_fd, pump);
 	if (!pump->source) {
 		*err = -ENOMEM;
 		goto err_channel;
