@@ -27,8 +27,9 @@ VSOMM_DEB_PACKAGES=(
 	linux-source-6.1 bc flex bison make xz-utils patch
 	# harness scripts and result parsing
 	python3 procps
-	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started)
-	systemd
+	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started);
+	# verify runs `man` for each unit's Documentation=man:… (not in a minimal install)
+	systemd man-db
 	git ca-certificates
 )
 
