@@ -4,7 +4,7 @@
  * exercises the shell features the input tests compare (direct vs vsomm).
  *
  *   vsomm-input-client [--toplevels N] [--cursor] [--popup] [--subsurface]
- *                      [--fullscreen] [--maximize] [--timeout S]
+ *                      [--fullscreen] [--maximize] [--dnd] [--first N] [--timeout S]
  *
  * Each toplevel is a 300x200 window of its own colour.  One line on stdout
  * (line-buffered) per event, coordinates surface-local:
@@ -17,6 +17,16 @@
  * --cursor sets a 16x16 magenta shm cursor (hotspot 0,0) on every enter;
  * --popup opens a 100x60 popup at the pointer on the first button press;
  * --subsurface adds a 60x40 yellow subsurface at (20,30) of window 0.
+ * --first N numbers (and colours) the windows from N, for a second process.
+ * --dnd: a button press in window 0 starts a drag (wl_data_source offering
+ * DND_MIME, copy|move, a 24x24 cyan icon); every window accepts it and, on
+ * the drop, reads the data through the offer's pipe and paints a 16x16
+ * white mark at the drop spot when it is the expected DND_BYTES:
+ *   drag-start W / dnd-enter W X Y MIMES / dnd-motion X Y / dnd-leave W
+ *   dnd-action A / dnd-drop W X Y / dnd-data BYTES ok|bad
+ *   source-target MIME / source-action A / source-send MIME
+ *   source-performed / source-finished / source-cancelled
+ * (input-dnd.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,44 +36,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "input-client.h"
 
-#define MAX_WINDOWS 4
 #define WIN_W 300
 #define WIN_H 200
-
-struct window {
-	struct state *st;
-	int index;
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	struct tclient_buffer buffer;
-	int32_t conf_w, conf_h, drawn_w, drawn_h;
-	bool configured;
-	uint32_t color;
-};
-
-struct state {
-	struct tclient c;
-	struct wl_seat *seat;
-	struct wl_pointer *pointer;
-	struct wl_keyboard *keyboard;
-	struct wl_subcompositor *subcompositor;
-	struct window windows[MAX_WINDOWS];
-	int nwindows;
-	bool want_cursor, want_popup, want_sub, fullscreen, maximize;
-	struct wl_surface *cursor_surface;
-	struct tclient_buffer cursor_buffer;
-	struct tclient_buffer sub_buffer, popup_buffer;
-	struct wl_surface *sub_surface;
-	struct wl_subsurface *subsurface;
-	struct wl_surface *popup_surface;
-	struct xdg_surface *popup_xdg;
-	struct xdg_popup *popup;
-	wl_fixed_t px, py;
-	int pointer_window;
-};
 
 static const uint32_t colors[MAX_WINDOWS] = { 0x3060c0, 0xc03060, 0x30c060, 0x806020 };
 
@@ -77,7 +53,7 @@ static int window_index(struct state *st, struct wl_surface *surface)
 {
 	for (int i = 0; i < st->nwindows; i++)
 		if (st->windows[i].surface == surface)
-			return i;
+			return st->first + i;
 	if (surface && surface == st->popup_surface)
 		return 100;
 	return -1;
@@ -239,6 +215,8 @@ static void pointer_button(void *data, struct wl_pointer *p, uint32_t serial, ui
 	printf("button %u %u\n", button, state);
 	if (st->want_popup && state == WL_POINTER_BUTTON_STATE_PRESSED)
 		open_popup(st, serial);
+	if (st->dnd.manager && state == WL_POINTER_BUTTON_STATE_PRESSED && st->pointer_window == 0)
+		input_dnd_start(st, serial);
 }
 
 static void pointer_axis(void *data, struct wl_pointer *p, uint32_t time, uint32_t axis, wl_fixed_t v)
@@ -359,6 +337,10 @@ static void global(void *data, struct wl_registry *registry, uint32_t name, cons
 		wl_seat_add_listener(st->seat, &seat_listener, st);
 	} else if (strcmp(interface, wl_subcompositor_interface.name) == 0 && !st->subcompositor) {
 		st->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
+	} else if (strcmp(interface, wl_data_device_manager_interface.name) == 0 && st->dnd.want &&
+		   !st->dnd.manager) {
+		st->dnd.manager = wl_registry_bind(registry, name, &wl_data_device_manager_interface,
+						   version < 3 ? version : 3);
 	}
 }
 
@@ -377,14 +359,14 @@ static void window_create(struct state *st, int i)
 	char title[32];
 
 	w->st = st;
-	w->index = i;
-	w->color = colors[i];
+	w->index = st->first + i;
+	w->color = colors[st->first + i];
 	w->surface = wl_compositor_create_surface(st->c.compositor);
 	w->xdg_surface = xdg_wm_base_get_xdg_surface(st->c.wm_base, w->surface);
 	xdg_surface_add_listener(w->xdg_surface, &xdg_surface_listener, w);
 	w->toplevel = xdg_surface_get_toplevel(w->xdg_surface);
 	xdg_toplevel_add_listener(w->toplevel, &toplevel_listener, w);
-	snprintf(title, sizeof(title), "input-client %d", i);
+	snprintf(title, sizeof(title), "input-client %d", w->index);
 	xdg_toplevel_set_title(w->toplevel, title);
 	xdg_toplevel_set_app_id(w->toplevel, "vsomm-input-client");
 	if (i == 0 && st->fullscreen)
@@ -422,6 +404,8 @@ int main(int argc, char **argv)
 		{ "fullscreen", no_argument, NULL, 'f' },
 		{ "maximize", no_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "dnd", no_argument, NULL, 'd' },
+		{ "first", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	struct state st = { .nwindows = 1, .pointer_window = -1 };
@@ -439,10 +423,12 @@ int main(int argc, char **argv)
 		case 'f': st.fullscreen = true; break;
 		case 'm': st.maximize = true; break;
 		case 't': timeout = atof(optarg); break;
+		case 'd': st.dnd.want = true; break;
+		case 'F': st.first = atoi(optarg); break;
 		default: return 2;
 		}
 	}
-	if (st.nwindows < 1 || st.nwindows > MAX_WINDOWS || timeout <= 0) {
+	if (st.nwindows < 1 || st.first < 0 || st.first + st.nwindows > MAX_WINDOWS || timeout <= 0) {
 		fprintf(stderr, "input-client: bad arguments\n");
 		return 2;
 	}
@@ -455,6 +441,8 @@ int main(int argc, char **argv)
 	wl_display_roundtrip(st.c.display);
 	if (!st.seat)
 		fprintf(stderr, "input-client: no wl_seat\n");
+	if (st.dnd.want && !input_dnd_init(&st))
+		return 1;
 	if (st.want_cursor) {
 		if (!tclient_buffer_init(&st.cursor_buffer, &st.c, 16, 16))
 			return 1;
@@ -475,11 +463,14 @@ int main(int argc, char **argv)
 	wl_display_roundtrip(st.c.display);
 	printf("ready\n");
 	while (!st.c.stop) {
-		int r = tclient_dispatch(&st.c, deadline);
+		/* Pipes of a drag in flight are polled every 20 ms. */
+		int64_t until = input_dnd_busy(&st) ? tclient_now_ns() + 20000000 : deadline;
+		int r = tclient_dispatch(&st.c, until < deadline ? until : deadline);
 
 		if (r < 0)
 			return 1;
-		if (r == 0)
+		input_dnd_pump(&st);
+		if (r == 0 && (st.c.stop || tclient_now_ns() >= deadline))
 			break;
 	}
 	return 0;
