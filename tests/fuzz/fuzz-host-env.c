@@ -171,7 +171,7 @@ void fuzz_host_env_send(struct fuzz_host_env *e, const void *bytes, size_t size,
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} cmsg;
+	} cmsg = {0}; /* the padding after the fd goes to the kernel too */
 	struct iovec iov = {(void *)bytes, size};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (fd >= 0) {

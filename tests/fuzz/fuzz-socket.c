@@ -90,7 +90,7 @@ static bool send_bytes(int sock, const void *bytes, size_t size, int fd)
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} cmsg;
+	} cmsg = {0}; /* the padding after the fd goes to the kernel too */
 	struct iovec iov = {(void *)bytes, size};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (fd >= 0) {

@@ -245,6 +245,127 @@ def channel_seeds():
     yield "garbage", c_ring(b"\x09" + bytes(40))
 
 
+# ---- fuzz-proxy.c: a guest's Wayland bytes, fake host operations ----
+# The fake host's globals, by name (fuzz-proxy.c host_globals).
+G_COMPOSITOR, G_SUBCOMPOSITOR, G_SHM, G_WM_BASE, G_DDM, G_SEAT, G_OUTPUT = range(1, 8)
+F_NO_SHADOWS, F_TRACE, F_NO_HOST, F_SMALL_LIMITS = 1, 2, 4, 8
+FD_MEMFD, FD_PIPE_READ, FD_PIPE_WRITE, FD_NULL = 0, 1, 2, 3
+(H_RELEASE, H_CONFIGURE, H_PING, H_TOGGLE_GLOBAL, H_POST_ERROR, H_DISCONNECT, H_SELECTION,
+ H_KEYMAP) = range(8)
+
+
+def wl_msg(obj, opcode, *args):
+    """args: ('i', n) / ('u', n) / ('s', str) / ('n', id) / ('o', id) / ('h',) (fd: no bytes)"""
+    body = b""
+    for a in args:
+        kind = a[0]
+        if kind == "i":
+            body += struct.pack("<i", a[1])
+        elif kind in "uno":
+            body += struct.pack("<I", a[1])
+        elif kind == "s":
+            raw = a[1].encode() + b"\0"
+            body += struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4)
+    return struct.pack("<IHH", obj, opcode, 8 + len(body)) + body
+
+
+def p_chunk(data, fds=()):
+    sel = len(fds)
+    for k, kind in enumerate(fds):
+        sel |= kind << (2 + 2 * k)
+    return bytes([0, sel]) + struct.pack("<H", len(data)) + data
+
+
+def p_host(kind, arg=0):
+    return bytes([1, kind, arg])
+
+
+def p_bytewise(data):
+    return bytes([3]) + struct.pack("<H", len(data)) + data
+
+
+def bind(name, iface, version, new_id):
+    return wl_msg(2, 0, ("u", name), ("s", iface), ("u", version), ("n", new_id))
+
+
+REG = wl_msg(1, 1, ("n", 2))
+
+
+def sync(cb):
+    return wl_msg(1, 0, ("n", cb))
+
+
+# ids of a typical client (after REG = 2); libwayland wants new ids in order
+COMP, SHM, WM, DDM, SEAT, SUBC, OUTPUT = 3, 4, 5, 6, 7, 8, 9
+BINDS = (bind(G_COMPOSITOR, "wl_compositor", 4, COMP) + bind(G_SHM, "wl_shm", 1, SHM) +
+         bind(G_WM_BASE, "xdg_wm_base", 2, WM) + bind(G_DDM, "wl_data_device_manager", 3, DDM) +
+         bind(G_SEAT, "wl_seat", 5, SEAT) + bind(G_SUBCOMPOSITOR, "wl_subcompositor", 1, SUBC) +
+         bind(G_OUTPUT, "wl_output", 2, OUTPUT))
+SURF, POOL, BUF, CB = 10, 11, 12, 13  # shm_frame()
+FIRST_FREE = 14
+
+
+def shm_frame(w=64, h=64, fmt=1, pool_size=65536):
+    return (wl_msg(COMP, 0, ("n", SURF)) +
+            wl_msg(SHM, 0, ("n", POOL), ("h",), ("i", pool_size)) +
+            wl_msg(POOL, 0, ("n", BUF), ("i", 0), ("i", w), ("i", h), ("i", w * 4), ("u", fmt)) +
+            wl_msg(SURF, 1, ("o", BUF), ("i", 0), ("i", 0)) +
+            wl_msg(SURF, 2, ("i", 0), ("i", 0), ("i", w), ("i", h)) +
+            wl_msg(SURF, 3, ("n", CB)) + wl_msg(SURF, 6))
+
+
+def proxy_seeds():
+    yield "registry", bytes([0]) + p_chunk(REG + sync(3))
+    yield "bind-all", bytes([0]) + p_chunk(REG + BINDS + sync(10))
+    yield "surface", bytes([0]) + p_chunk(REG + BINDS + wl_msg(COMP, 0, ("n", SURF)) +
+                                          wl_msg(SURF, 6) + wl_msg(SURF, 3, ("n", 11)) +
+                                          wl_msg(SURF, 6) + wl_msg(SURF, 0) + sync(12))
+    frame = p_chunk(REG + BINDS + shm_frame() + sync(FIRST_FREE), [FD_MEMFD])
+    yield "shm", bytes([0]) + frame + p_host(H_RELEASE) + p_chunk(
+        wl_msg(SURF, 2, ("i", 8), ("i", 8), ("i", 16), ("i", 16)) + wl_msg(SURF, 6) +
+        wl_msg(BUF, 0) + wl_msg(POOL, 2, ("i", 131072)) + wl_msg(POOL, 1) + sync(FIRST_FREE + 1))
+    yield "shm-passthrough", bytes([F_NO_SHADOWS]) + frame + p_host(H_RELEASE)
+    yield "shm-trace", bytes([F_TRACE]) + frame
+    yield "shm-small-limits", bytes([F_SMALL_LIMITS]) + p_chunk(
+        REG + BINDS + shm_frame(w=1024, h=512, pool_size=1 << 21), [FD_MEMFD])
+    yield "shm-bad-fd", bytes([0]) + p_chunk(REG + BINDS + shm_frame(), [FD_PIPE_READ])
+    yield "shm-null-fd", bytes([0]) + p_chunk(REG + BINDS + shm_frame(), [FD_NULL])
+    xsurf, top = 11, 12
+    yield "xdg", bytes([0]) + p_chunk(
+        REG + BINDS + wl_msg(COMP, 0, ("n", SURF)) +
+        wl_msg(WM, 2, ("n", xsurf), ("o", SURF)) + wl_msg(xsurf, 1, ("n", top)) +
+        wl_msg(top, 2, ("s", "title")) + wl_msg(top, 3, ("s", "app")) + wl_msg(SURF, 6) +
+        sync(13)) + p_host(H_CONFIGURE, 100) + p_host(H_PING) + p_chunk(
+        wl_msg(xsurf, 4, ("u", 1)) + wl_msg(WM, 3, ("u", 2)) + wl_msg(SURF, 6) +
+        wl_msg(top, 0) + wl_msg(xsurf, 0) + wl_msg(SURF, 0))
+    dev, src = 11, 12
+    yield "data-device", bytes([0]) + p_chunk(
+        REG + BINDS + wl_msg(COMP, 0, ("n", SURF)) +
+        wl_msg(DDM, 1, ("n", dev), ("o", SEAT)) + wl_msg(DDM, 0, ("n", src)) +
+        wl_msg(src, 0, ("s", "text/plain")) + wl_msg(dev, 1, ("o", src), ("u", 0)) +
+        sync(13)) + p_host(H_SELECTION, 0) + p_chunk(
+        wl_msg(0xff000000, 1, ("s", "text/plain"), ("h",)), [FD_PIPE_WRITE]) + \
+        p_host(H_SELECTION, 1) + p_chunk(wl_msg(0xff000000, 2) + wl_msg(dev, 2))
+    yield "keyboard", bytes([0]) + p_chunk(
+        REG + BINDS + wl_msg(SEAT, 1, ("n", 10)) + wl_msg(SEAT, 0, ("n", 11)) +
+        sync(12)) + p_host(H_KEYMAP) + p_chunk(wl_msg(10, 0) + wl_msg(11, 1))
+    yield "subsurface", bytes([0]) + p_chunk(
+        REG + BINDS + wl_msg(COMP, 0, ("n", SURF)) + wl_msg(COMP, 0, ("n", 11)) +
+        wl_msg(SUBC, 1, ("n", 12), ("o", 11), ("o", SURF)) + wl_msg(12, 1, ("i", 5), ("i", 5)) +
+        wl_msg(COMP, 1, ("n", 13)) + wl_msg(13, 1, ("i", 0), ("i", 0), ("i", 9), ("i", 9)) +
+        wl_msg(SURF, 4, ("o", 13)) + wl_msg(SURF, 6) + wl_msg(12, 0) + sync(14))
+    yield "host-error", bytes([0]) + p_chunk(REG + BINDS + sync(10)) + p_host(H_POST_ERROR, 3)
+    yield "host-disconnect", bytes([0]) + p_chunk(REG + BINDS) + p_host(H_DISCONNECT)
+    yield "global-removed", bytes([0]) + p_chunk(REG + sync(3)) + p_host(H_TOGGLE_GLOBAL) + \
+        p_chunk(bind(G_DDM, "wl_data_device_manager", 3, 4)) + p_host(H_TOGGLE_GLOBAL) + \
+        p_chunk(sync(5))
+    yield "no-host", bytes([F_NO_HOST]) + p_chunk(REG + sync(3))
+    yield "bytewise", bytes([0]) + p_bytewise(REG + BINDS + sync(10))
+    yield "not-reading", bytes([0]) + bytes([2]) + p_chunk(REG + BINDS + sync(10))
+    yield "errors", bytes([0]) + p_chunk(REG + BINDS + wl_msg(77, 0) + wl_msg(COMP, 9) +
+                                         bind(99, "wl_shm", 1, 10) + bind(G_SHM, "wl_shm", 9, 11))
+
+
 def write(name, seeds):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
@@ -257,7 +378,7 @@ def write(name, seeds):
 
 
 GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds,
-              "channel": channel_seeds}
+              "channel": channel_seeds, "proxy": proxy_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():

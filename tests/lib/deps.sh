@@ -27,6 +27,8 @@ VSOMM_DEB_PACKAGES=(
 	linux-source-6.1 bc flex bison make xz-utils patch
 	# harness scripts and result parsing
 	python3 procps
+	# `meson test --setup valgrind` (docs/reliability.md)
+	valgrind
 	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started);
 	# verify runs `man` for each unit's Documentation=man:… (not in a minimal install)
 	systemd man-db
