@@ -43,6 +43,13 @@ enum {
 	VU_GET_CONFIG = 24,
 	VU_SET_CONFIG = 25,
 	VU_VRING_KICK = 35,
+	VU_GET_SHMEM_CONFIG = 44,
+};
+
+/* Back-end requests (on the back-end request channel). */
+enum {
+	VU_BACKEND_SHMEM_MAP = 9,
+	VU_BACKEND_SHMEM_UNMAP = 10,
 };
 
 #define VU_FLAG_VERSION 0x1u
@@ -54,6 +61,8 @@ enum {
 #define VU_PROTOCOL_F_REPLY_ACK 3
 #define VU_PROTOCOL_F_BACKEND_REQ 5
 #define VU_PROTOCOL_F_CONFIG 9
+/* VIRTIO shared memory regions: GET_SHMEM_CONFIG, SHMEM_MAP/UNMAP (tests/uml/patches) */
+#define VU_PROTOCOL_F_SHMEM 20
 
 #define VU_VRING_INDEX_MASK 0xffu
 #define VU_VRING_NOFD_MASK (1u << 8)
@@ -94,6 +103,37 @@ struct vu_mem_region {
 };
 static_assert(sizeof(struct vu_mem_region) == 32, "mem region");
 
+/* GET_SHMEM_CONFIG reply: region sizes indexed by shmid */
+#define VU_MAX_SHMEM_REGIONS 256u
+struct vu_shmem_config {
+	uint32_t nregions;
+	uint32_t padding;
+	uint64_t memory_sizes[VU_MAX_SHMEM_REGIONS];
+};
+static_assert(sizeof(struct vu_shmem_config) == 2056, "shmem config");
+
+/* SHMEM_MAP / SHMEM_UNMAP payload */
+#define VU_SHMEM_MAP_RW 0x1u
+struct vu_mmap {
+	uint8_t shmid;
+	uint8_t padding[7];
+	uint64_t fd_offset;
+	uint64_t shm_offset;
+	uint64_t len;
+	uint64_t flags;
+};
+static_assert(sizeof(struct vu_mmap) == 40, "mmap request");
+
+/* virtio-gpu's host-visible memory region (VIRTIO_GPU_SHM_ID_HOST_VISIBLE) */
+#define VU_SHM_ID_HOST_VISIBLE 1u
+#define VU_SHM_SIZE (256ull << 20)
+
+/** A blob placed in the host-visible region with SHMEM_MAP. */
+struct vu_shm_map {
+	uint32_t res_id;
+	uint64_t offset, len;
+};
+
 struct vu_config_hdr {
 	uint32_t offset;
 	uint32_t size;
@@ -116,6 +156,10 @@ struct vu_pending {
 		uint8_t *host;
 		uint32_t len;
 	} writable[8];
+	/* a RESOURCE_MAP_BLOB: its memory goes into the region at map_offset */
+	bool map_blob;
+	uint32_t map_res;
+	uint64_t map_offset;
 };
 
 struct vu_queue {
@@ -147,6 +191,10 @@ struct vu_conn {
 	size_t cmd_cap;
 	uint32_t generation; /* bumped by SET_MEM_TABLE / vring resets: stale cookies */
 	bool dead;
+	/* host-visible region (vhost-user-shm.c); shm_broken: the channel lost sync */
+	struct vu_shm_map *shm_maps;
+	size_t num_shm_maps, cap_shm_maps;
+	bool shm_broken;
 };
 
 struct virtgpu_vhost_user {
@@ -176,5 +224,25 @@ void virtgpu_vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
 /** The device's complete() hook. */
 void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
 			 int fd);
+
+/* vhost-user-shm.c: the host-visible region (VU_PROTOCOL_F_SHMEM) */
+/** The region is in use: SHMEM negotiated with what it needs. */
+bool virtgpu_vu_shm_enabled(const struct vu_conn *conn);
+/** Fill the GET_SHMEM_CONFIG reply. */
+void virtgpu_vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out);
+/**
+ * Before the device model sees control command `cmd`: note a MAP_BLOB in `p`;
+ * take a mapped resource out of the region on UNMAP_BLOB and RESOURCE_UNREF.
+ */
+void virtgpu_vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
+			    struct vu_pending *p);
+/**
+ * A MAP_BLOB answered `resp` with memory `fd`: place it in the region (the
+ * front-end has it mapped when this returns true).  False: answer an error.
+ */
+bool virtgpu_vu_shm_map(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
+			size_t size, int fd);
+/** Forget every mapping (the front-end drops them with the device). */
+void virtgpu_vu_shm_reset(struct vu_conn *conn);
 
 #endif

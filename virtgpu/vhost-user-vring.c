@@ -124,13 +124,22 @@ void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, siz
 	uint32_t gen = (uint32_t)(cookie >> 32);
 	uint32_t queue = (uint32_t)(cookie >> 16) & 0xffffu;
 	uint32_t head = (uint32_t)cookie & 0xffffu;
-	(void)fd; /* MAP_BLOB memory: no host-visible region on this transport yet */
 	if (conn->dead || gen != conn->generation || queue >= VU_NUM_QUEUES)
 		return;
 	struct vu_queue *q = &conn->queues[queue];
 	if (!q->pending || head >= q->num || !q->pending[head].busy)
 		return;
 	struct vu_pending *p = &q->pending[head];
+	/* MAP_BLOB: the memory goes into the host-visible region before the answer. */
+	struct virtio_gpu_resp_map_info failed;
+	if (p->map_blob && !virtgpu_vu_shm_map(conn, p, resp, size, fd) &&
+	    size >= sizeof(failed)) {
+		memcpy(&failed, resp, sizeof(failed));
+		failed.hdr.type = htole32(VIRTIO_GPU_RESP_ERR_UNSPEC);
+		resp = &failed;
+		size = sizeof(failed);
+	}
+	p->map_blob = false;
 	const uint8_t *src = resp;
 	size_t left = size;
 	uint32_t written = 0;
@@ -312,6 +321,7 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 	}
 	if (answer_display_info(conn, cmd, cmd_size, cookie))
 		return true;
+	virtgpu_vu_shm_command(conn, cmd, cmd_size, p);
 	struct virtgpu_backing backing;
 	bool has_backing = guest_blob_backing(conn, cmd, cmd_size, &backing);
 	virtgpu_device_process(conn->dev, cmd, cmd_size, has_backing ? &backing : NULL, cookie);

@@ -9,8 +9,10 @@
  * space.  Queues and guest memory: vhost-user-vring.c.  Notifications are
  * eventfd kicks and call fds (no in-band notifications).  The back-end request
  * channel is offered because a 6.1 virtio_uml allocates the interrupt its call
- * fds share only when it sets that channel up; nothing is sent on it yet.  One front-end at a
- * time; its disconnect destroys its device model and everything in it.
+ * fds share only when it sets that channel up; it carries the host-visible
+ * region's SHMEM_MAP/UNMAP (vhost-user-shm.c) when the front-end negotiates
+ * SHMEM.  One front-end at a time; its disconnect destroys its device model and
+ * everything in it.
  *
  * Test hook: VSOMM_VHOST_USER_FAULT=no-capset hides every capset (the guest sees
  * num_capsets 0), =no-context-init withholds VIRTIO_GPU_F_CONTEXT_INIT, so the
@@ -34,7 +36,7 @@
 #define RECV_TIMEOUT_S 5
 #define OFFERED_PROTOCOL_FEATURES \
 	((1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) | \
-	 (1ull << VU_PROTOCOL_F_CONFIG))
+	 (1ull << VU_PROTOCOL_F_CONFIG) | (1ull << VU_PROTOCOL_F_SHMEM))
 
 static const struct virtgpu_transport_ops transport_ops = {
 	.complete = virtgpu_vu_complete,
@@ -59,6 +61,7 @@ static void conn_destroy(struct vu_conn *conn)
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
 		virtgpu_vu_queue_reset(conn, &conn->queues[i]);
 	virtgpu_vu_regions_unmap(conn);
+	virtgpu_vu_shm_reset(conn);
 	if (conn->backend_req_fd >= 0)
 		close(conn->backend_req_fd);
 	if (conn->source)
@@ -326,6 +329,12 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 	}
 	case VU_SET_CONFIG:
 		return 0; /* events_clear: this device raises no config events */
+	case VU_GET_SHMEM_CONFIG: {
+		struct vu_shmem_config shm;
+		virtgpu_vu_shm_config(conn, &shm);
+		*replied = true;
+		return send_reply(conn, hdr, &shm, sizeof(shm)) ? 0 : -EPIPE;
+	}
 	case VU_SET_BACKEND_REQ_FD:
 		if (nfds != 1)
 			return -EPROTO;

@@ -4,7 +4,7 @@
 # Inside a User-Mode Linux guest, vsomm talks to the kernel's virtio_gpu driver
 # (drm backend) whose device is vsomm-host's vhost-user back-end: wayland-info
 # through vsomm lists the host Weston's globals.  The guest kernel log has no
-# virtio_gpu errors.
+# virtio_gpu errors, and the device has host-visible memory.
 set -euo pipefail
 : "${BUILD:?}" "${SRCDIR:?}"
 # shellcheck source=tests/lib/weston.sh
@@ -37,5 +37,11 @@ WAYLAND_DISPLAY=$WESTON_SOCKET wayland-info | grep -o "interface: '[a-z_0-9]*'" 
 grep -o "interface: '[a-z_0-9]*'" "$UML_OUT/info.txt" | sort -u >"$UML_OUT/guest.txt"
 grep -q wl_shm "$UML_OUT/guest.txt" || { echo "FAIL: no wl_shm in the guest's globals" >&2; exit 1; }
 uml_check_dmesg
+# The host-visible region (tests/uml/patches + vsomm-host's SHMEM messages):
+# without it HOST3D mappable blobs (wl_shm shadows, keymaps) cannot be mapped.
+if ! grep -q '+host_visible' "$UML_OUT/dmesg.txt"; then
+	echo "FAIL: the guest's virtio_gpu has no host-visible memory" >&2
+	exit 1
+fi
 grep -E '\[drm\]' "$UML_OUT/dmesg.txt" || true
 echo "ok: wayland-info in UML lists $(wc -l <"$UML_OUT/guest.txt") interfaces (direct: $(wc -l <"$UML_OUT/direct.txt"))"

@@ -7,11 +7,17 @@
 #   source tests/uml/uml.sh      # after tests/lib/weston.sh
 #   uml_kernel                   # sets UML_KERNEL (builds or finds it; exit 77 if impossible)
 #   uml_run JOB                  # boot, run JOB (a file) inside; sets UML_OUT (results dir)
+#   uml_start JOB; ...; uml_wait # the same, with the host free while the guest runs
 #
+# VSOMM_UML_KERNEL=PATH uses that kernel instead of the recipe's (kernel work).
 # Needs VSOMM_VHOST_SOCK (vsomm-host --vhost-user PATH).
 
 uml_kernel() {
 	local rc=0
+	if [[ -n ${VSOMM_UML_KERNEL:-} ]]; then
+		UML_KERNEL=$VSOMM_UML_KERNEL
+		return
+	fi
 	UML_KERNEL=$("$SRCDIR/tests/uml/build-kernel.sh") || rc=$?
 	if ((rc == 77)); then
 		echo "SKIP: no kernel source for the UML guest"
@@ -22,7 +28,12 @@ uml_kernel() {
 
 # uml_run JOB [TIMEOUT]: the guest's console goes to $UML_OUT/console.log.
 uml_run() {
-	local job=$1 timeout=${2:-120}
+	uml_start "$1" && uml_wait "${2:-120}"
+}
+
+# uml_start JOB: boot the guest in the background (UML_PID, UML_OUT).
+uml_start() {
+	local job=$1
 	UML_OUT=$(mktemp -d "$XDG_RUNTIME_DIR/uml-out.XXXXXX")
 	cp "$job" "$UML_OUT/job.sh"
 	# UML needs a writable, exec-able TMPDIR for its physical memory file.
@@ -31,8 +42,13 @@ uml_run() {
 		rootflags=/ ro init="$SRCDIR/tests/uml/guest-init.sh" con0=fd:0,fd:1 con=null \
 		"virtio_uml.device=$VSOMM_VHOST_SOCK:16" "vsomm_out=$UML_OUT" \
 		"vsomm_job=$UML_OUT/job.sh" </dev/null >"$UML_OUT/console.log" 2>&1 &
-	local pid=$!
-	harness_track "$pid"
+	UML_PID=$!
+	harness_track "$UML_PID"
+}
+
+# uml_wait [TIMEOUT]: until the guest has powered off; fails if its job did not run.
+uml_wait() {
+	local timeout=${1:-120} pid=$UML_PID
 	local deadline=$((SECONDS + timeout))
 	while kill -0 "$pid" 2>/dev/null; do
 		if ((SECONDS > deadline)); then
@@ -52,7 +68,7 @@ uml_run() {
 
 # No virtio_gpu errors in the guest kernel log.
 uml_check_dmesg() {
-	if grep -iE 'virtio_gpu.*(error|fail)|\[drm\].*(error|\*ERROR\*)' "$UML_OUT/dmesg.txt"; then
+	if grep -iE 'virtio_gpu.*(error|fail)|\[drm\].*(error|\*ERROR\*)|shared memory request' "$UML_OUT/dmesg.txt"; then
 		echo "FAIL: virtio_gpu errors in the guest kernel log" >&2
 		return 1
 	fi
