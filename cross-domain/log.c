@@ -64,7 +64,8 @@ void vsomm_log_(enum vsomm_log_level level, const char *file, int line, const ch
 
 static void __attribute__((format(printf, 1, 0))) handle_wl_log(const char *fmt, va_list args)
 {
-	vsomm_vlog(VSOMM_LOG_ERROR, "libwayland", 0, fmt, args);
+	if (current_level >= VSOMM_LOG_ERROR)
+		vsomm_vlog(VSOMM_LOG_ERROR, "libwayland", 0, fmt, args);
 }
 
 void vsomm_log_route_libwayland(void)
