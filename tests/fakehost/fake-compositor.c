@@ -3,7 +3,7 @@
  * fake-compositor: a scripted host compositor for the protocol tests of vsomm
  * (issue 3), where a real Weston cannot show what vsomm sent.
  *
- *   fake-compositor --socket NAME      (NAME in $XDG_RUNTIME_DIR)
+ *   fake-compositor --socket NAME [--script hog|partial]   (NAME in $XDG_RUNTIME_DIR)
  *
  * Globals: wl_compositor, wl_shm (libwayland's own: ARGB8888, XRGB8888),
  * wl_seat (keyboard), wl_data_device_manager,
@@ -22,6 +22,11 @@
  *    fd's content is checked and that it is the guest's own memory (same inode as
  *    announced in the toplevel title, a guest write after commit 1 seen);
  *  - wl_shm buffers of FH_SHM_WIDTH×FH_SHM_HEIGHT: the pixels of both commits.
+ *
+ * --script hog: offers write FH_HOG_BYTES (the guest never reads them);
+ * --script partial: offers write FH_BIG_BYTES (the guest closes its read end
+ * early) and a source's pipe is closed after FH_PARTIAL_BYTES.  A writer whose
+ * reader went away (EPIPE) reports how far it got.
  *
  * It prints "PASS <what>" or "FAIL <what>" lines on stdout (line-buffered); the
  * test wrapper checks them.  Runs until SIGTERM/SIGINT.
@@ -84,6 +89,7 @@ struct pipe_job {
 	int fd;
 	bool writing;
 	uint32_t seed;
+	size_t total; /* bytes to write, or to read before closing */
 	size_t done;
 	size_t mismatches;
 	struct wl_event_source *source;
@@ -95,6 +101,8 @@ static struct wl_event_loop *loop;
 static int failures;
 static bool dmabuf_ino_known;
 static uint64_t dmabuf_dev, dmabuf_ino;
+static size_t offer_bytes = FH_PIPE_BYTES, source_bytes = FH_PIPE_BYTES;
+static bool source_close_early;
 
 static void report(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -112,13 +120,23 @@ static void report(bool ok, const char *fmt, ...)
 
 /* ---- pipes ---- */
 
-static void job_finish(struct pipe_job *job)
+/* err: the errno that ended the job, or 0 */
+static void job_finish(struct pipe_job *job, int err)
 {
-	if (job->writing) {
-		report(job->done == FH_PIPE_BYTES, "%s wrote %zu bytes", job->what, job->done);
+	if (job->writing && err == EPIPE) {
+		report(true, "%s: the reader went away after %zu of %zu bytes", job->what,
+		       job->done, job->total);
+	} else if (job->writing) {
+		report(job->done == job->total && !err, "%s wrote %zu bytes", job->what, job->done);
 	} else {
-		report(job->done == FH_PIPE_BYTES && job->mismatches == 0,
-		       "%s read %zu bytes, %zu differ", job->what, job->done, job->mismatches);
+		if (source_close_early)
+			report(job->done == job->total && job->mismatches == 0 && !err,
+			       "%s closed after %zu bytes, %zu differ", job->what, job->done,
+			       job->mismatches);
+		else
+			report(job->done == job->total && job->mismatches == 0 && !err,
+			       "%s read %zu bytes, %zu differ", job->what, job->done,
+			       job->mismatches);
 		if (job->cancel) {
 			if (wl_resource_instance_of(job->cancel, &wl_data_source_interface, NULL))
 				wl_data_source_send_cancelled(job->cancel);
@@ -138,25 +156,29 @@ static int handle_pipe(int fd, uint32_t mask, void *data)
 	uint8_t buf[PIPE_CHUNK];
 	for (;;) {
 		ssize_t n;
+		size_t len = job->total - job->done;
+		if (len > sizeof(buf))
+			len = sizeof(buf);
 		if (job->writing) {
-			size_t len = FH_PIPE_BYTES - job->done;
-			if (len > sizeof(buf))
-				len = sizeof(buf);
 			if (len == 0) {
-				job_finish(job);
+				job_finish(job, 0);
 				return 0;
 			}
 			for (size_t i = 0; i < len; i++)
 				buf[i] = fh_pattern(job->seed, job->done + i);
 			n = write(fd, buf, len);
 		} else {
-			n = read(fd, buf, sizeof(buf));
+			if (source_close_early && len == 0) {
+				job_finish(job, 0); /* closes the read end under the writer */
+				return 0;
+			}
+			n = read(fd, buf, source_close_early ? len : sizeof(buf));
 			if (n == 0) {
-				job_finish(job);
+				job_finish(job, 0);
 				return 0;
 			}
 			for (ssize_t i = 0; i < n; i++)
-				if (job->done + (size_t)i >= FH_PIPE_BYTES ||
+				if (job->done + (size_t)i >= job->total ||
 				    buf[i] != fh_pattern(job->seed, job->done + (size_t)i))
 					job->mismatches++;
 		}
@@ -165,15 +187,16 @@ static int handle_pipe(int fd, uint32_t mask, void *data)
 				continue;
 			if (errno == EAGAIN)
 				return 0;
-			printf("%s: %s\n", job->what, strerror(errno));
-			job_finish(job);
+			int err = errno;
+			printf("%s: %s\n", job->what, strerror(err));
+			job_finish(job, err);
 			return 0;
 		}
 		job->done += (size_t)n;
 	}
 }
 
-static void job_start(const char *what, int fd, bool writing, uint32_t seed,
+static void job_start(const char *what, int fd, bool writing, uint32_t seed, size_t total,
 		      struct wl_resource *cancel)
 {
 	struct pipe_job *job = calloc(1, sizeof(*job));
@@ -186,6 +209,7 @@ static void job_start(const char *what, int fd, bool writing, uint32_t seed,
 	job->fd = fd;
 	job->writing = writing;
 	job->seed = seed;
+	job->total = total;
 	job->cancel = cancel;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	job->source = wl_event_loop_add_fd(loop, fd, writing ? WL_EVENT_WRITABLE : WL_EVENT_READABLE,
@@ -296,7 +320,7 @@ static void offer_receive(struct request *r)
 	bool primary = wl_resource_instance_of(r->obj->resource,
 					       &zwp_primary_selection_offer_v1_interface, NULL);
 	job_start(primary ? "primary-offer" : "data-offer", r->args[1].h, true,
-		  primary ? FH_SEED_PRIMARY_OFFER : FH_SEED_OFFER, NULL);
+		  primary ? FH_SEED_PRIMARY_OFFER : FH_SEED_OFFER, offer_bytes, NULL);
 }
 
 static void set_selection(struct request *r)
@@ -317,7 +341,7 @@ static void set_selection(struct request *r)
 		wl_data_source_send_send(source, FH_MIME, p[1]);
 	close(p[1]);
 	job_start(primary ? "primary-source" : "data-source", p[0], false,
-		  primary ? FH_SEED_PRIMARY_SOURCE : FH_SEED_SOURCE, source);
+		  primary ? FH_SEED_PRIMARY_SOURCE : FH_SEED_SOURCE, source_bytes, source);
 }
 
 static void toplevel_created(struct request *r)
@@ -604,17 +628,26 @@ static int handle_signal(int sig, void *data)
 int main(int argc, char **argv)
 {
 	const char *socket = NULL;
-	static const struct option opts[] = {{"socket", required_argument, NULL, 's'}, {0}};
+	const char *usage = "usage: fake-compositor --socket NAME [--script hog|partial]\n";
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'}, {"script", required_argument, NULL, 'S'}, {0}};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: fake-compositor --socket NAME\n");
+	while ((opt = getopt_long(argc, argv, "s:S:", opts, NULL)) != -1) {
+		if (opt == 's') {
+			socket = optarg;
+		} else if (opt == 'S' && strcmp(optarg, "hog") == 0) {
+			offer_bytes = FH_HOG_BYTES;
+		} else if (opt == 'S' && strcmp(optarg, "partial") == 0) {
+			offer_bytes = FH_BIG_BYTES;
+			source_bytes = FH_PARTIAL_BYTES;
+			source_close_early = true;
+		} else {
+			fprintf(stderr, "%s", usage);
 			return 2;
 		}
-		socket = optarg;
 	}
 	if (!socket) {
-		fprintf(stderr, "usage: fake-compositor --socket NAME\n");
+		fprintf(stderr, "%s", usage);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -16,6 +16,18 @@
 #define FH_PIPE_BYTES (1u << 20)
 #define FH_MIME "text/plain;charset=utf-8"
 
+/*
+ * Hostile pipes (guest-client hog|partial, fake-compositor --script):
+ *  - hog: the offer writes FH_HOG_BYTES into a pipe the guest never reads, more
+ *    than vsomm queues for one pipe (READ_PIPE_MAX_QUEUE, 64 MiB) plus the pipe;
+ *  - partial: the offer writes FH_BIG_BYTES, the guest reads FH_PARTIAL_BYTES of
+ *    it and closes its read end; the guest's source writes FH_BIG_BYTES and the
+ *    compositor reads FH_PARTIAL_BYTES of it and closes its read end.
+ */
+#define FH_HOG_BYTES (80u << 20)
+#define FH_BIG_BYTES (8u << 20)
+#define FH_PARTIAL_BYTES 4096u
+
 /* pattern seeds, one per stream so that no stream passes for another */
 enum fh_seed {
 	FH_SEED_KEYMAP = 1,

@@ -3,7 +3,7 @@
  * guest-client: the guest side of the fake-host protocol tests, run through
  * `vsomm` against `vsomm-host --compositor <fake-compositor>`.
  *
- *   guest-client keymap|clipboard|dmabuf|shm
+ *   guest-client keymap|clipboard|dmabuf|shm|hog|partial
  *
  * keymap     wl_keyboard.keymap: format xkb_v1, size FH_KEYMAP_SIZE, the fd maps
  *            with that size and holds the compositor's pattern;
@@ -17,16 +17,26 @@
  *            again (the compositor must see it: the same memory, never copied);
  * shm        a 1920×1080 wl_shm buffer: a full commit, then one 64×64 damage
  *            (plus a canary pixel changed without damage).
+ * hog        (fake-compositor --script hog) receives the selection and never
+ *            reads its pipe: passes when vsomm drops the pipe (its write end is
+ *            closed: POLLHUP on our read end) while the compositor writes on;
+ * partial    (fake-compositor --script partial) reads FH_PARTIAL_BYTES of the
+ *            selection and closes its read end; then offers its own source,
+ *            whose send() writes FH_BIG_BYTES while the compositor closes its
+ *            read end after FH_PARTIAL_BYTES: the writes end (all taken, or an
+ *            error), then the source is cancelled.
  *
  * Exits 0 when every check of its side passed; prints "guest: PASS/FAIL ...".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -182,12 +192,15 @@ static void read_all(int fd, uint32_t seed, const char *what)
 	report(done == FH_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done, bad);
 }
 
+static size_t source_bytes = FH_PIPE_BYTES;
+static bool source_may_break; /* partial: the reader may go away */
+
 static void write_all(int fd, uint32_t seed, const char *what)
 {
 	static uint8_t buf[64 * 1024];
 	size_t done = 0;
-	while (done < FH_PIPE_BYTES) {
-		size_t len = FH_PIPE_BYTES - done < sizeof(buf) ? FH_PIPE_BYTES - done : sizeof(buf);
+	while (done < source_bytes) {
+		size_t len = source_bytes - done < sizeof(buf) ? source_bytes - done : sizeof(buf);
 		for (size_t i = 0; i < len; i++)
 			buf[i] = fh_pattern(seed, done + i);
 		size_t off = 0;
@@ -196,7 +209,8 @@ static void write_all(int fd, uint32_t seed, const char *what)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				report(false, "%s: write after %zu bytes: %s", what, done + off,
+				report(source_may_break && errno == EPIPE,
+				       "%s: write after %zu bytes: %s", what, done + off,
 				       strerror(errno));
 				close(fd);
 				return;
@@ -479,10 +493,88 @@ static void run_shm(void)
 	roundtrip();
 }
 
+/* ---- hostile pipes ---- */
+
+/* The selection of a new wl_data_device, received into a new pipe: its read end. */
+static int receive_selection(struct wl_data_device **dd)
+{
+	*dd = wl_data_device_manager_get_data_device(g.ddm, g.seat);
+	wl_data_device_add_listener(*dd, &dd_listener, NULL);
+	selection_seen = false;
+	wait_for(&selection_seen, "the selection");
+	if (!selection_offer) {
+		report(false, "data-device selection offered");
+		exit(1);
+	}
+	int rd, wr = pipe_write_end(&rd);
+	wl_data_offer_receive(selection_offer, FH_MIME, wr);
+	wl_display_flush(g.display);
+	close(wr);
+	return rd;
+}
+
+static void run_hog(void)
+{
+	struct wl_data_device *dd;
+	int rd = receive_selection(&dd);
+	printf("guest: hog: receive sent, not reading\n");
+	/* POLLHUP on a pipe's read end: no writer is left, whatever is unread */
+	struct pollfd pfd = {.fd = rd, .events = 0};
+	int n;
+	do
+		n = poll(&pfd, 1, 150 * 1000);
+	while (n < 0 && errno == EINTR);
+	int unread = -1;
+	ioctl(rd, FIONREAD, &unread);
+	report(n == 1 && (pfd.revents & POLLHUP),
+	       "hog: vsomm closed the pipe it could not fill (%d bytes unread in it)", unread);
+	close(rd);
+	wl_data_offer_destroy(selection_offer);
+	wl_data_device_release(dd);
+	roundtrip();
+	report(true, "hog: our connection still works");
+}
+
+static void run_partial(void)
+{
+	struct wl_data_device *dd;
+	int rd = receive_selection(&dd);
+	static uint8_t buf[FH_PARTIAL_BYTES];
+	size_t done = 0, bad = 0;
+	while (done < sizeof(buf)) {
+		ssize_t n = read(rd, buf + done, sizeof(buf) - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	for (size_t i = 0; i < done; i++)
+		bad += buf[i] != fh_pattern(FH_SEED_OFFER, i);
+	close(rd); /* mid-transfer: the compositor writes FH_BIG_BYTES */
+	report(done == sizeof(buf) && bad == 0,
+	       "partial: read %zu bytes of the offer (%zu differ), closed the read end", done, bad);
+	wl_data_offer_destroy(selection_offer);
+
+	/* our source: the compositor closes its read end after FH_PARTIAL_BYTES */
+	source_bytes = FH_BIG_BYTES;
+	source_may_break = true;
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(g.ddm);
+	wl_data_source_add_listener(src, &source_listener, NULL);
+	wl_data_source_offer(src, FH_MIME);
+	wl_data_device_set_selection(dd, src, 0);
+	source_cancelled = false;
+	wait_for(&source_cancelled, "data-source cancelled");
+	wl_data_source_destroy(src);
+	wl_data_device_release(dd);
+	roundtrip();
+	report(true, "partial: source cancelled, our connection still works");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: guest-client keymap|clipboard|dmabuf|shm\n");
+		fprintf(stderr, "usage: guest-client keymap|clipboard|dmabuf|shm|hog|partial\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -502,6 +594,10 @@ int main(int argc, char **argv)
 		run_dmabuf();
 	} else if (strcmp(mode, "shm") == 0 && g.compositor && g.shm) {
 		run_shm();
+	} else if (strcmp(mode, "hog") == 0 && g.seat && g.ddm) {
+		run_hog();
+	} else if (strcmp(mode, "partial") == 0 && g.seat && g.ddm) {
+		run_partial();
 	} else {
 		fprintf(stderr, "guest: unknown mode '%s' or its globals are missing\n", mode);
 		return 1;
