@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# The README's demo: installs what is missing (Debian, as root), builds vsomm in
+# The README's demo: installs what is missing of the build and runtime packages
+# (Debian, as root; VSOMM_DEB_DEMO_PACKAGES in tests/lib/deps.sh), builds vsomm in
 # ./build, and runs a Wayland app through vsomm:
 #
 #   host compositor: $WAYLAND_DISPLAY when it names a live compositor, else a
@@ -26,7 +27,8 @@ source tests/lib/weston.sh
 say() { printf '\n== %s\n' "$*"; }
 
 say "dependencies"
-vsomm_install_deps
+# Build and runtime only; tests/run.sh installs what the tests need besides.
+vsomm_install_deps "${VSOMM_DEB_DEMO_PACKAGES[@]}"
 
 say "build (./build)"
 BUILD=$repo/build

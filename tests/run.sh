@@ -7,13 +7,16 @@
 #   build-ci       gcc, debugoptimized
 #   build-ci-asan  clang, -Db_sanitize=address,undefined (leaks and UB are fatal)
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
+#
+# VSOMM_TEST_ARGS (optional, split on spaces) is passed to both `meson test`
+# runs, e.g. VSOMM_TEST_ARGS='--suite unit' or a test name, to run a subset.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # shellcheck source=tests/lib/deps.sh
 source tests/lib/deps.sh
 
-vsomm_install_deps
+vsomm_install_deps "${VSOMM_DEB_PACKAGES[@]}"
 
 total_pass=0
 total_fail=0
@@ -79,12 +82,14 @@ run_config() {
 		total_fail=$((total_fail + 1))
 	fi
 	rm -f "$dir/meson-logs/testlog.json"
-	if ! meson test -C "$dir" --no-rebuild --print-errorlogs "${MESON_TEST_ARGS[@]}"; then
+	if ! meson test -C "$dir" --no-rebuild --print-errorlogs "${MESON_TEST_ARGS[@]}" \
+		"${extra_test_args[@]}"; then
 		failed_configs+=("$dir (tests)")
 	fi
 	count_results "$dir"
 }
 
+read -r -a extra_test_args <<<"${VSOMM_TEST_ARGS:-}"
 MESON_TEST_ARGS=()
 run_config build-ci gcc --buildtype=debugoptimized
 

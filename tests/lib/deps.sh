@@ -2,19 +2,27 @@
 # SPDX-License-Identifier: MIT
 #
 # The Debian (bookworm) packages vsomm's build, tests and demo need, and one
-# function that installs the missing ones.  Sourced by tests/run.sh and
-# launcher/demo.sh.
+# function that installs the missing ones.  Sourced by tests/run.sh (all of
+# them) and launcher/demo.sh (the demo's subset: build and runtime only).
 
-VSOMM_DEB_PACKAGES=(
-	# build
-	meson ninja-build pkg-config gcc libc6-dev
+# Build, and what the demo runs: a headless Weston, wayland-info.
+VSOMM_DEB_DEMO_PACKAGES=(
+	meson ninja-build pkg-config gcc libc6-dev python3
 	libwayland-dev libwayland-bin wayland-protocols
-	libxkbcommon-dev libdrm-dev libgbm-dev libpixman-1-dev libpng-dev
+	libxkbcommon-dev libdrm-dev libpixman-1-dev libpng-dev
 	scdoc
+	weston wayland-utils procps
+)
+
+# Everything: the demo's packages and what the tests need besides.
+VSOMM_DEB_PACKAGES=(
+	"${VSOMM_DEB_DEMO_PACKAGES[@]}"
+	# build
+	libgbm-dev
 	# second compiler + its sanitizer runtimes (ASan/UBSan build of tests/run.sh)
 	clang libclang-rt-14-dev
 	# end-to-end tests and the demo: headless Weston, its demo clients, wayland-info
-	weston wayland-utils
+	# (weston, wayland-utils: in the demo's list)
 	# weston-simple-egl through vsomm: Mesa's EGL with swrast (llvmpipe) over wl_shm
 	libegl1 libegl-mesa0 libgl1-mesa-dri
 	# benchmarks only (tests/bench/report.sh: the third path, the plot)
@@ -25,8 +33,7 @@ VSOMM_DEB_PACKAGES=(
 	qtbase5-examples qtwayland5 xwayland fonts-dejavu-core
 	# tests/uml: the User-Mode Linux guest kernel (built once, cached by config hash)
 	linux-source-6.1 bc flex bison make xz-utils patch
-	# harness scripts and result parsing
-	python3 procps
+	# harness scripts and result parsing: python3, procps (in the demo's list)
 	# `meson test --setup valgrind` (docs/reliability.md)
 	valgrind
 	# tests/launcher: systemd-analyze verify, systemd-socket-activate (no systemd is started);
@@ -35,26 +42,28 @@ VSOMM_DEB_PACKAGES=(
 	git ca-certificates
 )
 
-# Print the packages of VSOMM_DEB_PACKAGES that are not installed.
+# vsomm_missing_packages PKG…: print those not installed.
 vsomm_missing_packages() {
 	local pkg status
-	for pkg in "${VSOMM_DEB_PACKAGES[@]}"; do
+	for pkg in "$@"; do
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
 		[[ $status == installed ]] || printf '%s\n' "$pkg"
 	done
 }
 
-# Install what is missing (apt is skipped when everything is present, so
-# re-runs are fast).  Needs root when something is missing.
+# vsomm_install_deps [PKG…]: install what is missing of PKG… (default: all of
+# VSOMM_DEB_PACKAGES); apt is skipped when everything is present, so re-runs
+# are fast.  Needs root when something is missing.
 vsomm_install_deps() {
-	local missing
+	local missing wanted=("$@")
+	((${#wanted[@]})) || wanted=("${VSOMM_DEB_PACKAGES[@]}")
 	if ! command -v dpkg-query >/dev/null 2>&1; then
 		echo "deps: no dpkg-query: not a Debian system, installing nothing" >&2
 		return 0
 	fi
-	mapfile -t missing < <(vsomm_missing_packages)
+	mapfile -t missing < <(vsomm_missing_packages "${wanted[@]}")
 	if ((${#missing[@]} == 0)); then
-		echo "deps: all ${#VSOMM_DEB_PACKAGES[@]} packages present"
+		echo "deps: all ${#wanted[@]} packages present"
 		return 0
 	fi
 	echo "deps: installing ${missing[*]}"
