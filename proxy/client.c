@@ -120,7 +120,7 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 		return 0;
 	}
 	/* Events were relayed: the client must be reading them. */
-	proxy_limits_pending_check(pc);
+	proxy_limits_pending_poll(pc);
 	return 0;
 }
 

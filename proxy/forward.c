@@ -45,8 +45,11 @@ proxy_close_fds(const char *signature, union wl_argument *args)
 static void
 close_fd_args(const struct vsomm_message_info *m, union wl_argument *args)
 {
-	for (uint32_t i = 0; i < m->arg_count; i++) {
-		if ((m->fd_args & (1u << i)) && args[i].h >= 0) {
+	/* Bit by bit of the mask: most messages have no fd. */
+	for (uint32_t bits = m->fd_args; bits; bits &= bits - 1) {
+		int i = __builtin_ctz(bits);
+
+		if (args[i].h >= 0) {
 			close(args[i].h);
 			args[i].h = -1;
 		}
@@ -104,6 +107,50 @@ proxy_object_create(struct proxy_client *pc, const struct vsomm_interface_info *
 	return object;
 }
 
+/* Our implementations are entries of vsomm_forward_interfaces: a pointer
+ * compare tells whether an implementation (or listener) is one. */
+static const struct vsomm_interface_info *
+table_entry(const void *implementation)
+{
+	uintptr_t p = (uintptr_t)implementation;
+	uintptr_t base = (uintptr_t)vsomm_forward_interfaces;
+	size_t size = sizeof(vsomm_forward_interfaces[0]);
+
+	if (p < base || p >= base + vsomm_forward_interface_count * size || (p - base) % size)
+		return NULL;
+	return implementation;
+}
+
+/*
+ * The interface entry of a class name as libwayland gives it back: the name
+ * pointer of the wl_interface the resource was created with.  Our resources
+ * are created with info->interface, so that name pointer is enough to find
+ * info (info->interface->name == class): a direct-mapped cache of pointers in
+ * front of the search by name, which the first object of each interface fills.
+ */
+#define CLASS_CACHE_SIZE 256u
+
+static const struct vsomm_interface_info *
+info_from_class(const char *class)
+{
+	static struct {
+		const char *class;
+		const struct vsomm_interface_info *info;
+	} cache[CLASS_CACHE_SIZE];
+	size_t slot = ((uintptr_t)class >> 3) % CLASS_CACHE_SIZE;
+	const struct vsomm_interface_info *info;
+
+	if (cache[slot].class == class)
+		return cache[slot].info;
+	info = vsomm_forward_find(class);
+	/* Only a name pointer that is our interface's own may stand for it. */
+	if (info && info->interface->name == class) {
+		cache[slot].class = class;
+		cache[slot].info = info;
+	}
+	return info;
+}
+
 struct proxy_object *
 proxy_object_from_resource(struct wl_resource *resource)
 {
@@ -111,7 +158,8 @@ proxy_object_from_resource(struct wl_resource *resource)
 
 	if (!resource)
 		return NULL;
-	info = vsomm_forward_find(wl_resource_get_class(resource));
+	info = info_from_class(wl_resource_get_class(resource));
+	/* Same interface pointer: libwayland compares pointers, no strcmp. */
 	if (!info || !wl_resource_instance_of(resource, info->interface, info))
 		return NULL;
 	return wl_resource_get_user_data(resource);
@@ -120,12 +168,9 @@ proxy_object_from_resource(struct wl_resource *resource)
 struct proxy_object *
 proxy_object_from_host(struct wl_proxy *host)
 {
-	const struct vsomm_interface_info *info;
-
-	if (!host)
-		return NULL;
-	info = vsomm_forward_find(wl_proxy_get_class(host));
-	if (!info || wl_proxy_get_listener(host) != (const void *)info)
+	/* A host proxy is ours when its listener is an interface entry
+	 * (proxy_object_set_host); then its user data is the object. */
+	if (!host || !table_entry(wl_proxy_get_listener(host)))
 		return NULL;
 	return wl_proxy_get_user_data(host);
 }
@@ -193,10 +238,11 @@ proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_arg
 	}
 
 	memcpy(out, args, m->arg_count * sizeof(out[0]));
-	for (uint32_t i = 0; i < m->arg_count; i++) {
+	for (uint32_t bits = m->object_args; bits; bits &= bits - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(bits);
 		struct proxy_object *arg;
 
-		if (!(m->object_args & (1u << i)) || !args[i].o)
+		if (!args[i].o)
 			continue;
 		arg = proxy_object_from_resource((struct wl_resource *)args[i].o);
 		if (!arg) {
@@ -255,11 +301,10 @@ proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argum
 	bool drop = m->since > version;
 
 	memcpy(out, args, m->arg_count * sizeof(out[0]));
-	for (uint32_t i = 0; i < m->arg_count && !drop; i++) {
+	for (uint32_t bits = drop ? 0 : m->object_args; bits && !drop; bits &= bits - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(bits);
 		struct proxy_object *arg;
 
-		if (!(m->object_args & (1u << i)))
-			continue;
 		if (!args[i].o) {
 			/* libwayland-client gives NULL for an object the guest has
 			 * destroyed meanwhile (wl_keyboard.leave of a surface just

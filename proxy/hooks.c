@@ -2,20 +2,17 @@
 /*
  * The hook table: the few messages whose forwarding is not the generic one,
  * keyed by (interface, opcode, direction).  Each protocol family that needs
- * hooks (xdg_shell.c, later shm.c, data_device.c) exports a table ending
- * with an entry whose interface is NULL; add it to hook_tables.
+ * hooks (xdg_shell.c, shm.c) exports a table ending with an entry whose
+ * interface is NULL; add it to hook_tables.
+ *
+ * At start-up the tables become one slot per message of every interface
+ * of the forwarding tables (a few hundred pointers), so the dispatchers find
+ * a message's hook by index, not by a search (proxy_hook_find).
  */
 #include <stdlib.h>
 
 #include "cross-domain/log.h"
 #include "proxy/proxy-private.h"
-
-struct proxy_hook_entry {
-	const struct vsomm_interface_info *info;
-	uint32_t opcode;
-	enum proxy_direction direction;
-	proxy_hook_func_t func;
-};
 
 static const struct proxy_hook *const hook_tables[] = {
 	proxy_xdg_shell_hooks,
@@ -25,15 +22,21 @@ static const struct proxy_hook *const hook_tables[] = {
 bool
 proxy_hooks_init(struct proxy *proxy)
 {
-	size_t count = 0, n = 0;
+	size_t count = vsomm_forward_interface_count;
+	uint32_t slots = 0;
 
-	for (size_t t = 0; t < sizeof(hook_tables) / sizeof(hook_tables[0]); t++) {
-		for (const struct proxy_hook *h = hook_tables[t]; h->interface; h++)
-			count++;
-	}
-	proxy->hooks = calloc(count ? count : 1, sizeof(*proxy->hooks));
-	if (!proxy->hooks)
+	proxy->hook_base = calloc(2 * count, sizeof(*proxy->hook_base));
+	if (!proxy->hook_base)
 		return false;
+	for (size_t i = 0; i < count; i++) {
+		proxy->hook_base[2 * i + PROXY_REQUEST] = slots;
+		slots += vsomm_forward_interfaces[i].request_count;
+		proxy->hook_base[2 * i + PROXY_EVENT] = slots;
+		slots += vsomm_forward_interfaces[i].event_count;
+	}
+	proxy->hook_slots = calloc(slots ? slots : 1, sizeof(*proxy->hook_slots));
+	if (!proxy->hook_slots)
+		goto err;
 
 	for (size_t t = 0; t < sizeof(hook_tables) / sizeof(hook_tables[0]); t++) {
 		for (const struct proxy_hook *h = hook_tables[t]; h->interface; h++) {
@@ -46,40 +49,25 @@ proxy_hooks_init(struct proxy *proxy)
 				/* A hook for a message the tables do not have: a build bug. */
 				vsomm_log(VSOMM_LOG_ERROR, "hook for unknown message %s.%s",
 					  h->interface, h->message);
-				free(proxy->hooks);
-				proxy->hooks = NULL;
-				return false;
+				goto err;
 			}
-			proxy->hooks[n++] = (struct proxy_hook_entry){
-				.info = info,
-				.opcode = (uint32_t)opcode,
-				.direction = h->direction,
-				.func = h->func,
-			};
+			proxy->hook_slots[proxy->hook_base[2 * (size_t)(info - vsomm_forward_interfaces) +
+							   h->direction] +
+					  (uint32_t)opcode] = h->func;
 		}
 	}
-	proxy->hook_count = n;
 	return true;
+
+err:
+	proxy_hooks_finish(proxy);
+	return false;
 }
 
 void
 proxy_hooks_finish(struct proxy *proxy)
 {
-	free(proxy->hooks);
-	proxy->hooks = NULL;
-	proxy->hook_count = 0;
-}
-
-proxy_hook_func_t
-proxy_hook_find(const struct proxy *proxy, const struct vsomm_interface_info *info,
-		uint32_t opcode, enum proxy_direction direction)
-{
-	/* A handful of entries: a linear scan of pointer compares. */
-	for (size_t i = 0; i < proxy->hook_count; i++) {
-		const struct proxy_hook_entry *e = &proxy->hooks[i];
-
-		if (e->info == info && e->opcode == opcode && e->direction == direction)
-			return e->func;
-	}
-	return NULL;
+	free(proxy->hook_slots);
+	proxy->hook_slots = NULL;
+	free(proxy->hook_base);
+	proxy->hook_base = NULL;
 }

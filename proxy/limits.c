@@ -179,6 +179,15 @@ socket_outq(int fd)
 }
 
 bool
+proxy_limits_pending_poll(struct proxy_client *pc)
+{
+	if (++pc->pending_polls < PROXY_PENDING_POLL_EVERY)
+		return !pc->limit_hit;
+	pc->pending_polls = 0;
+	return proxy_limits_pending_check(pc);
+}
+
+bool
 proxy_limits_pending_check(struct proxy_client *pc)
 {
 	uint64_t max = pc->proxy->limits.max_pending_bytes;

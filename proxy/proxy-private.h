@@ -25,8 +25,18 @@
 #define PROXY_DEFAULT_MAX_OBJECTS 100000u
 #define PROXY_DEFAULT_MAX_SHADOW_BYTES (1024ull << 20)
 #define PROXY_DEFAULT_MAX_PENDING_BYTES (4ull << 20)
+#define PROXY_PENDING_POLL_EVERY 16u
 
-struct proxy_hook_entry;
+struct proxy_object;
+
+/**
+ * A hook replaces the default forwarding of one message.  It owns the fds in
+ * args (it must pass them on to proxy_forward_* or close them).  Object
+ * arguments are guest resources for requests and host proxies for events,
+ * as libwayland hands them over.
+ */
+typedef void (*proxy_hook_func_t)(struct proxy_object *object, uint32_t opcode,
+				  union wl_argument *args);
 
 struct proxy {
 	struct wl_display *display;
@@ -39,8 +49,11 @@ struct proxy {
 	struct proxy_limits limits; /* defaults applied */
 	struct wl_listener client_created;
 	struct wl_list clients; /* proxy_client.link */
-	struct proxy_hook_entry *hooks;
-	size_t hook_count;
+	/* hooks.c: one slot per message of every interface of the forwarding
+	 * tables, NULL when the message has no hook; hook_base[2 * i + direction]
+	 * is where vsomm_forward_interfaces[i]'s messages start. */
+	proxy_hook_func_t *hook_slots;
+	uint32_t *hook_base;
 	struct proxy_stats stats;
 };
 
@@ -83,6 +96,7 @@ struct proxy_client {
 	struct wl_event_source *limit_idle;
 	uint32_t objects_until_count; /* creations before the next live count */
 	uint64_t shadow_bytes;
+	uint32_t pending_polls; /* reads of host events since the last pending check */
 	bool limit_hit;
 };
 
@@ -90,15 +104,6 @@ enum proxy_direction {
 	PROXY_REQUEST, /* guest → host */
 	PROXY_EVENT, /* host → guest */
 };
-
-/**
- * A hook replaces the default forwarding of one message.  It owns the fds in
- * args (it must pass them on to proxy_forward_* or close them).  Object
- * arguments are guest resources for requests and host proxies for events,
- * as libwayland hands them over.
- */
-typedef void (*proxy_hook_func_t)(struct proxy_object *object, uint32_t opcode,
-				  union wl_argument *args);
 
 struct proxy_hook {
 	const char *interface;
@@ -141,6 +146,12 @@ bool proxy_limits_shadow_check(struct proxy_client *pc, uint64_t bytes);
 void proxy_limits_shadow_add(struct proxy_client *pc, int64_t bytes);
 /** Bytes pending on the client's sockets within the limit; else it is ended. */
 bool proxy_limits_pending_check(struct proxy_client *pc);
+/**
+ * proxy_limits_pending_check every PROXY_PENDING_POLL_EVERY calls (two
+ * ioctls each): after each read of host events.  Between two checks at most
+ * that many reads of libwayland-client's 4 KiB buffer go past the limit.
+ */
+bool proxy_limits_pending_poll(struct proxy_client *pc);
 
 /* registry.c */
 /** Take over the guest's wl_display (object 1) and ask the host for its globals. */
@@ -150,9 +161,19 @@ void proxy_registry_finish(struct proxy_client *pc);
 /* hooks.c */
 bool proxy_hooks_init(struct proxy *proxy);
 void proxy_hooks_finish(struct proxy *proxy);
-proxy_hook_func_t proxy_hook_find(const struct proxy *proxy,
-				  const struct vsomm_interface_info *info, uint32_t opcode,
-				  enum proxy_direction direction);
+/**
+ * The hook of a message, NULL for the default forwarding.  info is an entry
+ * of vsomm_forward_interfaces (every dispatcher's implementation is one) and
+ * opcode below its message count (the dispatchers check it): two loads.
+ */
+static inline proxy_hook_func_t
+proxy_hook_find(const struct proxy *proxy, const struct vsomm_interface_info *info,
+		uint32_t opcode, enum proxy_direction direction)
+{
+	size_t i = (size_t)(info - vsomm_forward_interfaces);
+
+	return proxy->hook_slots[proxy->hook_base[2 * i + direction] + opcode];
+}
 
 /* trace.c */
 void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
