@@ -31,6 +31,7 @@ struct xdomain_channel {
 	struct virtgpu_bo query_ring, channel_ring; /* GUEST, MAPPABLE, mapped */
 	size_t ring_size;
 	uint8_t *ring_copy; /* what the host wrote, copied out before the next POLL */
+	uint8_t *send_buf;  /* one SEND command being built (channel-send.c) */
 	struct wl_event_source *dev_source;
 	bool poll_pending; /* exactly one POLL outstanding while alive */
 	bool dead;         /* hangup() was reported */

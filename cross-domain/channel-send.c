@@ -69,17 +69,13 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 			pipe_idx = i;
 	}
 
-	uint8_t *buf = malloc(sizeof(struct xdomain_send_receive) + XDOMAIN_MAX_SEND_BYTES);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	uint8_t *buf = ch->send_buf;
 	struct xdomain_read_pipe *rp = NULL;
 	if (pipe_idx != SIZE_MAX) {
 		/* the id is taken now, as the host takes it when it sees this SEND (§4.6) */
 		rp = xdomain_read_pipe_create(ch, fds[pipe_idx], &ret);
 		if (!rp)
-			goto out_buf;
+			goto out;
 	}
 
 	struct xdomain_send_receive sr = {0};
@@ -109,7 +105,7 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 		if (ret < 0) {
 			if (first && rp)
 				xdomain_read_pipe_destroy(rp);
-			goto out_buf;
+			goto out;
 		}
 		if (first) {
 			memset(&sr, 0, sizeof(sr)); /* later chunks carry no identifiers */
@@ -120,8 +116,6 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 		off += n;
 		first = false;
 	}
-out_buf:
-	free(buf);
 out:
 	/* commands run in order: the SEND has used the resources before this detach */
 	for (size_t i = 0; i < num_imports; i++)

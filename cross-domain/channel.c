@@ -11,6 +11,7 @@
  * the next POLL (exactly one is ever outstanding: §3.4), then act on the copy.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,6 +156,37 @@ static void handle_read(struct xdomain_channel *ch, const struct xdomain_cmd_vie
 			       rw.hang_up != 0);
 }
 
+/*
+ * Copy the host's message out of the ring: the fixed part, then only as much
+ * payload as the copied fixed part says (not the whole ring: a round trip's
+ * message is tens of bytes).  Decoding reads the copy alone, with the ring's
+ * size as its bound, and never past that payload.
+ */
+static void copy_ring(struct xdomain_channel *ch)
+{
+	const uint8_t *ring = ch->channel_ring.map;
+	size_t fixed = sizeof(struct xdomain_send_receive), start = 0;
+	uint32_t payload = 0;
+
+	_Static_assert(sizeof(struct xdomain_send_receive) >= sizeof(struct xdomain_read_write),
+		       "the fixed part copied first holds both commands' fixed parts");
+	memcpy(ch->ring_copy, ring, fixed);
+	if (ch->ring_copy[0] == XDOMAIN_CMD_RECEIVE) {
+		start = sizeof(struct xdomain_send_receive);
+		memcpy(&payload,
+		       ch->ring_copy + offsetof(struct xdomain_send_receive, opaque_data_size),
+		       sizeof(payload));
+	} else if (ch->ring_copy[0] == XDOMAIN_CMD_READ) {
+		start = sizeof(struct xdomain_read_write);
+		memcpy(&payload,
+		       ch->ring_copy + offsetof(struct xdomain_read_write, opaque_data_size),
+		       sizeof(payload));
+	}
+	size_t end = payload > ch->ring_size - start ? ch->ring_size : start + payload;
+	if (end > fixed)
+		memcpy(ch->ring_copy + fixed, ring + fixed, end - fixed);
+}
+
 /* The POLL fence completed: the host wrote one message to the channel ring. */
 static void handle_ring(struct xdomain_channel *ch)
 {
@@ -163,7 +195,7 @@ static void handle_ring(struct xdomain_channel *ch)
 	 * Copy the slot before looking at it (the host may write it again after the next
 	 * POLL), and clear its command byte so a fence without a write is noticed.
 	 */
-	memcpy(ch->ring_copy, ch->channel_ring.map, ch->ring_size);
+	copy_ring(ch);
 	memset(ch->channel_ring.map, 0, sizeof(struct xdomain_header));
 
 	struct xdomain_cmd_view view;
@@ -282,9 +314,12 @@ struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
 	long page = sysconf(_SC_PAGESIZE);
 	size_t ring_size = page > (long)XDOMAIN_RING_SIZE ? (size_t)page : XDOMAIN_RING_SIZE;
 	uint8_t *copy = malloc(ring_size);
-	if (!ch || !copy) {
+	/* SENDs are built here, not in a buffer allocated per message */
+	uint8_t *send_buf = malloc(sizeof(struct xdomain_send_receive) + XDOMAIN_MAX_SEND_BYTES);
+	if (!ch || !copy || !send_buf) {
 		free(ch);
 		free(copy);
+		free(send_buf);
 		virtgpu_close(dev);
 		*err = -ENOMEM;
 		return NULL;
@@ -296,6 +331,7 @@ struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
 	ch->channel_type = channel_type;
 	ch->ring_size = ring_size;
 	ch->ring_copy = copy;
+	ch->send_buf = send_buf;
 	ch->read_pipe_id = XDOMAIN_PIPE_READ_START;
 	wl_list_init(&ch->read_pipes);
 	wl_list_init(&ch->write_pipes);
@@ -322,6 +358,7 @@ void xdomain_channel_destroy(struct xdomain_channel *ch)
 	virtgpu_bo_close(ch->dev, &ch->query_ring);
 	virtgpu_close(ch->dev);
 	free(ch->ring_copy);
+	free(ch->send_buf);
 	free(ch);
 }
 

@@ -95,34 +95,48 @@ static int update_mask(struct xdomain_pump *pump)
 	return wl_event_source_fd_update(pump->source, mask);
 }
 
+/* One sendmsg of bytes with fds (nfds > 0: they go with the first byte).
+ * The bytes written, 0 when the socket takes nothing now, -1 when it failed. */
+static ssize_t send_bytes(struct xdomain_pump *pump, const uint8_t *bytes, size_t size,
+			  const int *fds, size_t nfds)
+{
+	struct iovec iov = {(void *)bytes, size};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS)];
+		struct cmsghdr align;
+	} cmsg;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds > 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	ssize_t n = sendmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		vsomm_log_errno(VSOMM_LOG_DEBUG, "pump: sendmsg");
+		return -1;
+	}
+	return n;
+}
+
 /* Write what the socket takes now.  false: the socket failed. */
 static bool flush_out(struct xdomain_pump *pump)
 {
 	while (!wl_list_empty(&pump->out)) {
 		struct out_msg *msg = wl_container_of(pump->out.next, msg, link);
-		struct iovec iov = {msg->data + msg->off, msg->size - msg->off};
-		union {
-			char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS)];
-			struct cmsghdr align;
-		} cmsg;
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-		if (msg->nfds > 0) {
-			memset(&cmsg, 0, sizeof(cmsg));
-			mh.msg_control = cmsg.buf;
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * msg->nfds);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int) * msg->nfds);
-			memcpy(CMSG_DATA(c), msg->fds, sizeof(int) * msg->nfds);
-		}
-		ssize_t n = sendmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			vsomm_log_errno(VSOMM_LOG_DEBUG, "pump: sendmsg");
+		ssize_t n = send_bytes(pump, msg->data + msg->off, msg->size - msg->off, msg->fds,
+				       msg->nfds);
+		if (n < 0)
 			return false;
-		}
+		if (n == 0)
+			break;
 		/* The fds went with the first byte. */
 		close_fds(msg->fds, msg->nfds);
 		msg->nfds = 0;
@@ -146,6 +160,25 @@ static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *f
 	}
 	if (size == 0)
 		return;
+	bool was_empty = wl_list_empty(&pump->out);
+	if (was_empty) {
+		/* The usual case: the socket takes it all now, nothing is queued
+		 * (no allocation, no copy). */
+		ssize_t n = send_bytes(pump, bytes, size, fds, nfds);
+		if (n < 0) {
+			close_fds(fds, nfds);
+			pump_end(pump, "socket write failed");
+			return;
+		}
+		if (n > 0) {
+			close_fds(fds, nfds);
+			nfds = 0;
+			bytes += n;
+			size -= (size_t)n;
+			if (size == 0)
+				return;
+		}
+	}
 	struct out_msg *msg = malloc(sizeof(*msg) + size);
 	if (!msg) {
 		close_fds(fds, nfds);
@@ -159,7 +192,8 @@ static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *f
 	memcpy(msg->data, bytes, size);
 	wl_list_insert(pump->out.prev, &msg->link);
 	pump->out_bytes += size;
-	if (!flush_out(pump))
+	/* Just tried: the socket is full, only watch for room. */
+	if (!(was_empty ? update_mask(pump) == 0 : flush_out(pump)))
 		pump_end(pump, "socket write failed");
 }
 
