@@ -9,7 +9,8 @@
  *                      --objects N keeps N wl_regions alive meanwhile
  *   --case messages    wl_compositor.create_region + wl_region.add +
  *                      wl_region.destroy in a loop, a roundtrip every 1000, for
- *                      --seconds: messages_per_s counts those 3 requests and the
+ *                      --seconds (or -n N: N loops, rounded up to 1000; for
+ *                      profiles): messages_per_s counts those 3 requests and the
  *                      wl_display.delete_id event each destroy brings back
  *   --case shm-full    frames/s of a wl_shm toplevel paced by wl_buffer.release
  *                      (or by --fps: a commit per tick, a tick without a
@@ -176,7 +177,7 @@ static bool case_messages(struct tclient *c, const struct bench_options *opt,
 			fprintf(stderr, "vsomm-bench: roundtrip failed: %s\n", strerror(errno));
 			return false;
 		}
-	} while (tclient_now_ns() < deadline);
+	} while (opt->iterations_set ? iterations < opt->iterations : tclient_now_ns() < deadline);
 	end = tclient_now_ns();
 	bench_cpu_stop(cpu);
 	secs = (double)(end - start) / 1e9;
@@ -252,7 +253,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vsomm-bench --case roundtrip|messages|shm-full|shm-damage|cpu [options]\n"
-		"  -n, --iterations N   roundtrips (roundtrip; default 20000)\n"
+		"  -n, --iterations N   roundtrips (roundtrip; default 20000), loops (messages)\n"
 		"  --seconds S          duration (messages, shm-*, cpu; default 5)\n"
 		"  --size WxH           buffer size (shm-*; default 1920x1080)\n"
 		"  --buffers N          wl_shm buffers, 2-4 (shm-*; default 3)\n"
@@ -334,6 +335,7 @@ int main(int argc, char **argv)
 			if (!parse_double(optarg, 1, 1e8, &v))
 				goto bad;
 			opt.iterations = (long)v;
+			opt.iterations_set = true;
 			break;
 		case 't':
 			if (!parse_double(optarg, 0.01, 86400, &opt.seconds))

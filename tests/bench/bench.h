@@ -18,7 +18,8 @@
 
 struct bench_options {
 	const char *case_name;
-	long iterations;      /* roundtrip */
+	long iterations;      /* roundtrip; messages when iterations_set */
+	bool iterations_set;  /* -n given */
 	double seconds;       /* messages, shm-*, cpu */
 	int32_t width, height; /* shm-* */
 	int buffers;          /* shm-* */

@@ -6,8 +6,11 @@
 # machine's load.  Each tool runs the bench case twice (a short and a long run)
 # and reports the difference divided by the difference of the counts, so the
 # start-up and the connection set-up cancel out.
-#   profile.sh [--build DIR] [--tool strace|callgrind] [--case roundtrip|shm-damage] [--n N]
-# (shm-damage: 64x64 damage on 1080p buffers, 0.5 s against 3 s)
+#   profile.sh [--build DIR] [--tool strace|callgrind] [--case roundtrip|messages|shm-damage] [--n N] [--objects N]
+# (shm-damage: 64x64 damage on 1080p buffers, 0.5 s against 3 s; messages:
+# per message of the messages case (create_region + add + destroy + the
+# delete_id event), N/6 against N loops, default 30000; --objects: live
+# wl_regions kept during the round trips)
 # Not a test.
 set -euo pipefail
 
@@ -17,13 +20,15 @@ BUILD=$root/build
 TOOL=strace
 CASE=roundtrip
 N=3000
+OBJECTS=0
 while (($#)); do
 	case $1 in
 	--build) BUILD=$2; shift ;;
 	--tool) TOOL=$2; shift ;;
 	--case) CASE=$2; shift ;;
 	--n) N=$2; shift ;;
-	*) echo "usage: profile.sh [--build DIR] [--tool strace|callgrind] [--case roundtrip|shm-damage] [--n N]" >&2; exit 2 ;;
+	--objects) OBJECTS=$2; shift ;;
+	*) echo "usage: profile.sh [--build DIR] [--tool strace|callgrind] [--case roundtrip|messages|shm-damage] [--n N] [--objects N]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -55,8 +60,9 @@ run() {
 		sleep 0.02
 	done
 	case $CASE in
-	roundtrip) args=(--case roundtrip -n "$count") ;;
+	roundtrip) args=(--case roundtrip -n "$count" --objects "$OBJECTS") ;;
 	shm-damage) args=(--case shm-damage --seconds "$count" --size 1920x1080) ;;
+	messages) args=(--case messages -n "$count") ;;
 	esac
 	"${wrap_guest[@]}" "$BUILD/launcher/vsomm" -d "socket:$sock" -- \
 		"$BUILD/tests/bench/vsomm-bench" "${args[@]}" >"$HW_DIR/$name.out" 2>&1
@@ -76,6 +82,7 @@ count() {
 	case $CASE in
 	roundtrip) awk -F= '$1 == "roundtrip_n" {print $2}' "$HW_DIR/$1.out" ;;
 	shm-damage) awk -F= '$1 == "shm_damage_frames" {print int($2)}' "$HW_DIR/$1.out" ;;
+	messages) awk -F= '$1 == "messages_iterations" {print int($2) * 4}' "$HW_DIR/$1.out" ;;
 	esac
 }
 
@@ -87,7 +94,10 @@ total() {
 	esac
 }
 
-if [[ $CASE == roundtrip ]]; then
+if [[ $CASE == messages && $N == 3000 ]]; then
+	N=30000
+fi
+if [[ $CASE == roundtrip || $CASE == messages ]]; then
 	run short $((N / 6 > 0 ? N / 6 : 1))
 	run long "$N"
 else
