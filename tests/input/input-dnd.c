@@ -260,14 +260,18 @@ bool input_dnd_init(struct state *st)
 	return true;
 }
 
+/* Without --dnd, input_dnd_init never ran and the fds are 0, not -1. */
 bool input_dnd_busy(const struct state *st)
 {
-	return st->dnd.send_fd >= 0 || st->dnd.recv_fd >= 0;
+	return st->dnd.got && (st->dnd.send_fd >= 0 || st->dnd.recv_fd >= 0);
 }
 
 void input_dnd_pump(struct state *st)
 {
 	struct dnd *d = &st->dnd;
+
+	if (!d->got)
+		return;
 
 	while (d->send_fd >= 0) {
 		uint8_t chunk[4096];
