@@ -107,6 +107,10 @@ static void noop(void)
 
 /* ---- registry ---- */
 
+/* Bound with its listener at once: the format/modifier events follow the bind
+ * and must not be dispatched to a proxy without one (they would be lost). */
+static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener;
+
 static void handle_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface,
 			  uint32_t version)
 {
@@ -120,9 +124,10 @@ static void handle_global(void *data, struct wl_registry *reg, uint32_t name, co
 		g.ddm = wl_registry_bind(reg, name, &wl_data_device_manager_interface, 3);
 	else if (strcmp(iface, "zwp_primary_selection_device_manager_v1") == 0)
 		g.psm = wl_registry_bind(reg, name, &zwp_primary_selection_device_manager_v1_interface, 1);
-	else if (strcmp(iface, "zwp_linux_dmabuf_v1") == 0 && version >= 3)
+	else if (strcmp(iface, "zwp_linux_dmabuf_v1") == 0 && version >= 3) {
 		g.dmabuf = wl_registry_bind(reg, name, &zwp_linux_dmabuf_v1_interface, 3);
-	else if (strcmp(iface, "xdg_wm_base") == 0)
+		zwp_linux_dmabuf_v1_add_listener(g.dmabuf, &dmabuf_listener, NULL);
+	} else if (strcmp(iface, "xdg_wm_base") == 0)
 		g.wm = wl_registry_bind(reg, name, &xdg_wm_base_interface, 2);
 }
 
@@ -388,7 +393,6 @@ static const struct xdg_toplevel_listener toplevel_listener = {NOOP, NOOP, NOOP,
 
 static void run_dmabuf(void)
 {
-	zwp_linux_dmabuf_v1_add_listener(g.dmabuf, &dmabuf_listener, NULL);
 	xdg_wm_base_add_listener(g.wm, &wm_listener, NULL);
 	roundtrip();
 	report(modifier_seen, "zwp_linux_dmabuf_v1.modifier NV12 0x%016llx announced",
