@@ -273,24 +273,6 @@ static bool parse_double(const char *s, double min, double max, double *out)
 	return !errno && end != s && !*end && *out >= min && *out <= max;
 }
 
-static bool parse_size(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long lw, lh;
-
-	errno = 0;
-	lw = strtol(s, &end, 10);
-	if (errno || end == s || *end != 'x')
-		return false;
-	s = end + 1;
-	lh = strtol(s, &end, 10);
-	if (errno || end == s || *end || lw < 1 || lh < 1 || lw > 8192 || lh > 8192)
-		return false;
-	*w = (int32_t)lw;
-	*h = (int32_t)lh;
-	return true;
-}
-
 static bool known_case(const char *name)
 {
 	static const char *const cases[] = { "roundtrip", "messages", "shm-full", "shm-damage",
@@ -342,7 +324,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 's':
-			if (!parse_size(optarg, &opt.width, &opt.height))
+			if (!tclient_parse_size(optarg, 8192, &opt.width, &opt.height))
 				goto bad;
 			break;
 		case 'b':

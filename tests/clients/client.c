@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,24 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+
+bool tclient_parse_size(const char *s, long max, int32_t *w, int32_t *h)
+{
+	char *end;
+	long lw, lh;
+
+	errno = 0;
+	lw = strtol(s, &end, 10);
+	if (errno || end == s || *end != 'x')
+		return false;
+	s = end + 1;
+	lh = strtol(s, &end, 10);
+	if (errno || end == s || *end || lw < 1 || lh < 1 || lw > max || lh > max)
+		return false;
+	*w = (int32_t)lw;
+	*h = (int32_t)lh;
+	return true;
+}
 
 int64_t tclient_now_ns(void)
 {

@@ -53,6 +53,9 @@ struct tclient_buffer {
 /** CLOCK_MONOTONIC in nanoseconds. */
 int64_t tclient_now_ns(void);
 
+/** Parse "WxH" with 1 ≤ W, H ≤ max. */
+bool tclient_parse_size(const char *s, long max, int32_t *w, int32_t *h);
+
 /**
  * Connect to $WAYLAND_DISPLAY and bind wl_compositor, wl_shm and xdg_wm_base
  * (one roundtrip for the globals, one for the shm formats).  With

@@ -257,24 +257,6 @@ static bool parse_int(const char *s, long min, long max, int *out)
 	return true;
 }
 
-static bool parse_size(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long lw, lh;
-
-	errno = 0;
-	lw = strtol(s, &end, 10);
-	if (errno || end == s || *end != 'x')
-		return false;
-	s = end + 1;
-	lh = strtol(s, &end, 10);
-	if (errno || end == s || *end || lw < 1 || lh < 1 || lw > 4096 || lh > 4096)
-		return false;
-	*w = (int32_t)lw;
-	*h = (int32_t)lh;
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -292,7 +274,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!parse_size(optarg, &opt.width, &opt.height))
+			if (!tclient_parse_size(optarg, 4096, &opt.width, &opt.height))
 				goto bad;
 			break;
 		case 'S':
