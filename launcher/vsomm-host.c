@@ -114,34 +114,78 @@ static int claim_path(const char *path)
 	return EXIT_OK;
 }
 
-static int listen_on(const char *path, int *out)
+/*
+ * A socket is bound under a private name (`PATH.PID`) and only published at
+ * PATH, by link(), once vsomm-host serves it: a client or supervisor that sees
+ * PATH can rely on it being answered, and link() refuses to replace a socket an
+ * instance started meanwhile.
+ */
+struct bound_socket {
+	int fd;
+	const char *path;
+	char staged[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool published;
+};
+
+static int listen_on(const char *path, struct bound_socket *out)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	*out = (struct bound_socket){.fd = -1, .path = path};
+	int len = snprintf(out->staged, sizeof(out->staged), "%s.%ld", path, (long)getpid());
+	if (len < 0 || (size_t)len >= sizeof(addr.sun_path)) {
 		fprintf(stderr, "vsomm-host: socket path too long: %s\n", path);
 		return EXIT_SOCKET;
 	}
 	int ret = claim_path(path);
 	if (ret != EXIT_OK)
 		return ret;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
+	memcpy(addr.sun_path, out->staged, (size_t)len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		fprintf(stderr, "vsomm-host: socket: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
+	unlink(out->staged); /* a leftover of a dead process with our pid */
 	mode_t old = umask(0177); /* the socket is created 0600 */
 	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
 	if (ret < 0 || listen(fd, 128) < 0) {
 		fprintf(stderr, "vsomm-host: cannot listen on %s: %s\n", path, strerror(errno));
 		if (ret == 0)
-			unlink(path);
+			unlink(out->staged);
 		close(fd);
 		return EXIT_SOCKET;
 	}
-	*out = fd;
+	out->fd = fd;
 	return EXIT_OK;
+}
+
+static int publish(struct bound_socket *sock)
+{
+	int ret = link(sock->staged, sock->path);
+	int err = errno;
+	unlink(sock->staged);
+	if (ret == 0) {
+		sock->published = true;
+		return EXIT_OK;
+	}
+	if (err == EEXIST) {
+		fprintf(stderr, "vsomm-host: %s is in use by another instance\n", sock->path);
+		return EXIT_IN_USE;
+	}
+	fprintf(stderr, "vsomm-host: cannot create %s: %s\n", sock->path, strerror(err));
+	return EXIT_SOCKET;
+}
+
+/* Remove what this process created: the staged name, and PATH once published. */
+static void unpublish(struct bound_socket *sock)
+{
+	if (sock->published)
+		unlink(sock->path);
+	else if (sock->staged[0])
+		unlink(sock->staged);
+	sock->published = false;
+	sock->staged[0] = '\0';
 }
 
 static int handle_signal(int signal_number, void *data)
@@ -261,19 +305,27 @@ int main(int argc, char *argv[])
 	/* A compositor or guest that goes away must not kill us on write. */
 	signal(SIGPIPE, SIG_IGN);
 
-	int listen_fd = activated_fd;
+	struct bound_socket listen_sock = {.fd = activated_fd};
+	struct bound_socket vu_sock = {.fd = -1};
 	if (activated_fd >= 0) {
 		/* systemd bound it and owns the path: it is never unlinked here */
-		int fl = fcntl(listen_fd, F_GETFL);
-		if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-			fprintf(stderr, "vsomm-host: activated fd %d: %s\n", listen_fd,
+		int fl = fcntl(activated_fd, F_GETFL);
+		if (fl < 0 || fcntl(activated_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			fprintf(stderr, "vsomm-host: activated fd %d: %s\n", activated_fd,
 				strerror(errno));
 			goto err_listen;
 		}
 	} else {
-		status = listen_on(listen_path, &listen_fd);
+		status = listen_on(listen_path, &listen_sock);
 		if (status != EXIT_OK)
-			goto err_paths;
+			goto err_listen;
+	}
+	if (vhost_user_arg) {
+		status = listen_on(vhost_user_arg, &vu_sock);
+		if (status != EXIT_OK) {
+			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
+			goto err_listen;
+		}
 	}
 	status = EXIT_FAIL;
 
@@ -287,9 +339,11 @@ int main(int argc, char *argv[])
 		wl_event_loop_add_signal(loop, SIGTERM, handle_signal, &running);
 	struct wl_event_source *sigint =
 		wl_event_loop_add_signal(loop, SIGINT, handle_signal, &running);
+	struct virtgpu_socket_server *server = NULL;
+	struct virtgpu_vhost_user *vhost_user = NULL;
 	if (!sigterm || !sigint) {
 		fprintf(stderr, "vsomm-host: cannot watch signals\n");
-		goto err_signals;
+		goto err_serve;
 	}
 
 	struct xdomain_host_config config = {
@@ -299,29 +353,26 @@ int main(int argc, char *argv[])
 		.trace = trace,
 	};
 	static const struct virtgpu_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
-	struct virtgpu_socket_server *server =
-		virtgpu_socket_server_create(loop, listen_fd, capsets, &config);
+	server = virtgpu_socket_server_create(loop, listen_sock.fd, capsets, &config);
 	if (!server) {
 		fprintf(stderr, "vsomm-host: cannot serve %s\n", listen_path);
-		goto err_signals;
+		goto err_serve;
 	}
-	listen_fd = -1; /* the server owns it */
-	struct virtgpu_vhost_user *vhost_user = NULL;
+	listen_sock.fd = -1; /* the server owns it */
 	if (vhost_user_arg) {
-		int vu_fd = -1;
-		status = listen_on(vhost_user_arg, &vu_fd);
-		if (status == EXIT_OK) {
-			vhost_user = virtgpu_vhost_user_create(loop, vu_fd, capsets, &config);
-			status = vhost_user ? EXIT_OK : EXIT_FAIL;
-			if (!vhost_user)
-				close(vu_fd);
-		}
-		if (status != EXIT_OK) {
+		vhost_user = virtgpu_vhost_user_create(loop, vu_sock.fd, capsets, &config);
+		if (!vhost_user) {
 			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
-			virtgpu_socket_server_destroy(server);
-			goto err_signals;
+			goto err_serve;
 		}
+		vu_sock.fd = -1;
 	}
+	/* everything is served: only now do the sockets appear at their paths */
+	if (activated_fd < 0 && (status = publish(&listen_sock)) != EXIT_OK)
+		goto err_serve;
+	if (vhost_user && (status = publish(&vu_sock)) != EXIT_OK)
+		goto err_serve;
+	status = EXIT_FAIL;
 	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s", listen_path,
 		  compositor_path);
 
@@ -335,23 +386,24 @@ int main(int argc, char *argv[])
 	}
 	status = running ? EXIT_FAIL : EXIT_OK;
 	launcher_sd_notify("STOPPING=1");
-	virtgpu_socket_server_destroy(server);
-	if (vhost_user) {
-		virtgpu_vhost_user_destroy(vhost_user);
-		unlink(vhost_user_arg);
-	}
 
-err_signals:
+err_serve:
+	if (vhost_user)
+		virtgpu_vhost_user_destroy(vhost_user);
+	if (server)
+		virtgpu_socket_server_destroy(server);
 	if (sigint)
 		wl_event_source_remove(sigint);
 	if (sigterm)
 		wl_event_source_remove(sigterm);
 	wl_event_loop_destroy(loop);
 err_listen:
-	if (listen_fd >= 0)
-		close(listen_fd);
-	if (activated_fd < 0)
-		unlink(listen_path);
+	if (listen_sock.fd >= 0)
+		close(listen_sock.fd);
+	if (vu_sock.fd >= 0)
+		close(vu_sock.fd);
+	unpublish(&listen_sock);
+	unpublish(&vu_sock);
 err_paths:
 	free(compositor_path);
 	free(listen_path);
