@@ -2,8 +2,13 @@
 #include "proxy/damage.h"
 
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 /*
  * The guest may truncate a pool's fd after creating buffers in it: reading the
@@ -73,6 +78,49 @@ void proxy_damage_add_surface(pixman_region32_t *buffer_damage, const pixman_reg
 				       (unsigned)height);
 }
 
+/*
+ * Large spans go to the shadow with streaming (non-temporal) stores: the
+ * shadow is read next by the host compositor, not by vsomm, so pulling its
+ * lines into vsomm's cache first (the read-for-ownership of a plain memcpy)
+ * only doubles the memory traffic of a full-frame copy.
+ */
+enum { STREAM_MIN = 256 * 1024 };
+static int stream_mode = -1;
+
+static void copy_span(void *dst, const void *src, size_t len)
+{
+#if defined(__x86_64__)
+	if (stream_mode < 0) {
+		const char *env = getenv("VSOMM_COPY_STREAM");
+		stream_mode = !env || env[0] != '0';
+	}
+	if (stream_mode && len >= STREAM_MIN) {
+		char *d = dst;
+		const char *s = src;
+		/* plain copy up to a 16-byte aligned destination */
+		size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+		memcpy(d, s, head);
+		d += head;
+		s += head;
+		len -= head;
+		for (; len >= 64; len -= 64, d += 64, s += 64) {
+			__m128i a = _mm_loadu_si128((const __m128i *)s);
+			__m128i b = _mm_loadu_si128((const __m128i *)(s + 16));
+			__m128i c = _mm_loadu_si128((const __m128i *)(s + 32));
+			__m128i e = _mm_loadu_si128((const __m128i *)(s + 48));
+			_mm_stream_si128((__m128i *)d, a);
+			_mm_stream_si128((__m128i *)(d + 16), b);
+			_mm_stream_si128((__m128i *)(d + 32), c);
+			_mm_stream_si128((__m128i *)(d + 48), e);
+		}
+		_mm_sfence();
+		memcpy(d, s, len);
+		return;
+	}
+#endif
+	memcpy(dst, src, len);
+}
+
 size_t proxy_damage_copy(void *dst, uint32_t dst_stride, struct proxy_guarded_map *src,
 			 size_t src_offset, uint32_t src_stride, uint32_t bytes_per_pixel,
 			 int32_t width, int32_t height, const pixman_region32_t *region,
@@ -93,7 +141,7 @@ size_t proxy_damage_copy(void *dst, uint32_t dst_stride, struct proxy_guarded_ma
 		/* Full-width boxes are one contiguous copy when the strides agree. */
 		if (len == (size_t)width * bytes_per_pixel && src_stride == dst_stride) {
 			size_t rows = (size_t)(b->y2 - b->y1);
-			memcpy((char *)dst + (size_t)b->y1 * dst_stride,
+			copy_span((char *)dst + (size_t)b->y1 * dst_stride,
 			       (const char *)src->addr + src_offset + (size_t)b->y1 * src_stride,
 			       rows * dst_stride);
 			copied += rows * dst_stride;

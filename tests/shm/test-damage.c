@@ -89,6 +89,36 @@ static void test_copy_exact(void)
 	free(dst);
 }
 
+/* Large full-width copies take the streaming path: odd alignments and tails. */
+static void test_copy_stream_unaligned(void)
+{
+	const int w = 1001, h = 301, bpp = 3; /* 903,903 bytes: not a multiple of 64 */
+	size_t size = (size_t)w * h * bpp;
+	char *src_buf = malloc(size + 64), *dst_buf = malloc(size + 64);
+	CHECK(src_buf && dst_buf);
+	for (size_t shift = 0; shift < 17; shift += 5) {
+		char *src = src_buf + (shift * 3) % 16, *dst = dst_buf + shift;
+		for (size_t i = 0; i < size; i++)
+			src[i] = (char)(i * 13 + shift);
+		memset(dst_buf, 0x5a, size + 64);
+		struct proxy_guarded_map map = {.addr = src, .size = size};
+		pixman_region32_t region;
+		pixman_region32_init_rect(&region, 0, 0, (unsigned)w, (unsigned)h);
+		bool faulted = true;
+		size_t n = proxy_damage_copy(dst, (uint32_t)(w * bpp), &map, 0,
+					     (uint32_t)(w * bpp), bpp, w, h, &region, &faulted);
+		CHECK(n == size && !faulted);
+		CHECK(memcmp(dst, src, size) == 0);
+		for (size_t i = 0; i < shift; i++) /* nothing before or after */
+			CHECK(dst_buf[i] == 0x5a);
+		for (size_t i = shift + size; i < size + 64; i++)
+			CHECK(dst_buf[i] == 0x5a);
+		pixman_region32_fini(&region);
+	}
+	free(src_buf);
+	free(dst_buf);
+}
+
 static void test_copy_sigbus(void)
 {
 	proxy_damage_init_sigbus();
@@ -117,6 +147,7 @@ int main(void)
 {
 	test_mapping();
 	test_copy_exact();
+	test_copy_stream_unaligned();
 	test_copy_sigbus();
 	printf("damage: ok\n");
 	return 0;
