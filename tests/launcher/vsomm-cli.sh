@@ -121,7 +121,8 @@ s=0
 wait "$pid" || s=$?
 check "SIGTERM forwarded: APP's trap ran and vsomm exits with its status 42 ($s)" \
 	test "$s" = 42 -a -e "$rt/term"
-"$vsomm" sleep 60 &
+# (under nohup SIGHUP is ignored, and APP inherits that: give it the default)
+env --default-signal=HUP "$vsomm" sleep 60 &
 pid=$!
 harness_track "$pid"
 wait_for 10 test -S "$rt/wayland-vsomm-0"
