@@ -328,7 +328,7 @@ static void receive_eof(struct xdomain_host_ctx *ctx)
 	ctx->conn_eof = true;
 	host_compositor_close(ctx);
 	if (!host_write_empty_receive(ctx)) {
-		host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		host_ctx_ring_gone(ctx);
 		return;
 	}
 	host_signal_one(ctx);
@@ -425,7 +425,7 @@ static void receive_one(struct xdomain_host_ctx *ctx)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE %zu bytes%s%s", ctx->ctx_id, size,
 			  num ? ", ids:" : "", trace);
 	if (!host_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
-		host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		host_ctx_ring_gone(ctx);
 		return;
 	}
 	host_signal_one(ctx);

@@ -58,7 +58,7 @@ static int handle_read_pipe(int fd, uint32_t mask, void *data)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> READ pipe %u, %zu bytes%s", ctx->ctx_id,
 			  pipe->id, size, hdr.hang_up ? ", hang-up" : "");
 	if (!host_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
-		host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+		host_ctx_ring_gone(ctx);
 		return 0;
 	}
 	if (hdr.hang_up)

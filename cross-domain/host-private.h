@@ -124,6 +124,8 @@ struct xdomain_host_ctx {
 /** End the context for a guest error: one log line, teardown, fences signalled. */
 void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/** The guest released the channel ring while the context lives: end it, logged as info. */
+void host_ctx_ring_gone(struct xdomain_host_ctx *ctx);
 /** Close the connection, pipes, items and queues (no logging, no fences). */
 void host_ctx_release(struct xdomain_host_ctx *ctx);
 /**

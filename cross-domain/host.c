@@ -161,18 +161,9 @@ void host_signal_one(struct xdomain_host_ctx *ctx)
 	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
-void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
+static void ctx_end(struct xdomain_host_ctx *ctx, enum vsomm_log_level level, const char *reason)
 {
-	if (ctx->dead)
-		return;
-	char reason[256];
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, args);
-	va_end(args);
-	vsomm_log(VSOMM_LOG_ERROR, "ctx %u (%s): %s; context ended", ctx->ctx_id, ctx->name,
-		  reason);
-
+	vsomm_log(level, "ctx %u (%s): %s; context ended", ctx->ctx_id, ctx->name, reason);
 	host_ctx_release(ctx);
 	ctx->dead = true;
 	if (ctx->num_fences == 0)
@@ -184,6 +175,33 @@ void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
 	uint64_t fence_id = ctx->fences[ctx->num_fences - 1];
 	ctx->num_fences = 0;
 	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
+}
+
+void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
+{
+	if (ctx->dead)
+		return;
+	char reason[256];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	ctx_end(ctx, VSOMM_LOG_ERROR, reason);
+}
+
+void host_ctx_ring_gone(struct xdomain_host_ctx *ctx)
+{
+	if (ctx->dead)
+		return;
+	/*
+	 * A guest that ends releases its resources before its context (the
+	 * kernel's order when a DRM file is closed), so the ring can go while its
+	 * POLL is held and the compositor still talks: the end, not an error.
+	 */
+	char reason[96];
+	snprintf(reason, sizeof(reason), "the guest released channel ring %u",
+		 ctx->channel_ring_id);
+	ctx_end(ctx, VSOMM_LOG_INFO, reason);
 }
 
 static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
@@ -325,7 +343,7 @@ static bool host_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 	}
 	if (ctx->conn_eof) {
 		if (!host_write_empty_receive(ctx))
-			host_ctx_fail(ctx, "channel ring %u is gone", ctx->channel_ring_id);
+			host_ctx_ring_gone(ctx);
 		return true;
 	}
 	if (ctx->num_fences == HOST_MAX_HELD_FENCES) {
