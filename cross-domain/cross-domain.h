@@ -107,6 +107,14 @@ struct xdomain_pump;
 struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
 					 int fd, void (*closed)(void *data), void *data,
 					 int *err);
+/**
+ * Call `delivered(data)` each time bytes from the host were written to `fd`, so
+ * the peer can read them in this loop iteration instead of after the next epoll
+ * wake-up.  It must not destroy the pump.  NULL: no calls.
+ */
+void xdomain_pump_set_delivered(struct xdomain_pump *pump, void (*delivered)(void *data));
+/** Read `fd` now (the peer just wrote it) instead of at the next epoll wake-up. */
+void xdomain_pump_kick(struct xdomain_pump *pump);
 void xdomain_pump_destroy(struct xdomain_pump *pump);
 struct xdomain_channel *xdomain_pump_channel(struct xdomain_pump *pump);
 

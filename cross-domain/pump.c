@@ -44,6 +44,7 @@ struct xdomain_pump {
 	size_t out_bytes;
 	bool dead;
 	void (*closed)(void *data);
+	void (*delivered)(void *data);
 	void *data;
 };
 
@@ -175,6 +176,8 @@ static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *f
 			nfds = 0;
 			bytes += n;
 			size -= (size_t)n;
+			if (pump->delivered)
+				pump->delivered(pump->data);
 			if (size == 0)
 				return;
 		}
@@ -264,22 +267,40 @@ static int pump_read_once(struct xdomain_pump *pump, uint8_t *buf)
 	return (size_t)n == PUMP_READ_SIZE || nfds > 0 ? 1 : 0;
 }
 
+static void read_burst(struct xdomain_pump *pump)
+{
+	uint8_t buf[PUMP_READ_SIZE];
+	for (int i = 0; i < PUMP_READ_BURST; i++)
+		if (pump_read_once(pump, buf) <= 0)
+			break;
+}
+
 static int handle_fd(int fd, uint32_t mask, void *data)
 {
 	struct xdomain_pump *pump = data;
 	if (mask & WL_EVENT_WRITABLE) {
+		bool had_queue = !wl_list_empty(&pump->out);
 		if (!flush_out(pump)) {
 			pump_end(pump, "socket write failed");
 			return 0;
 		}
+		if (had_queue && pump->delivered)
+			pump->delivered(pump->data);
 	}
-	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
-		uint8_t buf[PUMP_READ_SIZE];
-		for (int i = 0; i < PUMP_READ_BURST; i++)
-			if (pump_read_once(pump, buf) <= 0)
-				break;
-	}
+	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR))
+		read_burst(pump);
 	return 0;
+}
+
+void xdomain_pump_set_delivered(struct xdomain_pump *pump, void (*delivered)(void *data))
+{
+	pump->delivered = delivered;
+}
+
+void xdomain_pump_kick(struct xdomain_pump *pump)
+{
+	if (!pump->dead)
+		read_burst(pump);
 }
 
 struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,

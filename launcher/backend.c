@@ -18,7 +18,15 @@
 
 struct host_conn {
 	struct xdomain_pump *pump;
+	struct wl_client *client;
 };
+
+/* The host's bytes are on the proxy's socket: it relays them in this iteration. */
+static void handle_pump_delivered(void *data)
+{
+	struct host_conn *conn = data;
+	proxy_client_host_ready(conn->client);
+}
 
 static void handle_pump_closed(void *data)
 {
@@ -61,10 +69,18 @@ static int connect_host(void *data, struct wl_client *client, void **out)
 		free(conn);
 		return -1;
 	}
+	conn->client = client;
+	xdomain_pump_set_delivered(conn->pump, handle_pump_delivered);
 	vsomm_log(VSOMM_LOG_DEBUG, "client %p: channel on %s", (void *)client,
 		  virtgpu_describe(dev));
 	*out = conn;
 	return sv[0];
+}
+
+static void host_flushed(void *data, void *conn_ptr)
+{
+	struct host_conn *conn = conn_ptr;
+	xdomain_pump_kick(conn->pump);
 }
 
 static void disconnect_host(void *data, void *conn_ptr)
@@ -133,4 +149,5 @@ const struct proxy_backend launcher_channel_backend = {
 	.disconnect_host = disconnect_host,
 	.alloc_shadow = alloc_shadow,
 	.free_shadow = free_shadow,
+	.host_flushed = host_flushed,
 };

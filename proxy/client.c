@@ -70,11 +70,15 @@ flush_host(struct proxy_client *pc)
 	/* A failed write leaves the display in error, whatever errno says. */
 	if (wl_display_get_error(pc->host))
 		return false;
-	if (wl_display_flush(pc->host) < 0) {
+	int sent = wl_display_flush(pc->host);
+	if (sent < 0) {
 		if (errno != EAGAIN || !proxy_limits_pending_check(pc))
 			return false;
 		want_writable = true;
 	}
+	/* the backend takes them now: no wake-up of its own for them */
+	if (sent > 0 && pc->proxy->backend.host_flushed)
+		pc->proxy->backend.host_flushed(pc->proxy->backend_data, pc->conn);
 	if (want_writable != pc->host_writable) {
 		pc->host_writable = want_writable;
 		wl_event_source_fd_update(pc->host_source,
@@ -100,28 +104,59 @@ read_host(struct proxy_client *pc, bool readable)
 	return wl_display_dispatch_pending(pc->host) >= 0;
 }
 
-static int
-handle_host_fd(int fd, uint32_t mask, void *data)
-{
-	struct proxy_client *pc = data;
+static void handle_client_destroy(struct wl_listener *listener, void *data);
 
+/* Relay what the host sent.  false: pc is gone or being ended. */
+static bool
+relay_host(struct proxy_client *pc, uint32_t mask)
+{
 	/* HANGUP/ERROR: read what is left (the host's error event, maybe);
 	 * read_events then reports the EOF. */
 	if (!read_host(pc, mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) ||
 	    !flush_host(pc)) {
 		if (pc->limit_hit)
-			return 0; /* limits.c ends it */
+			return false; /* limits.c ends it */
 		host_failed(pc);
-		return 0;
+		return false;
 	}
 	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		/* Nothing more will come: an EOF without an error event. */
 		host_failed(pc);
-		return 0;
+		return false;
 	}
 	/* Events were relayed: the client must be reading them. */
 	proxy_limits_pending_poll(pc);
+	return true;
+}
+
+static int
+handle_host_fd(int fd, uint32_t mask, void *data)
+{
+	relay_host(data, mask);
 	return 0;
+}
+
+static void
+handle_ready_idle(void *data)
+{
+	struct proxy_client *pc = data;
+
+	pc->ready_idle = NULL;
+	if (relay_host(pc, WL_EVENT_READABLE))
+		wl_client_flush(pc->client);
+}
+
+void
+proxy_client_host_ready(struct wl_client *client)
+{
+	struct wl_listener *l = wl_client_get_destroy_listener(client, handle_client_destroy);
+	if (!l)
+		return;
+	struct proxy_client *pc = wl_container_of(l, pc, client_destroy);
+	if (pc->ready_idle || !pc->host || pc->kill_idle)
+		return;
+	/* without the idle, the fd's epoll wake-up relays them as before */
+	pc->ready_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_ready_idle, pc);
 }
 
 static void
@@ -215,6 +250,8 @@ proxy_client_destroy(struct proxy_client *pc)
 {
 	if (pc->flush_idle)
 		wl_event_source_remove(pc->flush_idle);
+	if (pc->ready_idle)
+		wl_event_source_remove(pc->ready_idle);
 	if (pc->kill_idle)
 		wl_event_source_remove(pc->kill_idle);
 	proxy_limits_client_finish(pc);

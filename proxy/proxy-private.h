@@ -83,6 +83,7 @@ struct proxy_client {
 	struct wl_display *host;
 	struct wl_event_source *host_source;
 	struct wl_event_source *flush_idle;
+	struct wl_event_source *ready_idle; /* proxy_client_host_ready */
 	struct wl_event_source *kill_idle;
 	bool host_writable; /* WL_EVENT_WRITABLE armed on host_source */
 	/* Object 1: the guest's wl_display resource and the host wl_display. */

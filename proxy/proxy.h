@@ -58,6 +58,11 @@ struct proxy_backend {
 	int (*alloc_shadow)(void *data, void *conn, uint32_t width, uint32_t height,
 			    uint32_t drm_format, struct proxy_shadow *out);
 	void (*free_shadow)(void *data, void *conn, struct proxy_shadow *shadow);
+	/**
+	 * The proxy just wrote requests to the connection's fd: the backend may
+	 * take them now rather than at its next wake-up.  May be NULL.
+	 */
+	void (*host_flushed)(void *data, void *conn);
 };
 
 /** Per-client limits; a client that goes past one is disconnected alone. 0: default. */
@@ -99,6 +104,14 @@ struct proxy *proxy_create(struct wl_display *display, const struct proxy_option
  * wl_display_destroy().  Accepts NULL.
  */
 void proxy_destroy(struct proxy *proxy);
+
+/**
+ * For backends: the host connection of `client` (the one connect_host opened)
+ * has bytes to read.  The proxy reads and relays them from an idle callback of
+ * this loop iteration, and flushes them to the client there, instead of waiting
+ * for the next epoll wake-up.  Safe to call from any callback of the loop.
+ */
+void proxy_client_host_ready(struct wl_client *client);
 
 /** The proxy's counters. */
 const struct proxy_stats *proxy_get_stats(const struct proxy *proxy);
