@@ -34,8 +34,6 @@ struct xdomain_channel {
 	uint8_t *send_buf;  /* one SEND command being built (channel-send.c) */
 	struct wl_event_source *dev_source;
 	bool poll_pending; /* exactly one POLL outstanding while alive */
-	struct wl_event_source *poll_idle; /* the next POLL, once this iteration's work is done */
-	bool *destroyed; /* set by destroy while a listener call is on the stack */
 	bool dead;         /* hangup() was reported */
 
 	uint32_t read_pipe_id; /* last READ_PIPE id put in a SEND (§4.6) */

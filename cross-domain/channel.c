@@ -7,11 +7,8 @@
  * Creation: GET_CAPS(5, 0, 16), CONTEXT_INIT(5, 2 rings, ring 1 polled), the
  * query and channel rings (GUEST + MAPPABLE, one page, mapped), INIT alone and
  * unfenced, then the first POLL on ring 1.  Each ring-1 fence means the host
- * wrote one RECEIVE or READ at offset 0 of the channel ring: copy it out, act on
- * the copy, and submit the next POLL (exactly one is ever outstanding: §3.4)
- * from an idle callback, once this loop iteration's work is done: the owner
- * delivers the message to its client first (proxy_client_host_ready), so the
- * host's wake-up for the POLL does not come before the client's.
+ * wrote one RECEIVE or READ at offset 0 of the channel ring: copy it out, submit
+ * the next POLL (exactly one is ever outstanding: §3.4), then act on the copy.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -39,35 +36,11 @@ static int submit_poll(struct xdomain_channel *ch)
 	return ret;
 }
 
-static void handle_poll_idle(void *data)
-{
-	struct xdomain_channel *ch = data;
-	ch->poll_idle = NULL;
-	if (ch->dead)
-		return;
-	int ret = submit_poll(ch);
-	if (ret < 0)
-		xdomain_channel_fail(ch, ret);
-}
-
-/* The ring was copied out: let the host write it again after this iteration. */
-static int schedule_poll(struct xdomain_channel *ch)
-{
-	if (ch->poll_idle || ch->poll_pending)
-		return -EALREADY;
-	ch->poll_idle = wl_event_loop_add_idle(ch->loop, handle_poll_idle, ch);
-	return ch->poll_idle ? 0 : submit_poll(ch);
-}
-
 void xdomain_channel_fail(struct xdomain_channel *ch, int err)
 {
 	if (ch->dead)
 		return;
 	ch->dead = true;
-	if (ch->poll_idle) {
-		wl_event_source_remove(ch->poll_idle);
-		ch->poll_idle = NULL;
-	}
 	if (ch->dev_source) {
 		wl_event_source_remove(ch->dev_source);
 		ch->dev_source = NULL;
@@ -148,8 +121,13 @@ static void handle_receive(struct xdomain_channel *ch, const struct xdomain_cmd_
 		xdomain_channel_fail(ch, 0);
 		return;
 	}
+	int ret = submit_poll(ch);
+	if (ret < 0) {
+		xdomain_channel_fail(ch, ret);
+		return;
+	}
 	int fds[XDOMAIN_MAX_IDENTIFIERS];
-	int ret = receive_fds(ch, &sr, fds);
+	ret = receive_fds(ch, &sr, fds);
 	if (ret < 0) {
 		/* the message would reach the client without its fds: end the channel */
 		xdomain_channel_fail(ch, ret);
@@ -160,23 +138,15 @@ static void handle_receive(struct xdomain_channel *ch, const struct xdomain_cmd_
 	ch->stats.receives++;
 	ch->stats.bytes_received += view->payload_size;
 	ch->stats.fds_received += sr.num_identifiers;
-	/* The listener may destroy the channel: then nothing more is done here. */
-	bool destroyed = false;
-	ch->destroyed = &destroyed;
+	/* last: the listener may destroy the channel */
 	ch->listener->receive(ch->data, view->payload, view->payload_size, fds, sr.num_identifiers);
-	if (destroyed)
-		return;
-	ch->destroyed = NULL;
-	/* after the listener: its own idle work (delivery to the client) goes first */
-	if (!ch->dead && (ret = schedule_poll(ch)) < 0)
-		xdomain_channel_fail(ch, ret);
 }
 
 static void handle_read(struct xdomain_channel *ch, const struct xdomain_cmd_view *view)
 {
 	struct xdomain_read_write rw;
 	XDOMAIN_LOAD(rw, view);
-	int ret = schedule_poll(ch);
+	int ret = submit_poll(ch);
 	if (ret < 0) {
 		xdomain_channel_fail(ch, ret);
 		return;
@@ -382,10 +352,6 @@ void xdomain_channel_destroy(struct xdomain_channel *ch)
 		return;
 	if (ch->dev_source)
 		wl_event_source_remove(ch->dev_source);
-	if (ch->poll_idle)
-		wl_event_source_remove(ch->poll_idle);
-	if (ch->destroyed)
-		*ch->destroyed = true;
 	xdomain_channel_pipes_finish(ch);
 	xdomain_channel_image_cache_finish(ch);
 	virtgpu_bo_close(ch->dev, &ch->channel_ring);
