@@ -279,12 +279,13 @@ static int handle_fd(int fd, uint32_t mask, void *data)
 {
 	struct xdomain_pump *pump = data;
 	if (mask & WL_EVENT_WRITABLE) {
-		bool had_queue = !wl_list_empty(&pump->out);
+		size_t queued = pump->out_bytes;
 		if (!flush_out(pump)) {
 			pump_end(pump, "socket write failed");
 			return 0;
 		}
-		if (had_queue && pump->delivered)
+		/* only when bytes went out: the peer has nothing new to read otherwise */
+		if (pump->out_bytes < queued && pump->delivered)
 			pump->delivered(pump->data);
 	}
 	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR))
