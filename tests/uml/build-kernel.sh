@@ -11,17 +11,18 @@
 #   $VSOMM_UML_CACHE (default /var/cache/vsomm-uml, else $XDG_CACHE_HOME/vsomm-uml)/<hash>/linux
 # Concurrent callers (gcc and ASan test runs) serialise on a lock file.
 #
-# Exit 77 when the kernel source is not installed (tests skip), 1 on build errors.
+# Exit 1 when the kernel source or a build tool is missing (tests/run.sh
+# installs them: a missing one is a failure, not a skip) or the build fails.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src_tar=/usr/src/linux-source-6.1.tar.xz
 if [[ ! -r $src_tar ]]; then
 	echo "uml: $src_tar missing (apt-get install linux-source-6.1 bc flex bison)" >&2
-	exit 77
+	exit 1
 fi
 for tool in make gcc flex bison bc xz; do
-	command -v "$tool" >/dev/null || { echo "uml: $tool missing" >&2; exit 77; }
+	command -v "$tool" >/dev/null || { echo "uml: $tool missing" >&2; exit 1; }
 done
 
 cache=${VSOMM_UML_CACHE:-}

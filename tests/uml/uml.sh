@@ -5,7 +5,7 @@
 # vhost-user socket and run a job script inside (tests/uml/guest-init.sh).
 #
 #   source tests/uml/uml.sh      # after tests/lib/weston.sh
-#   uml_kernel                   # sets UML_KERNEL (builds or finds it; exit 77 if impossible)
+#   uml_kernel                   # sets UML_KERNEL (builds or finds it; fails if it cannot)
 #   uml_run JOB                  # boot, run JOB (a file) inside; sets UML_OUT (results dir)
 #   uml_start JOB; ...; uml_wait # the same, with the host free while the guest runs
 #
@@ -14,16 +14,26 @@
 
 uml_kernel() {
 	local rc=0
+	uml_host_facts
+	echo "uml: host: $UML_HOST_FACTS"
 	if [[ -n ${VSOMM_UML_KERNEL:-} ]]; then
 		UML_KERNEL=$VSOMM_UML_KERNEL
 		return
 	fi
 	UML_KERNEL=$("$SRCDIR/tests/uml/build-kernel.sh") || rc=$?
-	if ((rc == 77)); then
-		echo "SKIP: no kernel source for the UML guest"
-		exit 77
+	((rc == 0)) || { echo "FAIL: no UML guest kernel (build-kernel.sh exit $rc)" >&2; exit 1; }
+	echo "uml: kernel: $UML_KERNEL"
+}
+
+# uml_host_facts: UML_HOST_FACTS = the host CPU model and XSAVE sizes
+# (tests/uml/host-xsave.c): the guest kernel transfers that area on every
+# switch to one of its processes (tests/uml/patches/0002-*).
+uml_host_facts() {
+	if [[ -x ${HOST_XSAVE:-} ]]; then
+		UML_HOST_FACTS=$("$HOST_XSAVE" 2>&1) || true
+	else
+		UML_HOST_FACTS="cpu: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); xsave: not measured (HOST_XSAVE unset)"
 	fi
-	((rc == 0)) || { echo "FAIL: UML kernel build" >&2; exit 1; }
 }
 
 # uml_run JOB [TIMEOUT]: the guest's console goes to $UML_OUT/console.log.
@@ -60,9 +70,28 @@ uml_wait() {
 	done
 	wait "$pid" 2>/dev/null || true
 	if [[ ! -f $UML_OUT/guest.rc ]]; then
+		uml_diagnose >&2
 		echo "FAIL: the guest job did not run" >&2
 		tail -n 40 "$UML_OUT/console.log" >&2
 		return 1
+	fi
+}
+
+# uml_diagnose: why a guest never ran its job, from its console, with the host
+# facts the known causes depend on.
+uml_diagnose() {
+	local log=$UML_OUT/console.log
+	[[ -n ${UML_HOST_FACTS:-} ]] || uml_host_facts
+	if grep -q 'ptrace set fp regs failed' "$log"; then
+		echo "FAIL: the guest kernel cannot run a process: the host refused its FP/XSAVE state" \
+			"(ptrace PTRACE_SETREGSET NT_X86_XSTATE). Host: $UML_HOST_FACTS." \
+			"A kernel without tests/uml/patches/0002-um-x86-xsave-size-from-host.patch fails" \
+			"so on hosts whose XSAVE area is larger than 2696 bytes (AMX)."
+	elif grep -qE 'ptrace .* failed|check_ptrace' "$log"; then
+		echo "FAIL: the guest kernel cannot trace its processes on this host" \
+			"($(grep -m1 -E 'ptrace .* failed|check_ptrace' "$log")). Host: $UML_HOST_FACTS."
+	elif grep -q 'Kernel panic' "$log"; then
+		echo "FAIL: the guest kernel panicked: $(grep -m1 'Kernel panic' "$log"). Host: $UML_HOST_FACTS."
 	fi
 }
 
