@@ -11,7 +11,7 @@
 #include <wayland-util.h>
 
 #include "cross-domain/channel-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 /* ---- SEND ---- */
 

@@ -18,7 +18,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/channel-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 static int submit_poll(struct xdomain_channel *ch)
 {

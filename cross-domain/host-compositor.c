@@ -17,7 +17,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/device.h"
 
 #define FDS_CMSG_SPACE CMSG_SPACE(sizeof(int) * XDOMAIN_MAX_IDENTIFIERS)

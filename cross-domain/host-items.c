@@ -15,7 +15,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/device.h"
 
 struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_type type)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 static const struct {
 	const char *name; /* --limit NAME= */

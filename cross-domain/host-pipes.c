@@ -16,7 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 void host_queue_drop(struct xdomain_host_ctx *ctx, struct wl_list *queue)
 {

@@ -16,7 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/device.h"
 
 static size_t live_contexts;

@@ -16,7 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/virtgpu.h"
 
 /* libwayland sends at most 28 fds per sendmsg; twice that much room detects more. */

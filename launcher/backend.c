@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "launcher/launcher.h"
 #include "proxy/proxy.h"
 #include "virtgpu/virtgpu.h"

@@ -15,7 +15,7 @@
 #include <xf86drm.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "launcher/launcher.h"
 #include "virtgpu/virtgpu.h"
 

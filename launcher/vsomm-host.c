@@ -18,7 +18,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "launcher/sd.h"
 #include "virtgpu/device.h"
 
@@ -273,7 +273,7 @@ int main(int argc, char *argv[])
 	if (trace && level < VSOMM_LOG_TRACE)
 		level = VSOMM_LOG_TRACE;
 	vsomm_log_init(level, "vsomm-host");
-	vsomm_log_route_libwayland();
+	wl_log_set_handler_server(vsomm_log_wayland);
 
 	/* systemd socket activation: the unit's socket replaces --listen */
 	struct launcher_sd_fds sd_fds;

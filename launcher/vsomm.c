@@ -28,7 +28,7 @@
 #include <wayland-client-core.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "launcher/launcher.h"
 #include "launcher/sd.h"
 #include "proxy/proxy.h"
@@ -111,7 +111,8 @@ static enum vsomm_log_level quiet_begin(void)
 static void quiet_end(enum vsomm_log_level level)
 {
 	vsomm_log_init(level, "vsomm");
-	vsomm_log_route_libwayland();
+	wl_log_set_handler_server(vsomm_log_wayland);
+	wl_log_set_handler_client(vsomm_log_wayland);
 }
 
 /* ---- the socket ---- */
@@ -492,7 +493,8 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	vsomm_log_init(config.level, "vsomm");
-	vsomm_log_route_libwayland();
+	wl_log_set_handler_server(vsomm_log_wayland);
+	wl_log_set_handler_client(vsomm_log_wayland);
 
 	struct launcher_sd_fds fds = {0};
 	if (config.serve && launcher_sd_listen_fds(&fds) < 0)

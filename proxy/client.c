@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <wayland-server-protocol.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 static struct proxy_object *

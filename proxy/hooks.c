@@ -11,7 +11,7 @@
  */
 #include <stdlib.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 static const struct proxy_hook *const hook_tables[] = {

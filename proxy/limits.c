@@ -18,7 +18,7 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 static const struct {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 static void

@@ -23,7 +23,7 @@
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 struct proxy_global {

@@ -23,7 +23,7 @@
 #include <wayland-server-protocol.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/damage.h"
 #include "proxy/proxy-private.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "proxy/proxy-private.h"
 
 static void

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 static void held_complete_list(struct virtgpu_device *dev, struct wl_list *list)
 {

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 void virtgpu_device_attachment_free(struct device_attachment *att)
 {

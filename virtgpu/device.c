@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 void virtgpu_device_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
 			     struct virtio_gpu_ctrl_hdr *out)

@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/virtgpu-drm-uapi.h"
 #include "virtgpu/virtgpu-private.h"
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/virtgpu-private.h"
 
 #define CTX_ID 1u

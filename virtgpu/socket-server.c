@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/device.h"
 #include "virtgpu/socket-proto.h"
 #include "virtgpu/socket-rx.h"

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/virtgpu-private.h"
 
 #define CTX_ID 1u

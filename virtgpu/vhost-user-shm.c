@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/vhost-user-private.h"
 
 #define REPLY_TIMEOUT_MS 5000

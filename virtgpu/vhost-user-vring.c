@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/vhost-user-private.h"
 
 #define COOKIE(gen, queue, head) (((uint64_t)(gen) << 32) | ((uint64_t)(queue) << 16) | (head))

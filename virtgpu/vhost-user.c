@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/vhost-user-private.h"
 
 #define RECV_TIMEOUT_S 5

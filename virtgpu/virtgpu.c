@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "virtgpu/virtgpu-private.h"
 
 #define SOCKET_PREFIX "socket:"

@@ -6,7 +6,7 @@
 #include <linux/virtio_gpu.h>
 #include <sys/stat.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "fake-capset.h"
 
 #define MAX_RESPS 64

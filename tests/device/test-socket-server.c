@@ -15,7 +15,7 @@
 #include <time.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "fake-capset.h"
 #include "virtgpu/socket-proto.h"
 

@@ -19,7 +19,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 #include "virtgpu/virtgpu-private.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 static struct fuzz_host_env env;
 

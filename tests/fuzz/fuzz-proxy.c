@@ -37,7 +37,7 @@
 #include <wayland-server-protocol.h>
 
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "protocols/xdg-shell-protocol.h"
 #include "proxy/proxy.h"
 #include "tests/fuzz/fuzz.h"
@@ -540,7 +540,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!initialized) {
 		vsomm_log_init(getenv("FUZZ_LOG") ? VSOMM_LOG_TRACE : VSOMM_LOG_SILENT, "fuzz");
 		if (getenv("FUZZ_LOG")) {
-			vsomm_log_route_libwayland();
+			wl_log_set_handler_server(vsomm_log_wayland);
+			wl_log_set_handler_client(vsomm_log_wayland);
 		} else {
 			/* vsomm_log's route prints libwayland's messages at any level */
 			wl_log_set_handler_server(log_nothing);

@@ -17,7 +17,7 @@
 
 #include "../unit/check.h"
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "fake-host.h"
 #include "virtgpu/virtgpu.h"
 

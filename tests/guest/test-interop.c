@@ -25,7 +25,7 @@
 
 #include "../unit/check.h"
 #include "cross-domain/cross-domain.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "fake-host.h" /* count_fds */
 #include "virtgpu/virtgpu.h"
 

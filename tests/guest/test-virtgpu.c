@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../unit/check.h"
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "fake-host.h"
 #include "virtgpu/virtgpu.h"
 

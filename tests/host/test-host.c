@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "cross-domain/protocol.h"
 #include "tests/host/harness.h"
 

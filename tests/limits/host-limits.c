@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "cross-domain/protocol.h"
 #include "tests/host/harness.h"
 

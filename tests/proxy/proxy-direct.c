@@ -25,9 +25,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wayland-client-core.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/log.h"
+#include "util/log.h"
 #include "protocols/forward-tables.h"
 #include "proxy/proxy.h"
 
@@ -156,7 +157,8 @@ main(int argc, char *argv[])
 	if (options.trace && level < VSOMM_LOG_TRACE)
 		level = VSOMM_LOG_TRACE;
 	vsomm_log_init(level, "proxy-direct");
-	vsomm_log_route_libwayland();
+	wl_log_set_handler_server(vsomm_log_wayland);
+	wl_log_set_handler_client(vsomm_log_wayland);
 
 	fds_before = count_fds();
 	display = wl_display_create();

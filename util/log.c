@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include "cross-domain/log.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <wayland-client-core.h>
-#include <wayland-server-core.h>
 
 static enum vsomm_log_level current_level = VSOMM_LOG_ERROR;
 static const char *log_prefix = "vsomm";
@@ -62,14 +60,8 @@ void vsomm_log_(enum vsomm_log_level level, const char *file, int line, const ch
 	va_end(args);
 }
 
-static void __attribute__((format(printf, 1, 0))) handle_wl_log(const char *fmt, va_list args)
+void vsomm_log_wayland(const char *fmt, va_list args)
 {
 	if (current_level >= VSOMM_LOG_ERROR)
 		vsomm_vlog(VSOMM_LOG_ERROR, "libwayland", 0, fmt, args);
-}
-
-void vsomm_log_route_libwayland(void)
-{
-	wl_log_set_handler_server(handle_wl_log);
-	wl_log_set_handler_client(handle_wl_log);
 }

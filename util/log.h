@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one logger of vsomm and vsomm-host (wlroots/waypipe style): a level, a
- * printf format, and [file:line].  It lives in cross-domain/, the lowest layer,
- * because every other layer links it.
+ * printf format, and [file:line].  It lives in util/, below every layer, and
+ * depends on nothing but libc.
  */
 #ifndef VSOMM_LOG_H
 #define VSOMM_LOG_H
@@ -22,8 +22,12 @@ void vsomm_log_init(enum vsomm_log_level level, const char *prefix);
 enum vsomm_log_level vsomm_log_level(void);
 /** "error", "info", "debug", "trace" or "silent"; false if unknown. */
 bool vsomm_log_parse_level(const char *name, enum vsomm_log_level *out);
-/** Route libwayland's own messages (server and client) into vsomm_log. */
-void vsomm_log_route_libwayland(void);
+/**
+ * A libwayland log handler: give it to wl_log_set_handler_server() and/or
+ * wl_log_set_handler_client(), whichever libraries the program links, and
+ * libwayland's own messages go through vsomm_log at the error level.
+ */
+void vsomm_log_wayland(const char *fmt, va_list args) __attribute__((format(printf, 1, 0)));
 
 void vsomm_vlog(enum vsomm_log_level level, const char *file, int line, const char *fmt,
 		va_list args) __attribute__((format(printf, 4, 0)));
