@@ -9,21 +9,17 @@
  * the cache) and a memset; large ones go to the next calloc in the lookup
  * order (libc's, or a memory checker's), which knows fresh pages are zero.
  *
- * Not in sanitizer builds: their runtimes define calloc themselves.
+ * Built into the vsomm executable only, and only with the meson option
+ * fast_calloc (on by default, off in sanitizer builds, whose runtimes define
+ * calloc themselves): tests, fuzzers and benchmarks that link the proxy
+ * library keep libc's calloc.  tests/launcher checks that vsomm has it.
  */
 #include <stdlib.h> /* __GLIBC__ */
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || \
-	__has_feature(thread_sanitizer)
-#define NO_CALLOC 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || !defined(__GLIBC__)
-#define NO_CALLOC 1
+#ifndef __GLIBC__
+#error "fast_calloc replaces glibc's calloc: disable it (-Dfast_calloc=disabled)"
 #endif
 
-#ifndef NO_CALLOC
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -67,4 +63,3 @@ calloc(size_t count, size_t size)
 	}
 	return next ? next(count, size) : zeroed_malloc(total);
 }
-#endif
