@@ -7,7 +7,9 @@
 #ifndef LAUNCHER_LAUNCHER_H
 #define LAUNCHER_LAUNCHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct proxy_backend;
 struct wl_event_loop;
@@ -63,5 +65,20 @@ struct launcher_backend_data {
 	struct wl_event_loop *loop;
 	const char *device; /* spec, or NULL for the default */
 };
+
+/* ---- children.c ---- */
+
+/** True when vsomm's process group has the foreground of the terminal on stdin. */
+bool launcher_holds_terminal(void);
+
+/** Makes `pgid` the foreground process group of the terminal on stdin. */
+void launcher_give_terminal(pid_t pgid);
+
+/**
+ * Sends `sig` to the process group `app_pgid` (if > 0) and to every other
+ * live descendant of this process (found through /proc's parent links).
+ * Returns how many kill() calls reached a process or group.
+ */
+int launcher_signal_descendants(pid_t app_pgid, int sig);
 
 #endif

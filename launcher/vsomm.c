@@ -37,6 +37,8 @@
 #define AUTO_SOCKETS 32
 #define SERVE_SOCKET "wayland-vsomm"
 #define PROBE_TIMEOUT_MS 10000
+#define STOP_TIMEOUT_MS 5000   /* default grace between a stop signal and SIGKILL */
+#define KILL_REPEAT_MS 100     /* SIGKILL again until no descendant is left */
 
 struct config {
 	const char *device; /* NULL or "auto": pick */
@@ -44,7 +46,8 @@ struct config {
 	bool serve;
 	enum vsomm_log_level level;
 	struct proxy_options proxy;
-	char **app; /* argv of APP, or NULL */
+	char **app;          /* argv of APP, or NULL */
+	int stop_timeout_ms; /* --stop-timeout */
 };
 
 struct vsomm {
@@ -54,8 +57,12 @@ struct vsomm {
 	char socket_name[108];
 	int activation_lock; /* the .lock of a socket-activated path, or -1 */
 	char activation_lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
-	pid_t app;
+	pid_t app; /* also the id of APP's process group */
 	int app_status;
+	bool app_has_terminal; /* APP's group got the terminal's foreground */
+	int stopping;          /* the signal that ends the session, 0 until one came */
+	int stop_timeout_ms;
+	struct wl_event_source *stop_timer;
 	bool app_done, children_left, stop;
 };
 
@@ -77,11 +84,19 @@ static const char usage[] =
 	"                          VSOMM_LOG_LEVEL; default error)\n"
 	"      --trace             trace both sides of every message, every fd\n"
 	"                          translation and copy (env VSOMM_TRACE=1)\n"
+	"      --stop-timeout SEC  after SIGTERM, SIGINT or SIGHUP, SIGKILL what is\n"
+	"                          left of APP's processes after SEC seconds (env\n"
+	"                          VSOMM_STOP_TIMEOUT; default 5; 0: at once)\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
 	"\n"
 	"Per-client limits (env; a client past one is disconnected alone):\n"
 	"VSOMM_LIMIT_OBJECTS, VSOMM_LIMIT_SHADOW_BYTES, VSOMM_LIMIT_PENDING_BYTES.\n"
+	"\n"
+	"APP runs in its own process group (with the terminal, if vsomm has it).\n"
+	"SIGTERM, SIGINT and SIGHUP go to that group and every other process APP\n"
+	"started; vsomm exits once none is left.  Otherwise vsomm waits for what\n"
+	"APP leaves running (daemons) before it exits.\n"
 	"\n"
 	"Exit status: APP's own, 128+N when APP was killed by signal N; 0 after\n"
 	"SIGTERM with --serve.  vsomm's own errors: 1 usage or other error, 2 the\n"
@@ -249,12 +264,23 @@ static int check_app(const char *app)
 	return ret;
 }
 
-static pid_t spawn(char **argv, const char *socket_name)
+/* APP in a process group of its own, with the terminal if vsomm has it. */
+static pid_t spawn(char **argv, const char *socket_name, bool give_terminal)
 {
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		if (pid > 0) {
+			/* both sides set the group: either may run first */
+			setpgid(pid, pid);
+			if (give_terminal)
+				launcher_give_terminal(pid);
+		}
 		return pid;
+	}
+	setpgid(0, 0);
+	if (give_terminal)
+		launcher_give_terminal(getpid());
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -266,6 +292,8 @@ static pid_t spawn(char **argv, const char *socket_name)
 	fprintf(stderr, "vsomm: %s: %s\n", argv[0], strerror(errno));
 	_exit(code);
 }
+
+static void begin_stop(struct vsomm *vsomm, int sig);
 
 /*
  * vsomm is a subreaper: descendants that APP leaves behind become its children,
@@ -285,6 +313,14 @@ static int handle_sigchld(int sig, void *data)
 			vsomm->app_done = true;
 			vsomm_log(VSOMM_LOG_INFO, "APP (pid %d) exited with status %d", (int)pid,
 				  vsomm->app_status);
+			/*
+			 * With the terminal, Ctrl-C, Ctrl-\ or a hangup reaches APP's group,
+			 * not vsomm: APP ended by one ends the session as if vsomm got it.
+			 */
+			int term = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			if (vsomm->app_has_terminal &&
+			    (term == SIGINT || term == SIGQUIT || term == SIGHUP))
+				begin_stop(vsomm, term);
 			continue;
 		}
 		vsomm->children_left = pid == 0;
@@ -292,17 +328,52 @@ static int handle_sigchld(int sig, void *data)
 	}
 }
 
-/* SIGINT/SIGTERM/SIGHUP: APP's while it runs; after that, they end vsomm. */
+/* The grace period is over: SIGKILL every descendant, again until none is left. */
+static int handle_stop_timer(void *data)
+{
+	struct vsomm *vsomm = data;
+	int n = launcher_signal_descendants(vsomm->app, SIGKILL);
+	if (n > 0) {
+		vsomm_log(VSOMM_LOG_INFO, "SIGKILL to %d process(es) left after signal %d", n,
+			  vsomm->stopping);
+		wl_event_source_timer_update(vsomm->stop_timer, KILL_REPEAT_MS);
+	}
+	return 0;
+}
+
+/*
+ * The session ends: `sig` to APP's process group and to every other
+ * descendant (double-forked daemons left their group), then SIGKILL to what is
+ * left after the grace period.  A second stop signal skips the rest of it.
+ */
+static void begin_stop(struct vsomm *vsomm, int sig)
+{
+	if (vsomm->stopping) {
+		vsomm_log(VSOMM_LOG_INFO, "signal %d again: SIGKILL now", sig);
+		handle_stop_timer(vsomm);
+		return;
+	}
+	vsomm->stopping = sig;
+	int n = launcher_signal_descendants(vsomm->app, sig);
+	vsomm_log(VSOMM_LOG_INFO, "signal %d to APP's group (%d) and descendants: %d", sig,
+		  (int)vsomm->app, n);
+	if (n == 0)
+		return;
+	if (vsomm->stop_timeout_ms == 0) {
+		handle_stop_timer(vsomm);
+		return;
+	}
+	wl_event_source_timer_update(vsomm->stop_timer, vsomm->stop_timeout_ms);
+}
+
+/* SIGINT/SIGTERM/SIGHUP: they end APP and all it started; with --serve, vsomm. */
 static int handle_signal(int sig, void *data)
 {
 	struct vsomm *vsomm = data;
-	if (vsomm->app > 0 && !vsomm->app_done) {
-		vsomm_log(VSOMM_LOG_INFO, "forwarding signal %d to APP (pid %d)", sig,
-			  (int)vsomm->app);
-		kill(vsomm->app, sig);
-	} else {
+	if (vsomm->app > 0)
+		begin_stop(vsomm, sig);
+	else
 		vsomm->stop = true;
-	}
 	return 0;
 }
 
@@ -333,7 +404,9 @@ static int parse_config(int argc, char **argv, struct config *config)
 	config->level = VSOMM_LOG_ERROR;
 	const char *level = env_or_null("VSOMM_LOG_LEVEL");
 
-	enum { OPT_TITLE = 256, OPT_APP_ID, OPT_LOG_LEVEL, OPT_TRACE };
+	const char *stop_timeout = env_or_null("VSOMM_STOP_TIMEOUT");
+
+	enum { OPT_TITLE = 256, OPT_APP_ID, OPT_LOG_LEVEL, OPT_TRACE, OPT_STOP_TIMEOUT };
 	static const struct option longopts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"serve", no_argument, NULL, 's'},
@@ -342,6 +415,7 @@ static int parse_config(int argc, char **argv, struct config *config)
 		{"app-id-prefix", required_argument, NULL, OPT_APP_ID},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
+		{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -371,6 +445,9 @@ static int parse_config(int argc, char **argv, struct config *config)
 		case OPT_TRACE:
 			config->proxy.trace = true;
 			break;
+		case OPT_STOP_TIMEOUT:
+			stop_timeout = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -389,6 +466,18 @@ static int parse_config(int argc, char **argv, struct config *config)
 	}
 	if (config->proxy.trace && config->level < VSOMM_LOG_TRACE)
 		config->level = VSOMM_LOG_TRACE;
+	config->stop_timeout_ms = STOP_TIMEOUT_MS;
+	if (stop_timeout) {
+		char *end;
+		errno = 0;
+		double sec = strtod(stop_timeout, &end);
+		if (errno || end == stop_timeout || *end || !(sec >= 0 && sec <= 86400)) {
+			fprintf(stderr, "vsomm: bad stop timeout '%s' (seconds, 0 to 86400)\n",
+				stop_timeout);
+			return LAUNCHER_EXIT_ERROR;
+		}
+		config->stop_timeout_ms = (int)(sec * 1000 + 0.5);
+	}
 	if (config->device && strcmp(config->device, "auto") == 0)
 		config->device = NULL;
 	if (config->serve && optind < argc) {
@@ -452,21 +541,34 @@ static int run_app(struct vsomm *vsomm, char **app)
 {
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		vsomm_log_errno(VSOMM_LOG_ERROR, "PR_SET_CHILD_SUBREAPER");
+	vsomm->stop_timer = wl_event_loop_add_timer(vsomm->loop, handle_stop_timer, vsomm);
+	if (!vsomm->stop_timer) {
+		fputs("vsomm: cannot create a timer\n", stderr);
+		return LAUNCHER_EXIT_ERROR;
+	}
 	vsomm_log(VSOMM_LOG_INFO, "running %s on %s", app[0], vsomm->socket_name);
-	vsomm->app = spawn(app, vsomm->socket_name);
+	vsomm->app_has_terminal = launcher_holds_terminal();
+	vsomm->app = spawn(app, vsomm->socket_name, vsomm->app_has_terminal);
 	if (vsomm->app < 0) {
 		fprintf(stderr, "vsomm: fork: %s\n", strerror(errno));
 		return LAUNCHER_EXIT_ERROR;
 	}
 	vsomm->children_left = true;
-	while (!vsomm->stop && !(vsomm->app_done && !vsomm->children_left)) {
+	int status = vsomm->app_status;
+	while (!(vsomm->app_done && !vsomm->children_left)) {
 		wl_display_flush_clients(vsomm->display);
 		if (wl_event_loop_dispatch(vsomm->loop, -1) < 0 && errno != EINTR) {
 			fprintf(stderr, "vsomm: event loop: %s\n", strerror(errno));
-			return LAUNCHER_EXIT_ERROR;
+			status = LAUNCHER_EXIT_ERROR;
+			break;
 		}
+		status = vsomm->app_status;
 	}
-	return vsomm->app_status;
+	if (vsomm->app_has_terminal)
+		launcher_give_terminal(getpgrp());
+	wl_event_source_remove(vsomm->stop_timer);
+	vsomm->stop_timer = NULL;
+	return status;
 }
 
 static int run_serve(struct vsomm *vsomm)
@@ -523,7 +625,7 @@ int main(int argc, char **argv)
 	if (config.app && (status = check_device(config.device)) != 0)
 		return status;
 
-	struct vsomm vsomm = {.activation_lock = -1};
+	struct vsomm vsomm = {.activation_lock = -1, .stop_timeout_ms = config.stop_timeout_ms};
 	signal(SIGPIPE, SIG_IGN);
 	vsomm.display = wl_display_create();
 	if (!vsomm.display) {

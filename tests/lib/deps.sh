@@ -29,7 +29,7 @@ VSOMM_DEB_PACKAGES=(
 	waypipe gnuplot-nox
 	# input/app tests (tests/input, tests/apps): Weston's x11 backend in Xvfb
 	# driven by xdotool, clipboard tools, real applications, Xwayland
-	xvfb xauth xdotool x11-utils wl-clipboard foot mpv gtk-3-examples gtk-4-examples
+	tmux xvfb xauth xdotool x11-utils wl-clipboard foot mpv gtk-3-examples gtk-4-examples
 	qtbase5-examples qtwayland5 xwayland fonts-dejavu-core
 	# tests/uml: the User-Mode Linux guest kernel (built once, cached by config hash)
 	linux-source-6.1 bc flex bison make xz-utils patch
