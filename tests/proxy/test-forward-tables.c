@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The forwarding tables agree with the interfaces the forwarder relays with
- * (wayland-scanner's for the vendored XML, libwayland's for wayland.xml):
+ * (wayland-scanner's for the system's protocol XML, libwayland's for wayland.xml):
  * same messages, same signatures, same argument interfaces; and the derived
  * facts (globals, destructors, fd / new_id positions) are the expected ones.
  */
