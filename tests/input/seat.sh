@@ -7,6 +7,7 @@
 #
 #   source tests/input/seat.sh
 #   seat_start            # Xvfb + Weston (x11 backend, pixman, --debug) on $WESTON_SOCKET
+#                         # (SEAT_EXTRA_INI: sections appended to its weston.ini)
 #   seat_xdo ARGS…        # xdotool on the private X display
 #   seat_move X Y         # pointer to output coordinates (the window is at 0,0)
 #   seat_click X Y [BTN]  # move + click
@@ -69,6 +70,10 @@ seat_start() {
 		[keyboard]
 		keymap_layout=us
 	INI
+	# SEAT_EXTRA_INI: more weston.ini sections (e.g. an [input-method])
+	if [[ -n ${SEAT_EXTRA_INI:-} ]]; then
+		printf '\n%s\n' "$SEAT_EXTRA_INI" >>"$ini"
+	fi
 	WESTON_LOG=$XDG_RUNTIME_DIR/weston.log
 	DISPLAY=$SEAT_X_DISPLAY weston --backend=x11-backend.so --use-pixman --debug \
 		--socket="$WESTON_SOCKET" --width="$WESTON_WIDTH" --height="$WESTON_HEIGHT" \

@@ -4,6 +4,10 @@
 
     shot.py find PNG RRGGBB            bounding box "x y w h" of that colour (exit 1: none)
     shot.py pixel PNG X Y              "RRGGBB" at X,Y
+    shot.py bbox PNG [X,Y,W,H]...      "x y w h" of all that is not background (masks blanked)
+    shot.py same A X,Y,W,H B X,Y,W,H [--tolerance N]
+        The box of A equals the box (same size) of B: windows Weston placed at
+        different positions, compared where both are fully on screen.
     shot.py inside PNG [X,Y,W,H]...     exit 0 when the window does not touch the edges
     shot.py compare DIRECT VSOMM [--mask X,Y,W,H]... [--tolerance N]
         Blank the masked boxes (output coordinates, e.g. the cursor) in both
@@ -114,6 +118,27 @@ def main():
         rows = check.load_png(args[1])[2]
         p = rows[int(args[3])][int(args[2])]
         print("%02x%02x%02x" % p)
+        return 0
+    if cmd == "same":
+        (pa, ba), (pb, bb) = (check.load_png(args[1])[2], box(args[2])), \
+            (check.load_png(args[3])[2], box(args[4]))
+        tolerance = int(args[6]) if len(args) > 6 and args[5] == "--tolerance" else 0
+        if ba[2:] != bb[2:]:
+            sys.exit("same: the boxes differ in size")
+        x1, y1, w, h = ba
+        x2, y2 = bb[:2]
+        diff = sum(1 for yy in range(h) for xx in range(w)
+                   if pa[y1 + yy][x1 + xx] != pb[y2 + yy][x2 + xx])
+        print(f"{diff} of {w * h} pixels differ (tolerance {tolerance})")
+        return 0 if diff <= tolerance else 1
+    if cmd == "bbox":
+        rows = check.load_png(args[1])[2]
+        for m in args[2:]:
+            blank(rows, box(m))
+        where = crop(rows)[1]
+        if where is None:
+            return 1
+        print(*where)
         return 0
     if cmd == "inside":
         # Exit 0 when the window (crop, masks blanked) does not touch the
