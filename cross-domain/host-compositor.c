@@ -18,7 +18,7 @@
 
 #include "cross-domain/host-private.h"
 #include "util/log.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 #define FDS_CMSG_SPACE CMSG_SPACE(sizeof(int) * XDOMAIN_MAX_IDENTIFIERS)
 

@@ -16,7 +16,7 @@
 
 #include "cross-domain/host-private.h"
 #include "util/log.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_type type)
 {

@@ -17,7 +17,7 @@
 
 #include "cross-domain/host-private.h"
 #include "util/log.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 static size_t live_contexts;
 static struct wl_list contexts = {&contexts, &contexts}; /* xdomain_host_ctx.link */

@@ -20,7 +20,7 @@
 #include "cross-domain/cross-domain.h"
 #include "util/log.h"
 #include "launcher/sd.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 #ifndef VSOMM_VERSION
 #define VSOMM_VERSION "0.1.0"

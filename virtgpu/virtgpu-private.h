@@ -25,8 +25,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "virtgpu/socket-proto.h"
-#include "virtgpu/socket-rx.h"
+#include "virtgpu/socket/frame.h"
+#include "virtgpu/socket/frame-rx.h"
 #include "virtgpu/virtgpu.h"
 
 /** What a backend implements; the public functions of virtgpu.h dispatch here. */

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 static int failures;
 #define CHECK(cond)                                                                   \

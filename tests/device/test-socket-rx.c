@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "virtgpu/socket-rx.h"
+#include "virtgpu/socket/frame-rx.h"
 
 #define CHECK(cond)                                                                   \
 	do {                                                                          \

@@ -17,7 +17,7 @@
 
 #include "util/log.h"
 #include "fake-capset.h"
-#include "virtgpu/socket-proto.h"
+#include "virtgpu/socket/frame.h"
 
 static struct wl_event_loop *loop;
 static struct virtgpu_socket_server *server;

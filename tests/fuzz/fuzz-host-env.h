@@ -13,7 +13,7 @@
 
 #include "cross-domain/cross-domain.h"
 #include "tests/fuzz/fuzz.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 #define FUZZ_MAX_COMP_CONNS 32
 

@@ -21,7 +21,7 @@
 
 #include "cross-domain/protocol.h"
 #include "tests/fuzz/fuzz-host-env.h"
-#include "virtgpu/socket-proto.h"
+#include "virtgpu/socket/frame.h"
 
 struct server_env {
 	struct fuzz_host_env *env;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../unit/check.h"
-#include "virtgpu/socket-proto.h"
+#include "virtgpu/socket/frame.h"
 
 #define FMT_XRGB8888 0x34325258u
 #define PAGE 4096u

@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "cross-domain/cross-domain.h"
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 #define CHECK(cond)                                                                       \
 	do {                                                                              \

@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "virtgpu/socket-proto.h"
+#include "virtgpu/socket/frame.h"
 
 /* fds received but not yet claimed by a frame; more is a protocol error */
 #define VIRTGPU_SOCK_RX_MAX_PENDING 4

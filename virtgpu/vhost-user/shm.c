@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "virtgpu/vhost-user-private.h"
+#include "virtgpu/vhost-user/vhost-user-private.h"
 
 #define REPLY_TIMEOUT_MS 5000
 

@@ -31,7 +31,7 @@
 #include <wayland-server-core.h>
 
 #include "util/log.h"
-#include "virtgpu/vhost-user-private.h"
+#include "virtgpu/vhost-user/vhost-user-private.h"
 
 #define RECV_TIMEOUT_S 5
 #define OFFERED_PROTOCOL_FEATURES \

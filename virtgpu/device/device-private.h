@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <wayland-util.h>
 
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 #define DEVICE_DEFAULT_MAX_CONTEXTS 64u
 #define DEVICE_DEFAULT_MAX_RESOURCES 4096u

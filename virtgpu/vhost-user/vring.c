@@ -26,7 +26,7 @@
 #include <wayland-server-core.h>
 
 #include "util/log.h"
-#include "virtgpu/vhost-user-private.h"
+#include "virtgpu/vhost-user/vhost-user-private.h"
 
 #define COOKIE(gen, queue, head) (((uint64_t)(gen) << 32) | ((uint64_t)(queue) << 16) | (head))
 

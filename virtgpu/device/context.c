@@ -14,7 +14,7 @@
  * signals hangs whoever waits on it.  Only virtgpu_device_destroy(), where the
  * transport itself is gone, drops them.
  */
-#include "virtgpu/device-private.h"
+#include "virtgpu/device/device-private.h"
 
 #include <endian.h>
 #include <stdlib.h>

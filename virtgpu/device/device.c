@@ -9,7 +9,7 @@
  * need not be aligned).  Every command gets exactly one response, through
  * transport_ops->complete: at once, or — for a fence a context holds back — later.
  */
-#include "virtgpu/device-private.h"
+#include "virtgpu/device/device-private.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "virtgpu/socket-rx.h"
+#include "virtgpu/socket/frame-rx.h"
 
 /* What one read asks for at least: many small frames per recvmsg(). */
 #define RX_MIN_ROOM (16u * 1024u)

@@ -26,9 +26,9 @@
 #include <wayland-server-core.h>
 
 #include "util/log.h"
-#include "virtgpu/device.h"
-#include "virtgpu/socket-proto.h"
-#include "virtgpu/socket-rx.h"
+#include "virtgpu/device/device.h"
+#include "virtgpu/socket/frame.h"
+#include "virtgpu/socket/frame-rx.h"
 
 #define OUT_QUEUE_LIMIT (16u * 1024u * 1024u)
 #define FRAMES_PER_WAKEUP 64

@@ -13,7 +13,7 @@
  * docs/cross-domain.md §4.7).  On failure that op has released what it made; the
  * device ignores res->backing then.
  */
-#include "virtgpu/device-private.h"
+#include "virtgpu/device/device-private.h"
 
 #include <endian.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtgpu/device.h"
+#include "virtgpu/device/device.h"
 
 /* Front-end requests. */
 enum {
