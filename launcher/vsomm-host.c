@@ -20,7 +20,8 @@
 #include "cross-domain/cross-domain.h"
 #include "util/log.h"
 #include "launcher/sd.h"
-#include "virtgpu/device/device.h"
+#include "virtgpu/socket/server.h"
+#include "virtgpu/vhost-user/vhost-user.h"
 
 #ifndef VSOMM_VERSION
 #define VSOMM_VERSION "0.1.0"

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest side of virtgpu/: the backend seam and the socket backend's internals.
+ * Guest side of virtgpu/: the backend seam.
  *
  * `struct virtgpu_dev` is a base embedded first in each backend's own struct;
- * virtgpu.c dispatches every public call through `dev->ops`.  The `drm` backend
- * (the kernel's virtio_gpu render node, a later issue) plugs in here with its own
- * ops table and open function; nothing above virtgpu.h changes.
+ * virtgpu.c dispatches every public call through `dev->ops`.  Two backends plug
+ * in here, each with its own ops table and open function: `drm` (drm.c, the
+ * kernel's virtio_gpu render node) and `socket` (socket/guest*.c, the socket
+ * transport's guest end); nothing above virtgpu.h knows which one it has.
  *
  * Handle semantics every backend provides (the GEM rules, plus one refinement):
  * a handle is per device; virtgpu_bo_import() of a fd whose resource already has
@@ -25,8 +26,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "virtgpu/socket/frame.h"
-#include "virtgpu/socket/frame-rx.h"
 #include "virtgpu/virtgpu.h"
 
 /** What a backend implements; the public functions of virtgpu.h dispatch here. */
@@ -55,124 +54,11 @@ struct virtgpu_dev {
 	char describe[128]; /* "socket:/run/user/1000/vsomm-host.sock" */
 };
 
-/* ---------------- virtgpu/socket.c: the socket backend ---------------- */
-
-/** Synchronous calls and virtgpu_wait give up after this long (the kernel's 15 s). */
-#define VIRTGPU_SOCK_TIMEOUT_MS 15000
-/** Rings a context may have (the kernel's MAX_RINGS). */
-#define VIRTGPU_SOCK_MAX_RINGS 64u
-/** Capsets a HELLO may announce; more is a malformed hello. */
-#define VIRTGPU_SOCK_MAX_CAPSETS 64u
-
-/** One handle of this device (the socket backend's GEM object). */
-struct virtgpu_sock_bo {
-	uint32_t handle, res_id;
-	uint32_t blob_mem, blob_flags;
-	uint64_t size;
-	uint32_t map_info;  /* from RESOURCE_MAP_BLOB: cache type, XDOMAIN_MAP_ACCESS_* bits */
-	int fd;      /* memory: the GUEST memfd, or HOST3D's fd from MAP_BLOB; -1 until known */
-	void *map;   /* our mapping of fd, or NULL */
-	dev_t st_dev; /* identity of fd, for import */
-	ino_t st_ino;
-	uint32_t refs;      /* create/import references (see the top of this file) */
-	uint32_t fence_ring; /* last fenced submit that named this bo */
-	uint64_t fence_id;   /* 0: none */
-};
-
-/** A fenced submit whose response frame has not arrived yet. */
-struct virtgpu_sock_fence {
-	uint64_t tag, fence_id;
-	uint32_t ring;
-	bool signalled; /* a later fence on the same ring was completed (timeline) */
-};
-
-/** A response frame a synchronous call waits for. */
-struct virtgpu_sock_reply {
-	uint64_t tag;
-	bool done;
-	uint8_t *buf; /* malloc'd payload */
-	size_t size;
-	int fd;
-};
-
-struct virtgpu_sock_dev {
-	struct virtgpu_dev base;
-	int sock;  /* the connection to vsomm-host */
-	int evfd;  /* eventfd: readable while `events` > 0 (fences seen during sync calls) */
-	int epfd;  /* the event fd callers poll: sock + evfd */
-	int err;   /* 0, or the sticky error (-EPIPE) after EOF or a malformed frame */
-
-	bool hello_seen;
-	struct virtgpu_sock_hello hello;
-	bool capsets_known;
-	struct {
-		uint32_t id, max_version, max_size;
-	} *capsets;
-	uint32_t num_capsets;
-
-	bool has_ctx;
-	uint32_t num_rings, poll_mask;
-	uint64_t ring_signalled[VIRTGPU_SOCK_MAX_RINGS]; /* highest fence id completed per ring */
-
-	uint64_t next_tag, next_fence;
-	uint32_t next_res_id, next_handle;
-
-	struct virtgpu_sock_bo **bos; /* live handles */
-	size_t num_bos, cap_bos;
-	struct virtgpu_sock_fence *fences;
-	size_t num_fences, cap_fences;
-	uint64_t events; /* fences of polled rings completed, not yet returned */
-
-	struct virtgpu_sock_reply *reply; /* the synchronous call in progress, or NULL */
-
-	struct virtgpu_sock_rx rx; /* frames read, not yet handled */
-	bool in_read_events; /* fences found now are returned, no kick needed */
-	bool kicked;         /* the eventfd is readable */
-};
-
-int virtgpu_socket_open(const char *path, struct virtgpu_dev **out);
-
 /* ---------------- virtgpu/drm.c: the drm backend ---------------- */
 
 /** Open a render node; -ENODEV if it is no virtio_gpu, -ENOTSUP without capset 5. */
 int virtgpu_drm_open(const char *path, struct virtgpu_dev **out);
 /** Open the first virtio_gpu render node with capset 5 (quietly); -ENOENT if none. */
 int virtgpu_find_render_node(struct virtgpu_dev **out);
-
-/* socket.c: framing, synchronous calls, fences */
-int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, const void *payload,
-	       size_t size, int fd);
-/** Send a command without a reply (F_NO_REPLY). */
-int virtgpu_sock_send_noreply(struct virtgpu_sock_dev *s, const void *payload, size_t size);
-/**
- * Send a command and wait for its response; on success *reply holds it (free
- * reply->buf, close reply->fd).  Negative errno on transport failure only.
- */
-int virtgpu_sock_call(struct virtgpu_sock_dev *s, const void *cmd, size_t size, int fd,
-	       struct virtgpu_sock_reply *reply);
-/**
- * Check a response: its type must be `type` and its size at least `min_size`.
- * Host errors (RESP_ERR_*) give -EINVAL/-ENOMEM; anything else is a malformed
- * response: the device fails with -EPIPE.
- */
-int virtgpu_sock_check_reply(struct virtgpu_sock_dev *s, const struct virtgpu_sock_reply *reply, uint32_t type,
-		      size_t min_size);
-void virtgpu_sock_reply_finish(struct virtgpu_sock_reply *reply);
-/** Read and process frames until `done()` or the deadline; -ETIMEDOUT, s->err. */
-int virtgpu_sock_wait_until(struct virtgpu_sock_dev *s, bool (*done)(struct virtgpu_sock_dev *s, const void *arg),
-		     const void *arg);
-/** Mark the device failed (EOF, malformed frame): every later call gives -EPIPE. */
-void virtgpu_sock_fail(struct virtgpu_sock_dev *s, const char *why);
-bool virtgpu_sock_fence_done(const struct virtgpu_sock_dev *s, uint32_t ring, uint64_t fence_id);
-
-/* socket-bo.c: blobs and handles */
-struct virtgpu_sock_bo *virtgpu_sock_bo_lookup(struct virtgpu_sock_dev *s, uint32_t handle);
-void virtgpu_sock_bo_free_all(struct virtgpu_sock_dev *s);
-int virtgpu_sock_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
-		      uint64_t size, uint64_t blob_id, struct virtgpu_bo *out);
-int virtgpu_sock_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
-int virtgpu_sock_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
-int virtgpu_sock_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out);
-void virtgpu_sock_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
 
 #endif

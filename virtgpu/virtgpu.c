@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "virtgpu/socket/guest.h"
 #include "virtgpu/virtgpu-private.h"
 
 #define SOCKET_PREFIX "socket:"

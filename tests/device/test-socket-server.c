@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "fake-capset.h"
 #include "virtgpu/socket/frame.h"
+#include "virtgpu/socket/server.h"
 
 static struct wl_event_loop *loop;
 static struct virtgpu_socket_server *server;

@@ -22,6 +22,7 @@
 #include "cross-domain/protocol.h"
 #include "tests/fuzz/fuzz-host-env.h"
 #include "virtgpu/socket/frame.h"
+#include "virtgpu/socket/server.h"
 
 struct server_env {
 	struct fuzz_host_env *env;

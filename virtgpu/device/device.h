@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host side of virtio-gpu: the device model and its transports.
+ * Host side of virtio-gpu: the device model, which its transports feed (the socket
+ * transport's host end in virtgpu/socket/server.h, the vhost-user back-end in
+ * virtgpu/vhost-user/vhost-user.h).
  *
  * The device model takes virtio-gpu control commands (the structs of
  * <linux/virtio_gpu.h>, same semantics, same fences) from a transport and answers
@@ -19,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct wl_event_loop;
 struct virtgpu_device;
 
 /** Device feature bits a transport reports (virtio feature numbers, §5.11). */
@@ -124,38 +125,5 @@ struct virtgpu_resource *virtgpu_device_resource(struct virtgpu_device *dev, uin
  */
 void virtgpu_device_fence_signal(struct virtgpu_device *dev, uint32_t ctx_id,
 				 uint32_t ring_idx, uint64_t fence_id);
-
-/* ---- the socket transport, host side (virtgpu/socket-server.c) ---- */
-
-struct virtgpu_socket_server;
-
-/**
- * Serve the socket transport on `listen_fd` (a listening AF_UNIX stream socket).
- * Peers whose uid differs from ours are refused.  Each connection is one guest:
- * one device model with its own contexts and resources.
- */
-struct virtgpu_socket_server *virtgpu_socket_server_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
-	void *capset_data);
-/** Close every connection and the listening fd. NULL is fine. */
-void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server);
-/** Live connections (for tests and logs). */
-size_t virtgpu_socket_server_connections(const struct virtgpu_socket_server *server);
-
-/* ---- the vhost-user transport (virtgpu/vhost-user*.c) ---- */
-
-struct virtgpu_vhost_user;
-
-/**
- * Serve as the vhost-user back-end of a virtio-gpu device on `listen_fd` (a
- * listening AF_UNIX stream socket): a guest kernel's vhost-user front-end (UML's
- * virtio_uml) connects and its virtio_gpu driver drives one device model.  One
- * front-end at a time.  Takes `listen_fd`.  NULL on failure.
- */
-struct virtgpu_vhost_user *virtgpu_vhost_user_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
-	void *capset_data);
-/** Drop the front-end (its device model with it) and close the socket. NULL is fine. */
-void virtgpu_vhost_user_destroy(struct virtgpu_vhost_user *server);
 
 #endif

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "virtgpu/virtgpu-private.h"
+#include "virtgpu/socket/guest-private.h"
 
 #define CTX_ID 1u
 #define FEATURE_VIRGL (1ull << 0)

@@ -26,7 +26,7 @@
 #include <wayland-server-core.h>
 
 #include "util/log.h"
-#include "virtgpu/device/device.h"
+#include "virtgpu/socket/server.h"
 #include "virtgpu/socket/frame.h"
 #include "virtgpu/socket/frame-rx.h"
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtgpu/device/device.h"
+#include "virtgpu/vhost-user/vhost-user.h"
 
 /* Front-end requests. */
 enum {
