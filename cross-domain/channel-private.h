@@ -23,7 +23,7 @@ struct wl_event_source;
 
 struct xdomain_channel {
 	struct wl_event_loop *loop;
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	const struct xdomain_channel_listener *listener;
 	void *data;
 	uint32_t channel_type;

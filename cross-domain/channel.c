@@ -306,7 +306,7 @@ static int channel_start(struct xdomain_channel *ch)
 }
 
 struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
-					       struct virtgpu_dev *dev, uint32_t channel_type,
+					       struct virtgpu *dev, uint32_t channel_type,
 					       const struct xdomain_channel_listener *listener,
 					       void *data, int *err)
 {
@@ -362,7 +362,7 @@ void xdomain_channel_destroy(struct xdomain_channel *ch)
 	free(ch);
 }
 
-struct virtgpu_dev *xdomain_channel_device(struct xdomain_channel *ch)
+struct virtgpu *xdomain_channel_device(struct xdomain_channel *ch)
 {
 	return ch->dev;
 }

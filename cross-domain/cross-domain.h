@@ -8,7 +8,7 @@
  * identifier → fd, pipes both ways, image requirements with a cache.  It does not
  * know which transport is below it.
  *
- * Host side: the capset-5 context type for the device model (virtgpu/device.h):
+ * Host side: the capset-5 context type for the device model (virtgpu/device/device.h):
  * one compositor connection per context, item table, pipes, limits.
  */
 #ifndef XDOMAIN_CROSS_DOMAIN_H
@@ -21,9 +21,9 @@
 #include "cross-domain/protocol.h"
 
 struct wl_event_loop;
-struct virtgpu_dev;
+struct virtgpu;
 struct virtgpu_bo;
-struct virtgpu_capset_ops;
+struct gpu_model_capset_ops;
 
 /* ---------------- guest side (cross-domain/channel.c) ---------------- */
 
@@ -58,7 +58,7 @@ struct xdomain_channel_stats {
  * `dev` is closed then too.
  */
 struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
-					       struct virtgpu_dev *dev, uint32_t channel_type,
+					       struct virtgpu *dev, uint32_t channel_type,
 					       const struct xdomain_channel_listener *listener,
 					       void *data, int *err);
 /** Tear down: local pipes closed, the device closed. NULL is fine. */
@@ -89,7 +89,7 @@ int xdomain_channel_create_blob(struct xdomain_channel *ch,
 				const struct xdomain_image_requirements *req,
 				struct virtgpu_bo *out);
 
-struct virtgpu_dev *xdomain_channel_device(struct xdomain_channel *ch);
+struct virtgpu *xdomain_channel_device(struct xdomain_channel *ch);
 const struct xdomain_channel_stats *xdomain_channel_stats(const struct xdomain_channel *ch);
 
 /* ---------------- guest side: the pump (cross-domain/pump.c) ---------------- */
@@ -104,7 +104,7 @@ struct xdomain_pump;
  * sees EOF, and calls `closed` once (from an idle callback); the device and its
  * mappings stay until the owner destroys the pump.  NULL and *err (negative errno) on failure.
  */
-struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev,
 					 int fd, void (*closed)(void *data), void *data,
 					 int *err);
 /**
@@ -149,10 +149,10 @@ struct xdomain_host_config {
 };
 
 /**
- * The capset-5 context type: pass it in virtgpu_device_config.capsets with a
+ * The capset-5 context type: pass it in gpu_model_config.capsets with a
  * `struct xdomain_host_config *` as capset_data (it must outlive every device).
  */
-extern const struct virtgpu_capset_ops xdomain_host_capset;
+extern const struct gpu_model_capset_ops xdomain_host_capset;
 
 /** Live host contexts in this process (for fd/leak accounting in tests). */
 size_t xdomain_host_live_contexts(void);

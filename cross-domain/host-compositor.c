@@ -219,8 +219,8 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 		uint32_t id = cmd.identifiers[i];
 		int fd = -1;
 		if (cmd.identifier_types[i] == XDOMAIN_ID_TYPE_VIRTGPU_BLOB) {
-			struct virtgpu_resource *res =
-				virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, id);
+			struct gpu_model_resource *res =
+				gpu_model_attached_resource(ctx->dev, ctx->ctx_id, id);
 			if (!res || res->backing.fd < 0) {
 				host_ctx_fail(ctx, "SEND: resource %u %s", id,
 					      res ? "has no host fd" : "is not attached");

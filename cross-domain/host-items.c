@@ -146,7 +146,7 @@ static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
 	uint64_t total = 0;
 	struct host_blob *blob, *tmp;
 	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
-		const struct virtgpu_resource *res = virtgpu_device_resource(ctx->dev, blob->res_id);
+		const struct gpu_model_resource *res = gpu_model_lookup_resource(ctx->dev, blob->res_id);
 		if (!res || res != blob->res || res->backing.addr != blob->addr) {
 			wl_list_remove(&blob->link);
 			free(blob);
@@ -158,7 +158,7 @@ static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
 }
 
 static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
-			     struct virtgpu_resource *res)
+			     struct gpu_model_resource *res)
 {
 	if (res->size != item->reqs.size || res->size == 0 || res->size > SIZE_MAX) {
 		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: blob %u: size %llu, requirements say %llu",
@@ -192,7 +192,7 @@ static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *ite
 		ret = -errno;
 		goto err_fd;
 	}
-	res->backing = (struct virtgpu_backing){
+	res->backing = (struct gpu_model_backing){
 		.addr = addr, .size = res->size, .fd = fd, .owned = true};
 	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
 	/* The id is free in the device (it checked): an entry with it is stale. */
@@ -234,7 +234,7 @@ static bool write_sealed(int fd)
 
 /* A memory fd from the compositor (keymap, format table, …), removed on use (§4.7). */
 static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
-				struct virtgpu_resource *res)
+				struct gpu_model_resource *res)
 {
 	/*
 	 * Guests ask for whole pages (the kernel page-aligns blob sizes), so a
@@ -260,7 +260,7 @@ static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *
 		vsomm_log_errno(VSOMM_LOG_ERROR, "ctx %u: blob %u: mmap", ctx->ctx_id, item->id);
 		return ret;
 	}
-	res->backing = (struct virtgpu_backing){
+	res->backing = (struct gpu_model_backing){
 		.addr = addr, .size = res->size, .fd = item->fd, .owned = true};
 	res->map_info = XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ |
 			(writable ? XDOMAIN_MAP_ACCESS_WRITE : 0);
@@ -274,7 +274,7 @@ static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *
 }
 
 int host_create_blob(struct xdomain_host_ctx *ctx, uint64_t blob_id,
-		     struct virtgpu_resource *res)
+		     struct gpu_model_resource *res)
 {
 	struct host_item *item = blob_id <= UINT32_MAX ? host_item_find(ctx, (uint32_t)blob_id) : NULL;
 	if (item && item->type == HOST_ITEM_IMAGE)

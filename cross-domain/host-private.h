@@ -19,8 +19,8 @@
 #include "cross-domain/protocol.h"
 
 struct wl_event_source;
-struct virtgpu_device;
-struct virtgpu_resource;
+struct gpu_model;
+struct gpu_model_resource;
 
 #define HOST_DEFAULT_MAX_BLOB_BYTES (256ull << 20)
 #define HOST_DEFAULT_MAX_ITEMS 4096u
@@ -77,14 +77,14 @@ struct host_read_pipe {
 struct host_blob {
 	struct wl_list link;
 	uint32_t res_id;
-	const struct virtgpu_resource *res; /* identity only: may be freed */
+	const struct gpu_model_resource *res; /* identity only: may be freed */
 	void *addr;                         /* its mapping, also for identity */
 	uint64_t size;
 };
 
 struct xdomain_host_ctx {
 	struct wl_list link; /* every live context of the process (host.c) */
-	struct virtgpu_device *dev;
+	struct gpu_model *dev;
 	const struct xdomain_host_config *config;
 	struct xdomain_host_limits limits;
 	uint32_t ctx_id;
@@ -153,7 +153,7 @@ void host_item_remove(struct host_item *item);
 bool host_image_requirements(struct xdomain_host_ctx *ctx,
 			     const struct xdomain_get_image_requirements *req);
 int host_create_blob(struct xdomain_host_ctx *ctx, uint64_t blob_id,
-		     struct virtgpu_resource *res);
+		     struct gpu_model_resource *res);
 void host_blobs_release(struct xdomain_host_ctx *ctx);
 
 /* host-pipes.c */

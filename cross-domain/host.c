@@ -38,7 +38,7 @@ static void host_get_capset(void *capset_data, void *buf)
 	memcpy(buf, &caps, sizeof(caps));
 }
 
-static void *host_ctx_create(void *capset_data, struct virtgpu_device *dev, uint32_t ctx_id,
+static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_id,
 			     const char *debug_name)
 {
 	const struct xdomain_host_config *config = capset_data;
@@ -116,8 +116,8 @@ static void host_ctx_destroy(void *data)
 void *host_ring(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
 {
 	/* INIT checked the rings, but the guest may detach or destroy them later. */
-	struct virtgpu_resource *res =
-		virtgpu_device_attached_resource(ctx->dev, ctx->ctx_id, res_id);
+	struct gpu_model_resource *res =
+		gpu_model_attached_resource(ctx->dev, ctx->ctx_id, res_id);
 	if (!res || !res->backing.addr || res->backing.size < min_size)
 		return NULL;
 	return res->backing.addr;
@@ -158,7 +158,7 @@ void host_signal_one(struct xdomain_host_ctx *ctx)
 	ctx->num_fences--;
 	memmove(&ctx->fences[0], &ctx->fences[1], ctx->num_fences * sizeof(ctx->fences[0]));
 	host_update_sources(ctx);
-	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
+	gpu_model_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
 static void ctx_end(struct xdomain_host_ctx *ctx, enum vsomm_log_level level, const char *reason)
@@ -174,7 +174,7 @@ static void ctx_end(struct xdomain_host_ctx *ctx, enum vsomm_log_level level, co
 	/* Signalling the newest held fence completes every earlier one (§5.11). */
 	uint64_t fence_id = ctx->fences[ctx->num_fences - 1];
 	ctx->num_fences = 0;
-	virtgpu_device_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
+	gpu_model_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
 void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
@@ -356,7 +356,7 @@ static bool host_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 	return false;
 }
 
-static int host_ctx_create_blob(void *data, uint64_t blob_id, struct virtgpu_resource *res)
+static int host_ctx_create_blob(void *data, uint64_t blob_id, struct gpu_model_resource *res)
 {
 	struct xdomain_host_ctx *ctx = data;
 	if (ctx->dead)
@@ -364,7 +364,7 @@ static int host_ctx_create_blob(void *data, uint64_t blob_id, struct virtgpu_res
 	return host_create_blob(ctx, blob_id, res);
 }
 
-const struct virtgpu_capset_ops xdomain_host_capset = {
+const struct gpu_model_capset_ops xdomain_host_capset = {
 	.capset_id = XDOMAIN_CAPSET_ID,
 	.max_version = XDOMAIN_CAPSET_VERSION,
 	.max_size = sizeof(struct xdomain_capabilities),

@@ -304,7 +304,7 @@ void xdomain_pump_kick(struct xdomain_pump *pump)
 		read_burst(pump);
 }
 
-struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu_dev *dev,
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev,
 					 int fd, void (*closed)(void *data), void *data, int *err)
 {
 	struct xdomain_pump *pump = calloc(1, sizeof(*pump));

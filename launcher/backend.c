@@ -50,7 +50,7 @@ static int connect_host(void *data, struct wl_client *client, void **out)
 		free(conn);
 		return -1;
 	}
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	int err = virtgpu_open(backend->device, &dev);
 	if (err < 0) {
 		vsomm_log(VSOMM_LOG_ERROR, "cannot open the virtgpu device %s: %s; is vsomm-host running?",
@@ -114,7 +114,7 @@ static int alloc_shadow(void *data, void *conn_ptr, uint32_t width, uint32_t hei
 		free(bo);
 		return err;
 	}
-	struct virtgpu_dev *dev = xdomain_channel_device(ch);
+	struct virtgpu *dev = xdomain_channel_device(ch);
 	int fd = virtgpu_bo_export(dev, bo);
 	if (fd < 0) {
 		virtgpu_bo_close(dev, bo);

@@ -120,7 +120,7 @@ enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, 
 		return LAUNCHER_PROBE_NO_DEVICE;
 	}
 	enum launcher_probe result = LAUNCHER_PROBE_NO_DEVICE;
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	*err = virtgpu_open(spec, &dev);
 	if (*err < 0)
 		goto out_loop;

@@ -340,8 +340,8 @@ int main(int argc, char *argv[])
 		wl_event_loop_add_signal(loop, SIGTERM, handle_signal, &running);
 	struct wl_event_source *sigint =
 		wl_event_loop_add_signal(loop, SIGINT, handle_signal, &running);
-	struct virtgpu_socket_server *server = NULL;
-	struct virtgpu_vhost_user *vhost_user = NULL;
+	struct sock_server *server = NULL;
+	struct vu_backend *vhost_user = NULL;
 	if (!sigterm || !sigint) {
 		fprintf(stderr, "vsomm-host: cannot watch signals\n");
 		goto err_serve;
@@ -353,15 +353,15 @@ int main(int argc, char *argv[])
 		.limits = limits,
 		.trace = trace,
 	};
-	static const struct virtgpu_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
-	server = virtgpu_socket_server_create(loop, listen_sock.fd, capsets, &config);
+	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
+	server = sock_server_create(loop, listen_sock.fd, capsets, &config);
 	if (!server) {
 		fprintf(stderr, "vsomm-host: cannot serve %s\n", listen_path);
 		goto err_serve;
 	}
 	listen_sock.fd = -1; /* the server owns it */
 	if (vhost_user_arg) {
-		vhost_user = virtgpu_vhost_user_create(loop, vu_sock.fd, capsets, &config);
+		vhost_user = vu_backend_create(loop, vu_sock.fd, capsets, &config);
 		if (!vhost_user) {
 			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
 			goto err_serve;
@@ -390,9 +390,9 @@ int main(int argc, char *argv[])
 
 err_serve:
 	if (vhost_user)
-		virtgpu_vhost_user_destroy(vhost_user);
+		vu_backend_destroy(vhost_user);
 	if (server)
-		virtgpu_socket_server_destroy(server);
+		sock_server_destroy(server);
 	if (sigint)
 		wl_event_source_remove(sigint);
 	if (sigterm)

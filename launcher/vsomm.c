@@ -507,7 +507,7 @@ static int check_device(const char *device)
 		if (device && strncmp(device, "drm:", 4) == 0) {
 			/* The drm backend says which check failed (no capset 5,
 			 * CONTEXT_INIT, GET_CAPS…): open once more, not quietly. */
-			struct virtgpu_dev *dev = NULL;
+			struct virtgpu *dev = NULL;
 			if (virtgpu_open(device, &dev) == 0)
 				virtgpu_close(dev);
 		}

@@ -3,7 +3,7 @@
  * The drm backend: the guest kernel's virtio_gpu render node
  * (docs/cross-domain.md §5, the sequence of §6).  One open file is one
  * virtio-gpu context with its own GEM handle namespace, exactly what a
- * `struct virtgpu_dev` is.
+ * `struct virtgpu` is.
  *
  * Handles: the kernel gives an imported blob that already has a handle in this
  * file the same handle without a reference, so the reference count of
@@ -36,14 +36,14 @@ struct drm_handle {
 };
 
 struct drm_dev {
-	struct virtgpu_dev base;
+	struct virtgpu base;
 	int fd;
 	bool host_visible;
 	struct drm_handle *handles;
 	size_t num_handles, cap_handles;
 };
 
-static struct drm_dev *to_drm(const struct virtgpu_dev *dev)
+static struct drm_dev *to_drm(const struct virtgpu *dev)
 {
 	return (struct drm_dev *)dev;
 }
@@ -176,7 +176,7 @@ static int add_ref(struct drm_dev *d, uint32_t handle, uint32_t res_id, uint64_t
 	return 0;
 }
 
-static void drm_close(struct virtgpu_dev *dev)
+static void drm_close(struct virtgpu *dev)
 {
 	struct drm_dev *d = to_drm(dev);
 	for (size_t i = 0; i < d->num_handles; i++) {
@@ -189,7 +189,7 @@ static void drm_close(struct virtgpu_dev *dev)
 	free(d);
 }
 
-static int drm_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+static int drm_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 			  size_t size)
 {
 	if (size > UINT32_MAX)
@@ -210,7 +210,7 @@ static int drm_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version
 	return ret;
 }
 
-static int drm_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+static int drm_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			    uint32_t poll_rings_mask)
 {
 	if (num_rings > MAX_RINGS)
@@ -234,7 +234,7 @@ static int drm_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_
 	return ret;
 }
 
-static int drm_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+static int drm_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 			   uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
 {
 	struct drm_dev *d = to_drm(dev);
@@ -259,7 +259,7 @@ static int drm_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t 
 	return add_ref(d, blob.bo_handle, blob.res_handle, size, out);
 }
 
-static int drm_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+static int drm_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	struct drm_dev *d = to_drm(dev);
 	struct drm_handle *h = find(d, bo->handle);
@@ -282,7 +282,7 @@ static int drm_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 	return 0;
 }
 
-static int drm_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+static int drm_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	struct vdrm_prime_handle prime = {.handle = bo->handle, .flags = O_CLOEXEC | O_RDWR,
 					  .fd = -1};
@@ -290,7 +290,7 @@ static int drm_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
 	return ret < 0 ? ret : prime.fd;
 }
 
-static int drm_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out)
+static int drm_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 {
 	struct drm_dev *d = to_drm(dev);
 	struct vdrm_prime_handle prime = {.fd = fd};
@@ -308,7 +308,7 @@ static int drm_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out
 	return add_ref(d, prime.handle, info.res_handle, info.size, out);
 }
 
-static void drm_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+static void drm_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	struct drm_dev *d = to_drm(dev);
 	struct drm_handle *h = find(d, bo->handle);
@@ -328,7 +328,7 @@ static void drm_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 	*h = d->handles[--d->num_handles];
 }
 
-static int drm_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+static int drm_submit(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		      const struct virtgpu_bo *const *bos, size_t num_bos)
 {
 	if (size > UINT32_MAX || num_bos > 64)
@@ -355,7 +355,7 @@ static int drm_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uin
 	return ret;
 }
 
-static int drm_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+static int drm_wait(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	struct vdrm_virtgpu_3d_wait w = {.handle = bo->handle};
 	int ret;
@@ -366,12 +366,12 @@ static int drm_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
 	return ret < 0 ? (errno == EBUSY ? -ETIMEDOUT : -errno) : 0;
 }
 
-static int drm_event_fd(const struct virtgpu_dev *dev)
+static int drm_event_fd(const struct virtgpu *dev)
 {
 	return to_drm(dev)->fd;
 }
 
-static int drm_read_events(struct virtgpu_dev *dev)
+static int drm_read_events(struct virtgpu *dev)
 {
 	struct drm_dev *d = to_drm(dev);
 	int count = 0;
@@ -420,7 +420,7 @@ static const struct virtgpu_backend_ops drm_ops = {
 	.read_events = drm_read_events,
 };
 
-static int open_path(const char *path, bool quiet, struct virtgpu_dev **out)
+static int open_path(const char *path, bool quiet, struct virtgpu **out)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -447,12 +447,12 @@ static int open_path(const char *path, bool quiet, struct virtgpu_dev **out)
 	return 0;
 }
 
-int virtgpu_drm_open(const char *path, struct virtgpu_dev **out)
+int virtgpu_drm_open(const char *path, struct virtgpu **out)
 {
 	return open_path(path, false, out);
 }
 
-int virtgpu_find_render_node(struct virtgpu_dev **out)
+int virtgpu_find_render_node(struct virtgpu **out)
 {
 	for (int i = RENDER_MIN; i <= RENDER_MAX; i++) {
 		char path[64];

@@ -2,7 +2,7 @@
 /*
  * Guest side of virtgpu/: the backend seam.
  *
- * `struct virtgpu_dev` is a base embedded first in each backend's own struct;
+ * `struct virtgpu` is a base embedded first in each backend's own struct;
  * virtgpu.c dispatches every public call through `dev->ops`.  Two backends plug
  * in here, each with its own ops table and open function: `drm` (drm.c, the
  * kernel's virtio_gpu render node) and `socket` (socket/guest*.c, the socket
@@ -30,26 +30,26 @@
 
 /** What a backend implements; the public functions of virtgpu.h dispatch here. */
 struct virtgpu_backend_ops {
-	void (*close)(struct virtgpu_dev *dev);
-	int (*get_capset)(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+	void (*close)(struct virtgpu *dev);
+	int (*get_capset)(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 			  size_t size);
-	int (*context_init)(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+	int (*context_init)(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			    uint32_t poll_rings_mask);
-	int (*blob_create)(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+	int (*blob_create)(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 			   uint64_t size, uint64_t blob_id, struct virtgpu_bo *out);
-	int (*bo_map)(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
-	int (*bo_export)(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
-	int (*bo_import)(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out);
-	void (*bo_close)(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
-	int (*submit)(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+	int (*bo_map)(struct virtgpu *dev, struct virtgpu_bo *bo);
+	int (*bo_export)(struct virtgpu *dev, const struct virtgpu_bo *bo);
+	int (*bo_import)(struct virtgpu *dev, int fd, struct virtgpu_bo *out);
+	void (*bo_close)(struct virtgpu *dev, struct virtgpu_bo *bo);
+	int (*submit)(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		      const struct virtgpu_bo *const *bos, size_t num_bos);
-	int (*wait)(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
-	int (*event_fd)(const struct virtgpu_dev *dev);
-	int (*read_events)(struct virtgpu_dev *dev);
+	int (*wait)(struct virtgpu *dev, const struct virtgpu_bo *bo);
+	int (*event_fd)(const struct virtgpu *dev);
+	int (*read_events)(struct virtgpu *dev);
 };
 
 /** The base of every backend's device struct. */
-struct virtgpu_dev {
+struct virtgpu {
 	const struct virtgpu_backend_ops *ops;
 	char describe[128]; /* "socket:/run/user/1000/vsomm-host.sock" */
 };
@@ -57,8 +57,8 @@ struct virtgpu_dev {
 /* ---------------- virtgpu/drm.c: the drm backend ---------------- */
 
 /** Open a render node; -ENODEV if it is no virtio_gpu, -ENOTSUP without capset 5. */
-int virtgpu_drm_open(const char *path, struct virtgpu_dev **out);
+int virtgpu_drm_open(const char *path, struct virtgpu **out);
 /** Open the first virtio_gpu render node with capset 5 (quietly); -ENOENT if none. */
-int virtgpu_find_render_node(struct virtgpu_dev **out);
+int virtgpu_find_render_node(struct virtgpu **out);
 
 #endif

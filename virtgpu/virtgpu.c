@@ -16,7 +16,7 @@
 #define DRM_PREFIX "drm:"
 #define DEFAULT_SOCKET_NAME "vsomm-host.sock"
 
-static int open_default(struct virtgpu_dev **out)
+static int open_default(struct virtgpu **out)
 {
 	/* A virtio_gpu render node with capset 5 first (a real guest), then the socket. */
 	if (virtgpu_find_render_node(out) == 0)
@@ -33,10 +33,10 @@ static int open_default(struct virtgpu_dev **out)
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, DEFAULT_SOCKET_NAME);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	return virtgpu_socket_open(path, out);
+	return sock_guest_open(path, out);
 }
 
-int virtgpu_open(const char *spec, struct virtgpu_dev **out)
+int virtgpu_open(const char *spec, struct virtgpu **out)
 {
 	*out = NULL;
 	if (!spec)
@@ -45,7 +45,7 @@ int virtgpu_open(const char *spec, struct virtgpu_dev **out)
 		const char *path = spec + strlen(SOCKET_PREFIX);
 		if (path[0] == '\0')
 			return -EINVAL;
-		return virtgpu_socket_open(path, out);
+		return sock_guest_open(path, out);
 	}
 	if (strncmp(spec, DRM_PREFIX, strlen(DRM_PREFIX)) == 0) {
 		const char *path = spec + strlen(DRM_PREFIX);
@@ -58,18 +58,18 @@ int virtgpu_open(const char *spec, struct virtgpu_dev **out)
 	return -EINVAL;
 }
 
-void virtgpu_close(struct virtgpu_dev *dev)
+void virtgpu_close(struct virtgpu *dev)
 {
 	if (dev)
 		dev->ops->close(dev);
 }
 
-const char *virtgpu_describe(const struct virtgpu_dev *dev)
+const char *virtgpu_describe(const struct virtgpu *dev)
 {
 	return dev->describe;
 }
 
-int virtgpu_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 		       size_t size)
 {
 	if (size == 0 || !buf)
@@ -77,42 +77,42 @@ int virtgpu_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, v
 	return dev->ops->get_capset(dev, id, version, buf, size);
 }
 
-int virtgpu_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+int virtgpu_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			 uint32_t poll_rings_mask)
 {
 	return dev->ops->context_init(dev, capset_id, num_rings, poll_rings_mask);
 }
 
-int virtgpu_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 			uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
 {
 	return dev->ops->blob_create(dev, blob_mem, blob_flags, size, blob_id, out);
 }
 
-int virtgpu_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+int virtgpu_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	return dev->ops->bo_map(dev, bo);
 }
 
-int virtgpu_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+int virtgpu_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	return dev->ops->bo_export(dev, bo);
 }
 
-int virtgpu_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out)
+int virtgpu_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 {
 	if (fd < 0)
 		return -EBADF;
 	return dev->ops->bo_import(dev, fd, out);
 }
 
-void virtgpu_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+void virtgpu_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	if (bo && bo->handle)
 		dev->ops->bo_close(dev, bo);
 }
 
-int virtgpu_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+int virtgpu_submit(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		   const struct virtgpu_bo *const *bos, size_t num_bos)
 {
 	if ((size > 0 && !cmd) || (num_bos > 0 && !bos))
@@ -120,17 +120,17 @@ int virtgpu_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32
 	return dev->ops->submit(dev, cmd, size, ring_idx, bos, num_bos);
 }
 
-int virtgpu_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+int virtgpu_wait(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	return dev->ops->wait(dev, bo);
 }
 
-int virtgpu_event_fd(const struct virtgpu_dev *dev)
+int virtgpu_event_fd(const struct virtgpu *dev)
 {
 	return dev->ops->event_fd(dev);
 }
 
-int virtgpu_read_events(struct virtgpu_dev *dev)
+int virtgpu_read_events(struct virtgpu *dev)
 {
 	return dev->ops->read_events(dev);
 }

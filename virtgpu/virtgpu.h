@@ -2,7 +2,7 @@
 /*
  * Guest side of virtio-gpu: the device interface the cross-domain channel uses.
  *
- * One `struct virtgpu_dev` is what one open DRM file is to the Linux driver: one
+ * One `struct virtgpu` is what one open DRM file is to the Linux driver: one
  * virtio-gpu context, its own rings and its own handle namespace.  Two backends sit
  * behind it: `socket` (virtio-gpu commands framed on a unix socket to vsomm-host,
  * docs/socket-transport.md) and, later, `drm` (the kernel's virtio_gpu render node).
@@ -28,7 +28,7 @@
 /** No ring: an unfenced submit (uapi: no VIRTGPU_EXECBUF_RING_IDX). */
 #define VIRTGPU_RING_NONE 0xffffffffu
 
-struct virtgpu_dev;
+struct virtgpu;
 
 /** A buffer object: the GEM handle of this file and the virtio resource id. */
 struct virtgpu_bo {
@@ -48,21 +48,21 @@ struct virtgpu_bo {
  * virtio_gpu node) or -ENOTSUP (no capset 5, no blobs or context init), -EINVAL
  * for any other spec.
  */
-int virtgpu_open(const char *spec, struct virtgpu_dev **out);
+int virtgpu_open(const char *spec, struct virtgpu **out);
 /** Close the device: every bo, mapping and the context go with it. NULL is fine. */
-void virtgpu_close(struct virtgpu_dev *dev);
+void virtgpu_close(struct virtgpu *dev);
 /** A short human name of the backend and its path, for logs ("socket:/run/…"). */
-const char *virtgpu_describe(const struct virtgpu_dev *dev);
+const char *virtgpu_describe(const struct virtgpu *dev);
 
 /** GET_CAPS: copy up to `size` bytes of capset (`id`, `version`) into `buf`. */
-int virtgpu_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 		       size_t size);
 
 /**
  * CONTEXT_INIT: must be the first context-creating call on the device.
  * `poll_rings_mask`: fences on those rings produce events on virtgpu_event_fd().
  */
-int virtgpu_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+int virtgpu_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			 uint32_t poll_rings_mask);
 
 /**
@@ -70,15 +70,15 @@ int virtgpu_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t n
  * must be 0); HOST3D blobs by host memory named by `blob_id` (a cross-domain item).
  * The new resource is attached to this device's context.
  */
-int virtgpu_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 			uint64_t size, uint64_t blob_id, struct virtgpu_bo *out);
 /** Map a MAPPABLE blob read-write; sets bo->map. Idempotent. */
-int virtgpu_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
+int virtgpu_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo);
 /**
  * Export a blob as a fd that other processes can map (a dma-buf on drm, the memory
  * fd on socket).  Returns the fd (O_CLOEXEC) or a negative errno.
  */
-int virtgpu_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
+int virtgpu_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo);
 /**
  * Import a fd that names a resource of this device (PRIME fd → handle): on success
  * *out holds the handle and res_id.  The socket backend also imports other guest
@@ -86,32 +86,32 @@ int virtgpu_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
  * new non-mappable GUEST blob with that fd (docs/socket-transport.md).  -EBADF
  * when the fd is no resource or memory (a pipe, a socket), -EINVAL for an empty file.
  */
-int virtgpu_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out);
+int virtgpu_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out);
 /**
  * Drop the handle (GEM_CLOSE), unmapping it. The resource lives on while exported.
  * Each create or import takes one reference on the handle (an import of a blob
  * that already has a handle returns that handle); each close drops one, so
  * "import, send, close" never closes a handle held elsewhere.
  */
-void virtgpu_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo);
+void virtgpu_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo);
 
 /**
  * EXECBUFFER on this device's context.  `ring_idx` VIRTGPU_RING_NONE submits
  * unfenced; else the submit is fenced on that ring, and `bos` get the fence
  * (virtgpu_wait() waits for it).
  */
-int virtgpu_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+int virtgpu_submit(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		   const struct virtgpu_bo *const *bos, size_t num_bos);
 /** Wait (at most 15 s, like the kernel) until the fences on `bo` are signalled. */
-int virtgpu_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo);
+int virtgpu_wait(struct virtgpu *dev, const struct virtgpu_bo *bo);
 
 /** A fd to poll for POLLIN: fence events of the rings in the poll mask. */
-int virtgpu_event_fd(const struct virtgpu_dev *dev);
+int virtgpu_event_fd(const struct virtgpu *dev);
 /**
  * Consume pending fence events without blocking.  Returns how many fences of the
  * polled rings were signalled since the last call (0 if none), or a negative errno
  * (-EPIPE: the device is gone).
  */
-int virtgpu_read_events(struct virtgpu_dev *dev);
+int virtgpu_read_events(struct virtgpu *dev);
 
 #endif

@@ -47,7 +47,7 @@ static inline int count_fds(void)
 }
 
 struct fake_ctx {
-	struct virtgpu_device *dev;
+	struct gpu_model *dev;
 	uint32_t id;
 	char name[80];
 	unsigned submits;
@@ -63,7 +63,7 @@ static void fake_get_capset(void *data, void *buf)
 	memset(buf, 0x5c, 16);
 }
 
-static void *fake_ctx_create(void *data, struct virtgpu_device *dev, uint32_t ctx_id,
+static void *fake_ctx_create(void *data, struct gpu_model *dev, uint32_t ctx_id,
 			     const char *debug_name)
 {
 	if (strcmp(debug_name, "fail") == 0)
@@ -102,13 +102,13 @@ static bool fake_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 	if (ring_idx == 1)
 		return fence_id >= 1000;
 	if (ring_idx == 2) {
-		virtgpu_device_fence_signal(ctx->dev, ctx->id, 2, fence_id);
+		gpu_model_fence_signal(ctx->dev, ctx->id, 2, fence_id);
 		return false;
 	}
 	return true;
 }
 
-static int fake_create_blob(void *data, uint64_t blob_id, struct virtgpu_resource *res)
+static int fake_create_blob(void *data, uint64_t blob_id, struct gpu_model_resource *res)
 {
 	if (blob_id == 99)
 		return -EINVAL;
@@ -125,12 +125,12 @@ static int fake_create_blob(void *data, uint64_t blob_id, struct virtgpu_resourc
 		return -ENOMEM;
 	}
 	memset(addr, 0xab, res->size);
-	res->backing = (struct virtgpu_backing){addr, res->size, fd, true};
+	res->backing = (struct gpu_model_backing){addr, res->size, fd, true};
 	res->map_info = 0x01 | 0x30;
 	return 0;
 }
 
-static const struct virtgpu_capset_ops fake_capset = {
+static const struct gpu_model_capset_ops fake_capset = {
 	.capset_id = 5,
 	.max_version = 0,
 	.max_size = 16,
@@ -142,6 +142,6 @@ static const struct virtgpu_capset_ops fake_capset = {
 	.create_blob = fake_create_blob,
 };
 
-static const struct virtgpu_capset_ops *const fake_capsets[] = {&fake_capset, NULL};
+static const struct gpu_model_capset_ops *const fake_capsets[] = {&fake_capset, NULL};
 
 #endif

@@ -35,7 +35,7 @@ static void record_complete(void *transport, uint64_t cookie, const void *resp, 
 	r->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
-static const struct virtgpu_transport_ops record_ops = {.complete = record_complete};
+static const struct gpu_model_transport_ops record_ops = {.complete = record_complete};
 
 static void clear_resps(void)
 {
@@ -53,11 +53,11 @@ static struct virtio_gpu_ctrl_hdr resp_hdr(size_t i)
 }
 
 /* Process a command; return the type of its (single, immediate) response or 0. */
-static uint32_t run_backed(struct virtgpu_device *dev, const void *cmd, size_t size,
-			   struct virtgpu_backing *backing, uint64_t cookie)
+static uint32_t run_backed(struct gpu_model *dev, const void *cmd, size_t size,
+			   struct gpu_model_backing *backing, uint64_t cookie)
 {
 	clear_resps();
-	virtgpu_device_process(dev, cmd, size, backing, cookie);
+	gpu_model_process(dev, cmd, size, backing, cookie);
 	if (num_resps == 0)
 		return 0;
 	CHECK(num_resps == 1);
@@ -66,7 +66,7 @@ static uint32_t run_backed(struct virtgpu_device *dev, const void *cmd, size_t s
 	return resp_hdr(0).type;
 }
 
-static uint32_t run(struct virtgpu_device *dev, const void *cmd, size_t size)
+static uint32_t run(struct gpu_model *dev, const void *cmd, size_t size)
 {
 	static uint64_t cookie = 1000;
 	return run_backed(dev, cmd, size, NULL, ++cookie);
@@ -77,7 +77,7 @@ static struct virtio_gpu_ctrl_hdr hdr_of(uint32_t type, uint32_t ctx_id)
 	return (struct virtio_gpu_ctrl_hdr){.type = type, .ctx_id = ctx_id};
 }
 
-static uint32_t ctx_create(struct virtgpu_device *dev, uint32_t ctx_id, uint32_t init,
+static uint32_t ctx_create(struct gpu_model *dev, uint32_t ctx_id, uint32_t init,
 			   const char *name, uint32_t nlen)
 {
 	struct virtio_gpu_ctx_create c = {.hdr = hdr_of(VIRTIO_GPU_CMD_CTX_CREATE, ctx_id)};
@@ -87,22 +87,22 @@ static uint32_t ctx_create(struct virtgpu_device *dev, uint32_t ctx_id, uint32_t
 	return run(dev, &c, sizeof(c));
 }
 
-static uint32_t ctx_destroy(struct virtgpu_device *dev, uint32_t ctx_id)
+static uint32_t ctx_destroy(struct gpu_model *dev, uint32_t ctx_id)
 {
 	struct virtio_gpu_ctx_destroy c = {.hdr = hdr_of(VIRTIO_GPU_CMD_CTX_DESTROY, ctx_id)};
 	return run(dev, &c, sizeof(c));
 }
 
-static uint32_t ctx_res(struct virtgpu_device *dev, uint32_t type, uint32_t ctx_id,
+static uint32_t ctx_res(struct gpu_model *dev, uint32_t type, uint32_t ctx_id,
 			uint32_t res_id)
 {
 	struct virtio_gpu_ctx_resource c = {.hdr = hdr_of(type, ctx_id), .resource_id = res_id};
 	return run(dev, &c, sizeof(c));
 }
 
-static uint32_t create_blob(struct virtgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+static uint32_t create_blob(struct gpu_model *dev, uint32_t ctx_id, uint32_t res_id,
 			    uint32_t blob_mem, uint32_t flags, uint64_t blob_id, uint64_t size,
-			    struct virtgpu_backing *backing)
+			    struct gpu_model_backing *backing)
 {
 	struct virtio_gpu_resource_create_blob c = {
 		.hdr = hdr_of(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, ctx_id),
@@ -115,14 +115,14 @@ static uint32_t create_blob(struct virtgpu_device *dev, uint32_t ctx_id, uint32_
 	return run_backed(dev, &c, sizeof(c), backing, 77);
 }
 
-static uint32_t unref(struct virtgpu_device *dev, uint32_t res_id)
+static uint32_t unref(struct gpu_model *dev, uint32_t res_id)
 {
 	struct virtio_gpu_resource_unref c = {.hdr = hdr_of(VIRTIO_GPU_CMD_RESOURCE_UNREF, 0),
 					      .resource_id = res_id};
 	return run(dev, &c, sizeof(c));
 }
 
-static uint32_t map_blob(struct virtgpu_device *dev, uint32_t res_id)
+static uint32_t map_blob(struct gpu_model *dev, uint32_t res_id)
 {
 	struct virtio_gpu_resource_map_blob c = {
 		.hdr = hdr_of(VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, 0), .resource_id = res_id};
@@ -130,7 +130,7 @@ static uint32_t map_blob(struct virtgpu_device *dev, uint32_t res_id)
 }
 
 /* SUBMIT_3D with `len` payload bytes of value `fill`. */
-static void submit(struct virtgpu_device *dev, uint32_t ctx_id, uint32_t flags, uint8_t ring,
+static void submit(struct gpu_model *dev, uint32_t ctx_id, uint32_t flags, uint8_t ring,
 		   uint64_t fence_id, uint8_t fill, uint32_t len, uint64_t cookie)
 {
 	uint8_t buf[sizeof(struct virtio_gpu_cmd_submit) + 32] = {0};
@@ -141,10 +141,10 @@ static void submit(struct virtgpu_device *dev, uint32_t ctx_id, uint32_t flags, 
 	c.size = len;
 	memcpy(buf, &c, sizeof(c));
 	memset(buf + sizeof(c), fill, 32);
-	virtgpu_device_process(dev, buf, sizeof(c) + (len < 32 ? len : 32), NULL, cookie);
+	gpu_model_process(dev, buf, sizeof(c) + (len < 32 ? len : 32), NULL, cookie);
 }
 
-static struct virtgpu_backing guest_memfd(size_t size)
+static struct gpu_model_backing guest_memfd(size_t size)
 {
 	int fd = memfd_create("guest-blob", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
@@ -152,24 +152,24 @@ static struct virtgpu_backing guest_memfd(size_t size)
 	void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
 		abort();
-	return (struct virtgpu_backing){addr, size, fd, true};
+	return (struct gpu_model_backing){addr, size, fd, true};
 }
 
-static struct virtgpu_device *new_device(void)
+static struct gpu_model *new_device(void)
 {
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = fake_capsets,
 		.transport_ops = &record_ops,
 	};
-	struct virtgpu_device *dev = virtgpu_device_create(&config);
+	struct gpu_model *dev = gpu_model_create(&config);
 	CHECK(dev);
 	return dev;
 }
 
 static void test_capsets(void)
 {
-	struct virtgpu_device *dev = new_device();
-	CHECK(virtgpu_device_num_capsets(dev) == 1);
+	struct gpu_model *dev = new_device();
+	CHECK(gpu_model_num_capsets(dev) == 1);
 
 	struct virtio_gpu_get_capset_info info = {
 		.hdr = hdr_of(VIRTIO_GPU_CMD_GET_CAPSET_INFO, 0), .capset_index = 0};
@@ -192,13 +192,13 @@ static void test_capsets(void)
 	get.capset_version = 0;
 	get.capset_id = 7;
 	CHECK(run(dev, &get, sizeof(get)) == VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	clear_resps();
 }
 
 static void test_contexts(void)
 {
-	struct virtgpu_device *dev = new_device();
+	struct gpu_model *dev = new_device();
 	CHECK(ctx_create(dev, 1, 5, "app", 3) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(resp_hdr(0).ctx_id == 1);
 	CHECK(fake_live_contexts == 1);
@@ -221,35 +221,35 @@ static void test_contexts(void)
 	CHECK(ctx_destroy(dev, 3) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_destroy(dev, 3) == VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID);
 	CHECK(fake_live_contexts == 2);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	CHECK(fake_live_contexts == 0);
 
 	/* max_contexts */
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = fake_capsets, .transport_ops = &record_ops, .max_contexts = 2};
-	dev = virtgpu_device_create(&config);
+	dev = gpu_model_create(&config);
 	CHECK(ctx_create(dev, 1, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_create(dev, 2, 5, "b", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_create(dev, 3, 5, "c", 1) == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	CHECK(fake_live_contexts == 0);
 	clear_resps();
 }
 
 static void test_blobs(void)
 {
-	struct virtgpu_device *dev = new_device();
+	struct gpu_model *dev = new_device();
 	CHECK(ctx_create(dev, 1, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_create(dev, 2, 5, "b", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 
 	/* GUEST blob with a memfd */
-	struct virtgpu_backing b = guest_memfd(4096);
+	struct gpu_model_backing b = guest_memfd(4096);
 	memset(b.addr, 0x42, 4096);
 	CHECK(create_blob(dev, 0, 10, VIRTIO_GPU_BLOB_MEM_GUEST,
 			  VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE, 0, 4096,
 			  &b) == VIRTIO_GPU_RESP_OK_NODATA);
 	/* in use */
-	struct virtgpu_backing b2 = guest_memfd(4096);
+	struct gpu_model_backing b2 = guest_memfd(4096);
 	CHECK(create_blob(dev, 0, 10, VIRTIO_GPU_BLOB_MEM_GUEST, 0, 0, 4096, &b2) ==
 	      VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
 	/* backing too small; none; id 0; size 0; unknown flags; HOST3D_GUEST */
@@ -290,7 +290,7 @@ static void test_blobs(void)
 	      VIRTIO_GPU_RESP_OK_NODATA);
 
 	/* attach / detach / lookup: one resource on two contexts */
-	CHECK(!virtgpu_device_attached_resource(dev, 1, 10));
+	CHECK(!gpu_model_attached_resource(dev, 1, 10));
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, 1, 10) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, 1, 10) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, 2, 10) == VIRTIO_GPU_RESP_OK_NODATA);
@@ -299,16 +299,16 @@ static void test_blobs(void)
 	      VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, 55, 10) ==
 	      VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID);
-	struct virtgpu_resource *r = virtgpu_device_attached_resource(dev, 1, 10);
+	struct gpu_model_resource *r = gpu_model_attached_resource(dev, 1, 10);
 	CHECK(r && r->id == 10 && r->size == 4096 && r->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST);
 	CHECK(r && r->backing.addr && ((uint8_t *)r->backing.addr)[100] == 0x42);
-	CHECK(virtgpu_device_attached_resource(dev, 2, 10) == r);
-	CHECK(!virtgpu_device_attached_resource(dev, 2, 20));
-	r = virtgpu_device_attached_resource(dev, 1, 20);
+	CHECK(gpu_model_attached_resource(dev, 2, 10) == r);
+	CHECK(!gpu_model_attached_resource(dev, 2, 20));
+	r = gpu_model_attached_resource(dev, 1, 20);
 	CHECK(r && r->blob_mem == VIRTIO_GPU_BLOB_MEM_HOST3D && r->backing.fd >= 0);
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE, 2, 10) == VIRTIO_GPU_RESP_OK_NODATA);
-	CHECK(!virtgpu_device_attached_resource(dev, 2, 10));
-	CHECK(virtgpu_device_attached_resource(dev, 1, 10));
+	CHECK(!gpu_model_attached_resource(dev, 2, 10));
+	CHECK(gpu_model_attached_resource(dev, 1, 10));
 	CHECK(ctx_res(dev, VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE, 2, 10) ==
 	      VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
 
@@ -336,26 +336,26 @@ static void test_blobs(void)
 
 	/* unref detaches from every context */
 	CHECK(unref(dev, 10) == VIRTIO_GPU_RESP_OK_NODATA);
-	CHECK(!virtgpu_device_attached_resource(dev, 1, 10));
+	CHECK(!gpu_model_attached_resource(dev, 1, 10));
 	CHECK(unref(dev, 10) == VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
 	/* context destroy detaches; the resource lives on */
 	CHECK(ctx_destroy(dev, 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(map_blob(dev, 20) == VIRTIO_GPU_RESP_OK_MAP_INFO);
 	CHECK(unref(dev, 20) == VIRTIO_GPU_RESP_OK_NODATA);
-	virtgpu_device_destroy(dev); /* releases 22 and context 2 */
+	gpu_model_destroy(dev); /* releases 22 and context 2 */
 	clear_resps();
 
 	/* max_resources */
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = fake_capsets, .transport_ops = &record_ops, .max_resources = 1};
-	dev = virtgpu_device_create(&config);
+	dev = gpu_model_create(&config);
 	b = guest_memfd(4096);
 	CHECK(create_blob(dev, 0, 1, VIRTIO_GPU_BLOB_MEM_GUEST, 0, 0, 4096, &b) ==
 	      VIRTIO_GPU_RESP_OK_NODATA);
 	b = guest_memfd(4096);
 	CHECK(create_blob(dev, 0, 2, VIRTIO_GPU_BLOB_MEM_GUEST, 0, 0, 4096, &b) ==
 	      VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	clear_resps();
 }
 
@@ -375,7 +375,7 @@ static bool find_resp(uint64_t cookie, struct virtio_gpu_ctrl_hdr *out, size_t *
 static void test_fences(void)
 {
 	const uint32_t FR = VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX;
-	struct virtgpu_device *dev = new_device();
+	struct gpu_model *dev = new_device();
 	CHECK(ctx_create(dev, 3, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	struct fake_ctx *fctx = fake_last_ctx;
 	struct virtio_gpu_ctrl_hdr h;
@@ -398,14 +398,14 @@ static void test_fences(void)
 	clear_resps();
 	submit(dev, 3, FR, 1, 6, 0x33, 8, 3);
 	CHECK(num_resps == 0);
-	virtgpu_device_fence_signal(dev, 3, 0, 6); /* other ring: nothing */
-	virtgpu_device_fence_signal(dev, 4, 1, 6); /* other context: nothing */
+	gpu_model_fence_signal(dev, 3, 0, 6); /* other ring: nothing */
+	gpu_model_fence_signal(dev, 4, 1, 6); /* other context: nothing */
 	CHECK(num_resps == 0);
-	virtgpu_device_fence_signal(dev, 3, 1, 6);
+	gpu_model_fence_signal(dev, 3, 1, 6);
 	CHECK(num_resps == 1 && find_resp(3, &h, NULL));
 	CHECK(h.type == VIRTIO_GPU_RESP_OK_NODATA && h.flags == FR && h.fence_id == 6 &&
 	      h.ctx_id == 3 && h.ring_idx == 1);
-	virtgpu_device_fence_signal(dev, 3, 1, 6); /* twice: nothing more */
+	gpu_model_fence_signal(dev, 3, 1, 6); /* twice: nothing more */
 	CHECK(num_resps == 1);
 
 	/* two held fences completed in order by one signal; a later one stays */
@@ -414,7 +414,7 @@ static void test_fences(void)
 	submit(dev, 3, FR, 1, 8, 0x33, 8, 5);
 	submit(dev, 3, FR, 1, 10, 0x33, 8, 6);
 	CHECK(num_resps == 0);
-	virtgpu_device_fence_signal(dev, 3, 1, 9);
+	gpu_model_fence_signal(dev, 3, 1, 9);
 	CHECK(num_resps == 2 && resps[0].cookie == 4 && resps[1].cookie == 5);
 	CHECK(resp_hdr(0).fence_id == 7 && resp_hdr(1).fence_id == 8);
 
@@ -465,14 +465,14 @@ static void test_fences(void)
 	submit(dev, 3, FR, 1, 16, 0x33, 8, 14);
 	CHECK(num_resps == 0);
 	struct virtio_gpu_ctx_destroy d = {.hdr = hdr_of(VIRTIO_GPU_CMD_CTX_DESTROY, 3)};
-	virtgpu_device_process(dev, &d, sizeof(d), NULL, 15);
+	gpu_model_process(dev, &d, sizeof(d), NULL, 15);
 	CHECK(num_resps == 3);
 	CHECK(resps[0].cookie == 6 && resp_hdr(0).fence_id == 10 && resp_hdr(0).flags == FR &&
 	      resp_hdr(0).type == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(resps[1].cookie == 14 && resp_hdr(1).fence_id == 16);
 	CHECK(resps[2].cookie == 15 && resp_hdr(2).type == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(fake_live_contexts == 0);
-	virtgpu_device_fence_signal(dev, 3, 1, 100); /* gone: nothing */
+	gpu_model_fence_signal(dev, 3, 1, 100); /* gone: nothing */
 
 	/* a ring fence signalled at once completes the earlier held ones first */
 	CHECK(ctx_create(dev, 5, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
@@ -486,14 +486,14 @@ static void test_fences(void)
 	CHECK(ctx_create(dev, 4, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 	clear_resps();
 	submit(dev, 4, FR, 1, 1, 0x33, 8, 16);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	CHECK(num_resps == 0 && fake_live_contexts == 0);
 	clear_resps();
 }
 
 static void test_malformed(void)
 {
-	struct virtgpu_device *dev = new_device();
+	struct gpu_model *dev = new_device();
 	CHECK(ctx_create(dev, 1, 5, "a", 1) == VIRTIO_GPU_RESP_OK_NODATA);
 
 	/* truncated headers: an error with a zero header */
@@ -504,7 +504,7 @@ static void test_malformed(void)
 		CHECK(resp_hdr(0).ctx_id == 0 && resp_hdr(0).flags == 0);
 	}
 	clear_resps();
-	virtgpu_device_process(dev, NULL, 0, NULL, 5);
+	gpu_model_process(dev, NULL, 0, NULL, 5);
 	CHECK(num_resps == 1 && resp_hdr(0).type == VIRTIO_GPU_RESP_ERR_UNSPEC);
 
 	/* every command shorter than its struct */
@@ -554,7 +554,7 @@ static void test_malformed(void)
 	}
 
 	/* mem entries beyond the command; owned backing released on failure */
-	struct virtgpu_backing b = guest_memfd(4096);
+	struct gpu_model_backing b = guest_memfd(4096);
 	struct virtio_gpu_resource_create_blob cb = {
 		.hdr = hdr_of(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, 0),
 		.resource_id = 3,
@@ -575,7 +575,7 @@ static void test_malformed(void)
 	memcpy(buf, &info, sizeof(info));
 	CHECK(run(dev, buf, sizeof(buf)) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	CHECK(fake_live_contexts == 0);
 	clear_resps();
 }

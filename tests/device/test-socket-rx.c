@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport's buffered frame reader (virtgpu/socket-rx.c): frames
+ * The socket transport's buffered frame reader (virtgpu/socket/frame-rx.c): frames
  * written back to back before anything is read, each fd-carrying frame starting
  * its own sendmsg() as both ends send them, must each get their own fd (told
  * apart by the memfd's size); fds that match no frame's first byte are refused;
@@ -51,13 +51,13 @@ static off_t fd_size(int fd)
  */
 static void send_frames(int sock, uint64_t tag0, size_t count, size_t size, int fd, bool flag_fd)
 {
-	size_t frame = sizeof(struct virtgpu_sock_frame) + size;
+	size_t frame = sizeof(struct sock_frame_hdr) + size;
 	uint8_t *buf = calloc(count, frame);
 	CHECK(buf);
 	for (size_t i = 0; i < count; i++) {
-		struct virtgpu_sock_frame hdr = {
+		struct sock_frame_hdr hdr = {
 			.size = (uint32_t)size,
-			.flags = i == 0 && flag_fd ? VIRTGPU_SOCK_F_FD : 0,
+			.flags = i == 0 && flag_fd ? SOCK_FRAME_F_FD : 0,
 			.tag = tag0 + i,
 		};
 		memcpy(buf + i * frame, &hdr, sizeof(hdr));
@@ -90,21 +90,21 @@ struct got {
 };
 
 /* Read until EAGAIN or EOF; returns the frames taken, or -EPROTO. */
-static int drain(struct virtgpu_sock_rx *rx, int sock, struct got *got, int max)
+static int drain(struct sock_frame_rx *rx, int sock, struct got *got, int max)
 {
 	int n = 0;
 	for (;;) {
 		bool more;
-		ssize_t r = virtgpu_sock_rx_fill(rx, sock, &more);
+		ssize_t r = sock_frame_rx_fill(rx, sock, &more);
 		if (r == -EAGAIN)
 			return n;
 		if (r < 0)
 			return (int)r;
 		if (r == 0)
 			return n; /* EOF: the writer is done */
-		struct virtgpu_sock_rx_frame f;
+		struct sock_frame_in f;
 		int ret;
-		while ((ret = virtgpu_sock_rx_next(rx, &f)) > 0) {
+		while ((ret = sock_frame_rx_next(rx, &f)) > 0) {
 			CHECK(n < max);
 			for (uint32_t i = 0; i < f.hdr.size; i++)
 				CHECK(f.payload[i] == (uint8_t)(f.hdr.tag & 0xff));
@@ -140,8 +140,8 @@ static void test_back_to_back(void)
 	close(a);
 	close(b);
 	close(c);
-	struct virtgpu_sock_rx rx;
-	virtgpu_sock_rx_init(&rx);
+	struct sock_frame_rx rx;
+	sock_frame_rx_init(&rx);
 	struct got got[16];
 	int n = drain(&rx, sv[1], got, 16);
 	CHECK(n == 8);
@@ -151,7 +151,7 @@ static void test_back_to_back(void)
 		CHECK(got[i].fd_size == want[i]);
 	}
 	CHECK(rx.num_pending == 0);
-	virtgpu_sock_rx_finish(&rx);
+	sock_frame_rx_finish(&rx);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -167,13 +167,13 @@ static void test_large(void)
 	if (pid == 0) {
 		close(sv[1]);
 		int a = memfd_of_size(4096 * 5);
-		send_frames(sv[0], 1, 1, VIRTGPU_SOCK_MAX_PAYLOAD, a, true);
+		send_frames(sv[0], 1, 1, SOCK_FRAME_MAX_PAYLOAD, a, true);
 		send_frames(sv[0], 2, 2, 100, -1, false);
 		_exit(0);
 	}
 	close(sv[0]);
-	struct virtgpu_sock_rx rx;
-	virtgpu_sock_rx_init(&rx);
+	struct sock_frame_rx rx;
+	sock_frame_rx_init(&rx);
 	struct got got[4];
 	int n = 0;
 	while (n < 3) {
@@ -183,11 +183,11 @@ static void test_large(void)
 		CHECK(k >= 0);
 		n += k;
 	}
-	CHECK(got[0].size == VIRTGPU_SOCK_MAX_PAYLOAD && got[0].fd_size == 4096 * 5);
+	CHECK(got[0].size == SOCK_FRAME_MAX_PAYLOAD && got[0].fd_size == 4096 * 5);
 	CHECK(got[1].fd_size == -1 && got[2].tag == 3);
 	int status;
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	virtgpu_sock_rx_finish(&rx);
+	sock_frame_rx_finish(&rx);
 	close(sv[1]);
 }
 
@@ -197,13 +197,13 @@ static void test_trickle(void)
 	int sv[2];
 	pair(sv);
 	int a = memfd_of_size(4096);
-	struct virtgpu_sock_rx rx;
-	virtgpu_sock_rx_init(&rx);
+	struct sock_frame_rx rx;
+	sock_frame_rx_init(&rx);
 	struct got got[4];
 	int n = 0;
 	/* frame 1 (fd a) split: its first byte alone carries the fd */
-	uint8_t frame[sizeof(struct virtgpu_sock_frame) + 8];
-	struct virtgpu_sock_frame hdr = {.size = 8, .flags = VIRTGPU_SOCK_F_FD, .tag = 1};
+	uint8_t frame[sizeof(struct sock_frame_hdr) + 8];
+	struct sock_frame_hdr hdr = {.size = 8, .flags = SOCK_FRAME_F_FD, .tag = 1};
 	memcpy(frame, &hdr, sizeof(hdr));
 	memset(frame + sizeof(hdr), 1, 8);
 	for (size_t i = 0; i < sizeof(frame); i++) {
@@ -231,7 +231,7 @@ static void test_trickle(void)
 	}
 	CHECK(got[0].tag == 1 && got[0].fd_size == 4096);
 	close(a);
-	virtgpu_sock_rx_finish(&rx);
+	sock_frame_rx_finish(&rx);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -252,7 +252,7 @@ static void test_refused(int variant)
 		break;
 	case 2: { /* two fds on one sendmsg */
 		int two[2] = {a, a};
-		struct virtgpu_sock_frame hdr = {.size = 0, .flags = VIRTGPU_SOCK_F_FD, .tag = 1};
+		struct sock_frame_hdr hdr = {.size = 0, .flags = SOCK_FRAME_F_FD, .tag = 1};
 		struct iovec iov = {&hdr, sizeof(hdr)};
 		union {
 			char buf[CMSG_SPACE(sizeof(two))];
@@ -272,16 +272,16 @@ static void test_refused(int variant)
 	}
 	case 3: /* a frame larger than the limit */
 		send_frames(sv[0], 1, 1, 0, -1, false);
-		struct virtgpu_sock_frame hdr = {.size = VIRTGPU_SOCK_MAX_PAYLOAD + 1, .tag = 2};
+		struct sock_frame_hdr hdr = {.size = SOCK_FRAME_MAX_PAYLOAD + 1, .tag = 2};
 		CHECK(write(sv[0], &hdr, sizeof(hdr)) == sizeof(hdr));
 		break;
 	}
 	close(a);
-	struct virtgpu_sock_rx rx;
-	virtgpu_sock_rx_init(&rx);
+	struct sock_frame_rx rx;
+	sock_frame_rx_init(&rx);
 	struct got got[4];
 	CHECK(drain(&rx, sv[1], got, 4) == -EPROTO);
-	virtgpu_sock_rx_finish(&rx);
+	sock_frame_rx_finish(&rx);
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -21,7 +21,7 @@
 #include "virtgpu/socket/server.h"
 
 static struct wl_event_loop *loop;
-static struct virtgpu_socket_server *server;
+static struct sock_server *server;
 static char sock_path[108];
 
 static int64_t now_ms(void)
@@ -92,7 +92,7 @@ static bool recv_exact(int fd, void *buf, size_t len, int *fds, size_t *nfds)
 }
 
 struct frame {
-	struct virtgpu_sock_frame hdr;
+	struct sock_frame_hdr hdr;
 	uint8_t payload[256];
 	int fd;
 };
@@ -109,7 +109,7 @@ static bool read_frame(int fd, struct frame *f)
 		exit(1);
 	if (!recv_exact(fd, f->payload, f->hdr.size, fds, &nfds))
 		return false;
-	CHECK(nfds == ((f->hdr.flags & VIRTGPU_SOCK_F_FD) ? 1u : 0u));
+	CHECK(nfds == ((f->hdr.flags & SOCK_FRAME_F_FD) ? 1u : 0u));
 	for (size_t i = 0; i < nfds; i++) {
 		if (i == 0)
 			f->fd = fds[0];
@@ -130,7 +130,7 @@ static uint32_t frame_type(const struct frame *f)
 static void send_raw(int fd, uint32_t flags, uint64_t tag, const void *payload, size_t size,
 		     uint32_t claimed_size, const int *fds, size_t nfds)
 {
-	struct virtgpu_sock_frame hdr = {.size = claimed_size, .flags = flags, .tag = tag};
+	struct sock_frame_hdr hdr = {.size = claimed_size, .flags = flags, .tag = tag};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, size}};
 	union {
 		char buf[CMSG_SPACE(4 * sizeof(int))];
@@ -156,7 +156,7 @@ static void send_raw(int fd, uint32_t flags, uint64_t tag, const void *payload, 
 static void send_cmd(int fd, uint32_t flags, uint64_t tag, const void *cmd, size_t size,
 		     int mem_fd)
 {
-	send_raw(fd, flags | (mem_fd >= 0 ? VIRTGPU_SOCK_F_FD : 0), tag, cmd, size,
+	send_raw(fd, flags | (mem_fd >= 0 ? SOCK_FRAME_F_FD : 0), tag, cmd, size,
 		 (uint32_t)size, &mem_fd, mem_fd >= 0 ? 1 : 0);
 }
 
@@ -171,7 +171,7 @@ static uint32_t call(int fd, uint64_t tag, const void *cmd, size_t size, int mem
 		return 0;
 	}
 	CHECK(f.hdr.tag == tag);
-	CHECK(!(f.hdr.flags & VIRTGPU_SOCK_F_HELLO));
+	CHECK(!(f.hdr.flags & SOCK_FRAME_F_HELLO));
 	if (out)
 		*out = f;
 	else if (f.fd >= 0)
@@ -192,9 +192,9 @@ static bool wait_closed(int fd)
 static void pump_until_connections(size_t n)
 {
 	int64_t deadline = now_ms() + 5000;
-	while (virtgpu_socket_server_connections(server) != n && now_ms() < deadline)
+	while (sock_server_connections(server) != n && now_ms() < deadline)
 		wl_event_loop_dispatch(loop, 10);
-	CHECK(virtgpu_socket_server_connections(server) == n);
+	CHECK(sock_server_connections(server) == n);
 }
 
 static int open_client(void)
@@ -202,12 +202,12 @@ static int open_client(void)
 	int fd = connect_client();
 	struct frame f;
 	CHECK(read_frame(fd, &f));
-	CHECK(f.hdr.flags == VIRTGPU_SOCK_F_HELLO && f.hdr.tag == 0);
-	CHECK(f.hdr.size == sizeof(struct virtgpu_sock_hello));
-	struct virtgpu_sock_hello hello;
+	CHECK(f.hdr.flags == SOCK_FRAME_F_HELLO && f.hdr.tag == 0);
+	CHECK(f.hdr.size == sizeof(struct sock_frame_hello));
+	struct sock_frame_hello hello;
 	memcpy(&hello, f.payload, sizeof(hello));
-	CHECK(hello.version == VIRTGPU_SOCK_VERSION && hello.num_capsets == 1);
-	CHECK(hello.features == VIRTGPU_DEVICE_FEATURES);
+	CHECK(hello.version == SOCK_FRAME_VERSION && hello.num_capsets == 1);
+	CHECK(hello.features == GPU_MODEL_FEATURES);
 	return fd;
 }
 
@@ -273,7 +273,7 @@ static void test_commands(int a)
 	struct virtio_gpu_ctx_resource at = {.hdr = hdr_of(VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, 1),
 					     .resource_id = 10};
 	CHECK(call(a, 4, &at, sizeof(at), -1, NULL) == VIRTIO_GPU_RESP_OK_NODATA);
-	struct virtgpu_resource *r = virtgpu_device_attached_resource(fctx->dev, 1, 10);
+	struct gpu_model_resource *r = gpu_model_attached_resource(fctx->dev, 1, 10);
 	CHECK(r && r->backing.addr && r->size == 4096);
 
 	/* GUEST blobs refused (connection kept): unsealable, too small, no fd */
@@ -296,7 +296,7 @@ static void test_commands(int a)
 		.hdr = hdr_of(VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, 0), .resource_id = 20};
 	struct frame f;
 	CHECK(call(a, 9, &mb, sizeof(mb), -1, &f) == VIRTIO_GPU_RESP_OK_MAP_INFO);
-	CHECK(f.hdr.flags == VIRTGPU_SOCK_F_FD && f.fd >= 0);
+	CHECK(f.hdr.flags == SOCK_FRAME_F_FD && f.fd >= 0);
 	if (f.fd >= 0) {
 		struct stat st;
 		uint8_t byte = 0;
@@ -309,9 +309,9 @@ static void test_commands(int a)
 	uint8_t sub[sizeof(struct virtio_gpu_cmd_submit) + 8] = {0};
 	struct virtio_gpu_cmd_submit sc = {.hdr = hdr_of(VIRTIO_GPU_CMD_SUBMIT_3D, 1), .size = 8};
 	memcpy(sub, &sc, sizeof(sc));
-	send_cmd(a, VIRTGPU_SOCK_F_NO_REPLY, 50, sub, sizeof(sub), -1);
+	send_cmd(a, SOCK_FRAME_F_NO_REPLY, 50, sub, sizeof(sub), -1);
 	struct virtio_gpu_ctrl_hdr bogus = hdr_of(0xdead, 1);
-	send_cmd(a, VIRTGPU_SOCK_F_NO_REPLY, 51, &bogus, sizeof(bogus), -1);
+	send_cmd(a, SOCK_FRAME_F_NO_REPLY, 51, &bogus, sizeof(bogus), -1);
 	CHECK(capset_info(a, 52) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 	CHECK(fctx->submits == 1);
 
@@ -322,7 +322,7 @@ static void test_commands(int a)
 	memcpy(sub, &sc, sizeof(sc));
 	send_cmd(a, 0, 60, sub, sizeof(sub), -1);
 	CHECK(capset_info(a, 61) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
-	virtgpu_device_fence_signal(fctx->dev, 1, 1, 7);
+	gpu_model_fence_signal(fctx->dev, 1, 1, 7);
 	CHECK(read_frame(a, &f) && f.hdr.tag == 60 && frame_type(&f) == VIRTIO_GPU_RESP_OK_NODATA);
 	struct virtio_gpu_ctrl_hdr h;
 	memcpy(&h, f.payload, sizeof(h));
@@ -330,14 +330,14 @@ static void test_commands(int a)
 	/* a held fence of a NO_REPLY command stays silent when signalled */
 	sc.hdr.fence_id = 8;
 	memcpy(sub, &sc, sizeof(sc));
-	send_cmd(a, VIRTGPU_SOCK_F_NO_REPLY, 62, sub, sizeof(sub), -1);
+	send_cmd(a, SOCK_FRAME_F_NO_REPLY, 62, sub, sizeof(sub), -1);
 	CHECK(capset_info(a, 63) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
-	virtgpu_device_fence_signal(fctx->dev, 1, 1, 8);
+	gpu_model_fence_signal(fctx->dev, 1, 1, 8);
 	CHECK(capset_info(a, 64) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 
 	/* a command split over many writes, and a zero-length frame */
 	struct virtio_gpu_get_capset_info ci = {.hdr = hdr_of(VIRTIO_GPU_CMD_GET_CAPSET_INFO, 0)};
-	struct virtgpu_sock_frame fh = {.size = sizeof(ci), .tag = 65};
+	struct sock_frame_hdr fh = {.size = sizeof(ci), .tag = 65};
 	uint8_t whole[sizeof(fh) + sizeof(ci)];
 	memcpy(whole, &fh, sizeof(fh));
 	memcpy(whole + sizeof(fh), &ci, sizeof(ci));
@@ -365,7 +365,7 @@ static void test_bad_framing(int a)
 			blob_cmd(0, 30, VIRTIO_GPU_BLOB_MEM_HOST3D, 0, 1, 4096);
 		switch (kind) {
 		case 0: /* oversized */
-			send_raw(b, 0, 1, &ci, sizeof(ci), VIRTGPU_SOCK_MAX_PAYLOAD + 1, NULL, 0);
+			send_raw(b, 0, 1, &ci, sizeof(ci), SOCK_FRAME_MAX_PAYLOAD + 1, NULL, 0);
 			break;
 		case 1: /* unknown flags */
 			send_raw(b, 0x80, 1, &ci, sizeof(ci), sizeof(ci), NULL, 0);
@@ -377,16 +377,16 @@ static void test_bad_framing(int a)
 			send_cmd(b, 0, 1, &hb, sizeof(hb), mem);
 			break;
 		case 4: /* F_FD without an fd */
-			send_raw(b, VIRTGPU_SOCK_F_FD, 1, &ci, sizeof(ci), sizeof(ci), NULL, 0);
+			send_raw(b, SOCK_FRAME_F_FD, 1, &ci, sizeof(ci), sizeof(ci), NULL, 0);
 			break;
 		case 5: /* an fd without F_FD */
 			send_raw(b, 0, 1, &ci, sizeof(ci), sizeof(ci), &mem, 1);
 			break;
 		case 6: /* two fds */
-			send_raw(b, VIRTGPU_SOCK_F_FD, 1, &ci, sizeof(ci), sizeof(ci), two, 2);
+			send_raw(b, SOCK_FRAME_F_FD, 1, &ci, sizeof(ci), sizeof(ci), two, 2);
 			break;
 		case 7: /* HELLO from the guest */
-			send_raw(b, VIRTGPU_SOCK_F_HELLO, 1, &ci, sizeof(ci), sizeof(ci), NULL, 0);
+			send_raw(b, SOCK_FRAME_F_HELLO, 1, &ci, sizeof(ci), sizeof(ci), NULL, 0);
 			break;
 		}
 		close(mem);
@@ -457,7 +457,7 @@ int main(void)
 	chmod(sock_path, 0777); /* let the other-uid child reach the uid check */
 
 	loop = wl_event_loop_create();
-	server = virtgpu_socket_server_create(loop, lfd, fake_capsets, NULL);
+	server = sock_server_create(loop, lfd, fake_capsets, NULL);
 	CHECK(server);
 
 	int a = open_client();
@@ -481,7 +481,7 @@ int main(void)
 	/* server destroy with a connection open */
 	int c = open_client();
 	pump_until_connections(1);
-	virtgpu_socket_server_destroy(server);
+	sock_server_destroy(server);
 	CHECK(wait_closed(c));
 	close(c);
 	wl_event_loop_destroy(loop);

@@ -626,7 +626,7 @@ int main(void)
 	const char *peer_path = getenv("VSOMM_PEER_SOCKET");
 	struct guest g = {.a_read = -1, .b_write = -1, .fds = {-1, -1, -1, -1}};
 	struct peer peer = {.listen_fd = -1, .conn = -1, .stop = {-1, -1}};
-	struct virtgpu_dev *dev = NULL;
+	struct virtgpu *dev = NULL;
 	struct xdomain_channel *ch = NULL;
 	int host_fds, own_fds, n, err;
 	char spec[256];

@@ -36,7 +36,7 @@ struct fake_bo {
 };
 
 struct fake_dev {
-	struct virtgpu_dev base;
+	struct virtgpu base;
 	int evfd;
 	struct fake_bo bos[MAX_BOS];
 	uint32_t next_res;
@@ -46,7 +46,7 @@ struct fake_dev {
 
 static int count_fds(void);
 
-static void fake_close(struct virtgpu_dev *dev)
+static void fake_close(struct virtgpu *dev)
 {
 	struct fake_dev *f = (struct fake_dev *)dev;
 	for (size_t i = 0; i < MAX_BOS; i++) {
@@ -60,7 +60,7 @@ static void fake_close(struct virtgpu_dev *dev)
 	free(f);
 }
 
-static int fake_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+static int fake_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 			   size_t size)
 {
 	struct xdomain_capabilities caps = {
@@ -73,13 +73,13 @@ static int fake_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t versio
 	return 0;
 }
 
-static int fake_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+static int fake_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			     uint32_t poll_rings_mask)
 {
 	return 0;
 }
 
-static int fake_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+static int fake_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 			    uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
 {
 	struct fake_dev *f = (struct fake_dev *)dev;
@@ -111,7 +111,7 @@ static struct fake_bo *lookup(struct fake_dev *f, uint32_t handle)
 									     : NULL;
 }
 
-static int fake_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+static int fake_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	struct fake_bo *b = lookup((struct fake_dev *)dev, bo->handle);
 	if (!b)
@@ -126,7 +126,7 @@ static int fake_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 	return 0;
 }
 
-static int fake_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+static int fake_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	struct fake_bo *b = lookup((struct fake_dev *)dev, bo->handle);
 	if (!b)
@@ -135,12 +135,12 @@ static int fake_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
 	return fd < 0 ? -errno : fd;
 }
 
-static int fake_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out)
+static int fake_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 {
 	return -EINVAL; /* only pipes are sent in this target */
 }
 
-static void fake_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+static void fake_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
 	struct fake_bo *b = lookup((struct fake_dev *)dev, bo->handle);
 	if (!b)
@@ -152,7 +152,7 @@ static void fake_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 	bo->map = NULL;
 }
 
-static int fake_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+static int fake_submit(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		       const struct virtgpu_bo *const *bos, size_t num_bos)
 {
 	struct fake_dev *f = (struct fake_dev *)dev;
@@ -173,17 +173,17 @@ static int fake_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, ui
 	return 0;
 }
 
-static int fake_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+static int fake_wait(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
 	return 0;
 }
 
-static int fake_event_fd(const struct virtgpu_dev *dev)
+static int fake_event_fd(const struct virtgpu *dev)
 {
 	return ((const struct fake_dev *)dev)->evfd;
 }
 
-static int fake_read_events(struct virtgpu_dev *dev)
+static int fake_read_events(struct virtgpu *dev)
 {
 	uint64_t n;
 	if (read(((struct fake_dev *)dev)->evfd, &n, sizeof(n)) != sizeof(n))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target (b): virtio-gpu commands into the host device model
- * (virtgpu_device_process) with the real cross-domain context type
+ * (gpu_model_process) with the real cross-domain context type
  * (xdomain_host_capset) and a fake compositor behind it.
  *
  * The input is a script of operations.  Some are raw commands (any bytes);
@@ -32,15 +32,15 @@ static void handle_complete(void *transport, uint64_t cookie, const void *resp, 
 	responses++;
 }
 
-static const struct virtgpu_transport_ops transport_ops = {.complete = handle_complete};
+static const struct gpu_model_transport_ops transport_ops = {.complete = handle_complete};
 
 /* As the socket transport does: a GUEST blob brings its memory (a memfd). */
-static void process(struct virtgpu_device *dev, const void *cmd, size_t size)
+static void process(struct gpu_model *dev, const void *cmd, size_t size)
 {
 	static uint64_t cookie;
 	struct virtio_gpu_resource_create_blob blob = {0};
 	memcpy(&blob, cmd, size < sizeof(blob) ? size : sizeof(blob));
-	struct virtgpu_backing backing = {.fd = -1}, *bp = NULL;
+	struct gpu_model_backing backing = {.fd = -1}, *bp = NULL;
 	if (size >= sizeof(blob) && blob.hdr.type == VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB &&
 	    blob.blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST && blob.size > 0 &&
 	    blob.size <= MAX_GUEST_BLOB) {
@@ -49,14 +49,14 @@ static void process(struct virtgpu_device *dev, const void *cmd, size_t size)
 		FUZZ_CHECK(ftruncate(fd, (off_t)blob.size) == 0);
 		void *addr = mmap(NULL, blob.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		FUZZ_CHECK(addr != MAP_FAILED);
-		backing = (struct virtgpu_backing){
+		backing = (struct gpu_model_backing){
 			.addr = addr, .size = blob.size, .fd = fd, .owned = true};
 		bp = &backing;
 	}
-	virtgpu_device_process(dev, cmd, size, bp, ++cookie);
+	gpu_model_process(dev, cmd, size, bp, ++cookie);
 }
 
-static void submit(struct virtgpu_device *dev, uint32_t ctx, unsigned ring, uint64_t fence,
+static void submit(struct gpu_model *dev, uint32_t ctx, unsigned ring, uint64_t fence,
 		   const void *bytes, size_t size)
 {
 	uint8_t buf[sizeof(struct virtio_gpu_cmd_submit) + 8192];
@@ -76,7 +76,7 @@ static void submit(struct virtgpu_device *dev, uint32_t ctx, unsigned ring, uint
 	process(dev, buf, sizeof(cmd) + size);
 }
 
-static void ctx_resource(struct virtgpu_device *dev, uint32_t type, uint32_t ctx, uint32_t res)
+static void ctx_resource(struct gpu_model *dev, uint32_t type, uint32_t ctx, uint32_t res)
 {
 	struct virtio_gpu_ctx_resource cmd = {
 		.hdr = {.type = type, .ctx_id = ctx},
@@ -85,7 +85,7 @@ static void ctx_resource(struct virtgpu_device *dev, uint32_t type, uint32_t ctx
 	process(dev, &cmd, sizeof(cmd));
 }
 
-static void run(struct fuzz_host_env *env, struct virtgpu_device *dev, struct fuzz_input *in)
+static void run(struct fuzz_host_env *env, struct gpu_model *dev, struct fuzz_input *in)
 {
 	uint64_t fence = 1;
 	size_t n;
@@ -232,18 +232,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_host_env *env = fuzz_host_env();
 	env->baseline_fds = fuzz_count_fds();
 
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = env->capsets,
 		.capset_data = &env->config,
 		.transport_ops = &transport_ops,
 		.max_contexts = 4,
 		.max_resources = 64,
 	};
-	struct virtgpu_device *dev = virtgpu_device_create(&config);
+	struct gpu_model *dev = gpu_model_create(&config);
 	FUZZ_CHECK(dev);
 	struct fuzz_input in = {data, size, 0};
 	run(env, dev, &in);
-	virtgpu_device_destroy(dev);
+	gpu_model_destroy(dev);
 	fuzz_host_env_dispatch(env);
 	fuzz_host_env_reset(env);
 

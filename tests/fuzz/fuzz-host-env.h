@@ -20,7 +20,7 @@
 struct fuzz_host_env {
 	struct wl_event_loop *loop;
 	struct xdomain_host_config config;
-	const struct virtgpu_capset_ops *capsets[2];
+	const struct gpu_model_capset_ops *capsets[2];
 	char dir[64], path[128];
 	int listen_fd;
 	int conns[FUZZ_MAX_COMP_CONNS];

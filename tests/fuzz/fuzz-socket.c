@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target (c): the socket transport's framing into vsomm-host's socket
- * server (virtgpu/socket-server.c), the device model and the cross-domain host
+ * server (virtgpu/socket/server.c), the device model and the cross-domain host
  * behind it, as one guest connection sees them.
  *
  * Each input is one connection to a server that lives for the whole process.
@@ -26,7 +26,7 @@
 
 struct server_env {
 	struct fuzz_host_env *env;
-	struct virtgpu_socket_server *server;
+	struct sock_server *server;
 	char path[160];
 };
 
@@ -45,7 +45,7 @@ static struct server_env *server_env(void)
 	memcpy(addr.sun_path, senv.path, strlen(senv.path) + 1);
 	FUZZ_CHECK(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
 	FUZZ_CHECK(listen(fd, 16) == 0);
-	senv.server = virtgpu_socket_server_create(senv.env->loop, fd, senv.env->capsets,
+	senv.server = sock_server_create(senv.env->loop, fd, senv.env->capsets,
 						   &senv.env->config);
 	FUZZ_CHECK(senv.server);
 	atexit(server_cleanup);
@@ -54,7 +54,7 @@ static struct server_env *server_env(void)
 
 static void server_cleanup(void)
 {
-	virtgpu_socket_server_destroy(senv.server);
+	sock_server_destroy(senv.server);
 	unlink(senv.path);
 }
 
@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	settle(env, sock);
 
 	struct fuzz_input in = {data, size, 0};
-	uint8_t frame[sizeof(struct virtgpu_sock_frame) + 4096];
+	uint8_t frame[sizeof(struct sock_frame_hdr) + 4096];
 	bool open = true;
 	for (int ops = 0; open && fuzz_more(&in) && ops < 256; ops++) {
 		size_t n;
@@ -172,11 +172,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned kind = fuzz_u8(&in);
 			size_t fd_size = (size_t)fuzz_u16(&in) * 16;
 			p = fuzz_bytes(&in, fuzz_u16(&in) % 4096, &n);
-			struct virtgpu_sock_frame hdr = {.size = (uint32_t)n, .flags = flags,
+			struct sock_frame_hdr hdr = {.size = (uint32_t)n, .flags = flags,
 							 .tag = tag};
 			memcpy(frame, &hdr, sizeof(hdr));
 			memcpy(frame + sizeof(hdr), p, n);
-			int fd = flags & VIRTGPU_SOCK_F_FD ? make_fd(kind, fd_size) : -1;
+			int fd = flags & SOCK_FRAME_F_FD ? make_fd(kind, fd_size) : -1;
 			open = send_bytes(sock, frame, sizeof(hdr) + n, fd);
 			break;
 		}
@@ -193,8 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			};
 			unsigned kind = fuzz_u8(&in);
 			size_t fd_size = kind & 0x80 ? (size_t)fuzz_u16(&in) * 64 : blob.size;
-			struct virtgpu_sock_frame hdr = {.size = sizeof(blob),
-							 .flags = VIRTGPU_SOCK_F_FD,
+			struct sock_frame_hdr hdr = {.size = sizeof(blob),
+							 .flags = SOCK_FRAME_F_FD,
 							 .tag = fuzz_u8(&in)};
 			memcpy(frame, &hdr, sizeof(hdr));
 			memcpy(frame + sizeof(hdr), &blob, sizeof(blob));
@@ -210,9 +210,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	settle(env, sock);
 	close(sock);
-	for (int i = 0; i < 100 && virtgpu_socket_server_connections(s->server) > 0; i++)
+	for (int i = 0; i < 100 && sock_server_connections(s->server) > 0; i++)
 		fuzz_host_env_dispatch(env);
-	FUZZ_CHECK(virtgpu_socket_server_connections(s->server) == 0);
+	FUZZ_CHECK(sock_server_connections(s->server) == 0);
 	fuzz_host_env_reset(env);
 	FUZZ_CHECK(xdomain_host_live_contexts() == 0);
 	fuzz_check_fds(env);

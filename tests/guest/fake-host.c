@@ -47,7 +47,7 @@ static void send_frame(struct fake_host *fh, uint32_t flags, uint64_t tag, const
 {
 	if (fh->conn < 0)
 		return;
-	struct virtgpu_sock_frame hdr = {.size = (uint32_t)size, .flags = flags, .tag = tag};
+	struct sock_frame_hdr hdr = {.size = (uint32_t)size, .flags = flags, .tag = tag};
 	uint8_t buf[sizeof(hdr) + FH_MAX_PAYLOAD];
 	CHECK(size <= FH_MAX_PAYLOAD);
 	memcpy(buf, &hdr, sizeof(hdr));
@@ -59,7 +59,7 @@ static void send_frame(struct fake_host *fh, uint32_t flags, uint64_t tag, const
 	} cmsg;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (fd >= 0) {
-		hdr.flags |= VIRTGPU_SOCK_F_FD;
+		hdr.flags |= SOCK_FRAME_F_FD;
 		memcpy(buf, &hdr, sizeof(hdr));
 		memset(&cmsg, 0, sizeof(cmsg));
 		mh.msg_control = cmsg.b;
@@ -310,7 +310,7 @@ static void submit_3d(struct fake_host *fh, const uint8_t *payload, size_t size,
 		left -= h.cmd_size;
 	}
 	bool fenced = sub.hdr.flags & VIRTIO_GPU_FLAG_FENCE;
-	CHECK(fenced == !(frame_flags & VIRTGPU_SOCK_F_NO_REPLY));
+	CHECK(fenced == !(frame_flags & SOCK_FRAME_F_NO_REPLY));
 	if (poll) {
 		fh->polls_total++;
 		if (!fenced || sub.hdr.ring_idx != XDOMAIN_CHANNEL_RING ||
@@ -377,13 +377,13 @@ static void release_res(struct fake_host *fh, uint32_t id)
 	fh->res[id].fd = -1;
 }
 
-static void handle_command(struct fake_host *fh, const struct virtgpu_sock_frame *f,
+static void handle_command(struct fake_host *fh, const struct sock_frame_hdr *f,
 			   const uint8_t *payload, int fd)
 {
 	struct virtio_gpu_ctrl_hdr hdr;
 	CHECK(f->size >= sizeof(hdr));
 	memcpy(&hdr, payload, sizeof(hdr));
-	bool reply = !(f->flags & VIRTGPU_SOCK_F_NO_REPLY);
+	bool reply = !(f->flags & SOCK_FRAME_F_NO_REPLY);
 	uint32_t id;
 	switch (hdr.type) {
 	case VIRTIO_GPU_CMD_GET_CAPSET_INFO: {
@@ -445,7 +445,7 @@ static void handle_command(struct fake_host *fh, const struct virtgpu_sock_frame
 }
 
 /* Read one whole frame (blocking).  false at EOF. */
-static bool read_frame(struct fake_host *fh, struct virtgpu_sock_frame *f, uint8_t *payload,
+static bool read_frame(struct fake_host *fh, struct sock_frame_hdr *f, uint8_t *payload,
 		       int *fd)
 {
 	union {
@@ -463,7 +463,7 @@ static bool read_frame(struct fake_host *fh, struct virtgpu_sock_frame *f, uint8
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	if (c && c->cmsg_type == SCM_RIGHTS)
 		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	CHECK((*fd >= 0) == !!(f->flags & VIRTGPU_SOCK_F_FD));
+	CHECK((*fd >= 0) == !!(f->flags & SOCK_FRAME_F_FD));
 	CHECK(f->size <= FH_MAX_PAYLOAD);
 	size_t got = 0;
 	while (got < f->size) {
@@ -479,12 +479,12 @@ static void *host_thread(void *data)
 	struct fake_host *fh = data;
 	fh->conn = accept4(fh->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	CHECK(fh->conn >= 0);
-	struct virtgpu_sock_hello hello = {
-		.version = fh->fault == FH_FAULT_BAD_HELLO ? 99 : VIRTGPU_SOCK_VERSION,
+	struct sock_frame_hello hello = {
+		.version = fh->fault == FH_FAULT_BAD_HELLO ? 99 : SOCK_FRAME_VERSION,
 		.num_capsets = 1,
 		.features = (1ull << 0) | (1ull << 3) | (1ull << 4),
 	};
-	send_frame(fh, VIRTGPU_SOCK_F_HELLO, 0, &hello, sizeof(hello), -1);
+	send_frame(fh, SOCK_FRAME_F_HELLO, 0, &hello, sizeof(hello), -1);
 	static uint8_t payload[FH_MAX_PAYLOAD];
 	for (;;) {
 		struct pollfd pfd[2] = {{fh->wake[0], POLLIN, 0}, {fh->conn, POLLIN, 0}};
@@ -506,7 +506,7 @@ static void *host_thread(void *data)
 				fh->conn = -1;
 			}
 		} else if (fh->conn >= 0 && pfd[1].revents) {
-			struct virtgpu_sock_frame f;
+			struct sock_frame_hdr f;
 			int fd;
 			if (read_frame(fh, &f, payload, &fd)) {
 				handle_command(fh, &f, payload, fd);

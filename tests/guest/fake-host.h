@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A scripted fake vsomm-host for the guest tests: a thread that listens on a unix
- * socket, speaks the socket framing (virtgpu/socket-proto.h), answers capset,
+ * socket, speaks the socket framing (virtgpu/socket/frame.h), answers capset,
  * context and blob commands, and plays the cross-domain rings: a POLL's fence is
  * held until the test queues a message, which the thread writes into the channel
  * ring (a GUEST blob: the memfd it got with RESOURCE_CREATE_BLOB) before it

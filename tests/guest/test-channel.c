@@ -81,7 +81,7 @@ static struct wl_event_loop *loop;
 
 static struct xdomain_channel *open_channel(struct received *r)
 {
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	char spec[400];
 	snprintf(spec, sizeof(spec), "socket:%s", fh.path);
 	CHECK_EQ(virtgpu_open(spec, &dev), 0);

@@ -155,9 +155,9 @@ static pid_t spawn_host(const char *exe, const char *sock, const char *comp)
 	return pid;
 }
 
-static struct virtgpu_dev *open_when_ready(const char *spec)
+static struct virtgpu *open_when_ready(const char *spec)
 {
-	struct virtgpu_dev *dev = NULL;
+	struct virtgpu *dev = NULL;
 	for (int i = 0; i < 500; i++) {
 		int ret = virtgpu_open(spec, &dev);
 		if (ret == 0)
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	host_dir = dir;
 	atexit(end_host);
 	pid_t pid = host_pid = spawn_host(argv[1], sock, comp_path);
-	struct virtgpu_dev *dev = open_when_ready(spec);
+	struct virtgpu *dev = open_when_ready(spec);
 	struct received r = {0};
 	int err = 0;
 	struct xdomain_channel *ch =

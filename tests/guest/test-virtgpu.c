@@ -24,7 +24,7 @@ static struct fake_host fh;
 
 static void test_specs(void)
 {
-	struct virtgpu_dev *dev = (void *)1;
+	struct virtgpu *dev = (void *)1;
 	CHECK_EQ(virtgpu_open("drm:/nonexistent/renderD128", &dev), -ENOENT);
 	CHECK(dev == NULL);
 	CHECK_EQ(virtgpu_open("drm:/dev/null", &dev), -ENODEV); /* no DRM node */
@@ -48,10 +48,10 @@ static void test_specs(void)
 	}
 }
 
-static struct virtgpu_dev *open_default(void)
+static struct virtgpu *open_default(void)
 {
 	setenv("XDG_RUNTIME_DIR", fh.dir, 1);
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	CHECK_EQ(virtgpu_open(NULL, &dev), 0);
 	CHECK(strncmp(virtgpu_describe(dev), "socket:/", 8) == 0);
 	return dev;
@@ -61,7 +61,7 @@ static void test_bad_hello(void)
 {
 	fake_host_start(&fh, FH_FAULT_BAD_HELLO);
 	setenv("XDG_RUNTIME_DIR", fh.dir, 1);
-	struct virtgpu_dev *dev;
+	struct virtgpu *dev;
 	CHECK_EQ(virtgpu_open(NULL, &dev), -EPROTO);
 	fake_host_stop(&fh);
 }
@@ -69,7 +69,7 @@ static void test_bad_hello(void)
 static void test_device(void)
 {
 	fake_host_start(&fh, FH_FAULT_NONE);
-	struct virtgpu_dev *dev = open_default();
+	struct virtgpu *dev = open_default();
 
 	struct xdomain_capabilities caps;
 	CHECK_EQ(virtgpu_get_capset(dev, 1, 0, &caps, sizeof(caps)), -EINVAL); /* no virgl */
@@ -202,7 +202,7 @@ static void test_device(void)
 static void test_eof(void)
 {
 	fake_host_start(&fh, FH_FAULT_NONE);
-	struct virtgpu_dev *dev = open_default();
+	struct virtgpu *dev = open_default();
 	CHECK_EQ(virtgpu_context_init(dev, 5, 2, 2), 0);
 	fake_host_kick(&fh, FH_FAULT_CLOSE);
 	struct pollfd pfd = {.fd = virtgpu_event_fd(dev), .events = POLLIN};

@@ -42,7 +42,7 @@ static void handle_complete(void *transport, uint64_t cookie, const void *resp, 
 	r->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
-static const struct virtgpu_transport_ops transport_ops = {.complete = handle_complete};
+static const struct gpu_model_transport_ops transport_ops = {.complete = handle_complete};
 
 void harness_init(struct harness *h)
 {
@@ -63,21 +63,21 @@ void harness_init(struct harness *h)
 	h->config.loop = h->loop;
 	h->config.compositor_path = h->compositor_path;
 	h->config.trace = true;
-	static const struct virtgpu_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
-	struct virtgpu_device_config config = {
+	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
+	struct gpu_model_config config = {
 		.capsets = capsets,
 		.capset_data = &h->config,
 		.transport_ops = &transport_ops,
 		.transport = h,
 	};
-	h->dev = virtgpu_device_create(&config);
+	h->dev = gpu_model_create(&config);
 	CHECK(h->dev);
 	h->next_cookie = 1;
 }
 
 void harness_finish(struct harness *h)
 {
-	virtgpu_device_destroy(h->dev);
+	gpu_model_destroy(h->dev);
 	for (size_t i = 0; i < MAX_RESPONSES; i++) {
 		if (h->resp[i].done && h->resp[i].fd >= 0)
 			close(h->resp[i].fd);
@@ -89,12 +89,12 @@ void harness_finish(struct harness *h)
 }
 
 uint64_t harness_cmd(struct harness *h, const void *cmd, size_t size,
-		     struct virtgpu_backing *backing)
+		     struct gpu_model_backing *backing)
 {
 	CHECK(h->next_cookie < MAX_RESPONSES);
 	uint64_t cookie = h->next_cookie++;
 	h->resp[cookie].fd = -1;
-	virtgpu_device_process(h->dev, cmd, size, backing, cookie);
+	gpu_model_process(h->dev, cmd, size, backing, cookie);
 	return cookie;
 }
 
@@ -154,7 +154,7 @@ uint32_t guest_blob_fd(struct harness *h, uint32_t res_id, int memfd, size_t siz
 {
 	void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	CHECK(addr != MAP_FAILED);
-	struct virtgpu_backing backing = {.addr = addr, .size = size, .fd = memfd, .owned = true};
+	struct gpu_model_backing backing = {.addr = addr, .size = size, .fd = memfd, .owned = true};
 	struct virtio_gpu_resource_create_blob cmd = {
 		.hdr = {.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB},
 		.resource_id = res_id,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test harness for the host cross-domain context: the real device model
- * (virtgpu/device.h) with a recording fake transport, raw virtio-gpu commands,
+ * (virtgpu/device/device.h) with a recording fake transport, raw virtio-gpu commands,
  * and a fake compositor (a listening Unix socket in a temporary directory).
  */
 #ifndef TESTS_HOST_HARNESS_H
@@ -42,7 +42,7 @@ struct response {
 struct harness {
 	struct wl_event_loop *loop;
 	struct xdomain_host_config config;
-	struct virtgpu_device *dev;
+	struct gpu_model *dev;
 	char dir[64];
 	char compositor_path[128];
 	int listen_fd;
@@ -64,7 +64,7 @@ void harness_init(struct harness *h);
 void harness_finish(struct harness *h);
 /** Process one command; returns the cookie. */
 uint64_t harness_cmd(struct harness *h, const void *cmd, size_t size,
-		     struct virtgpu_backing *backing);
+		     struct gpu_model_backing *backing);
 struct response *harness_resp(struct harness *h, uint64_t cookie);
 /** Dispatch the event loop until the response of `cookie` arrives (5 s max). */
 bool harness_wait(struct harness *h, uint64_t cookie);

@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 	int timeout_ms = 10000, err = 0, ret = 1, c;
 	struct probe p = {0};
 	struct wl_event_loop *loop = NULL;
-	struct virtgpu_dev *dev = NULL;
+	struct virtgpu *dev = NULL;
 	struct xdomain_channel *ch = NULL;
 	uint8_t req[24];
 	int64_t deadline;

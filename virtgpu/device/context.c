@@ -7,11 +7,11 @@
  * the guest kernel then signals that fence and every earlier one on the same
  * timeline.  A context may hold a ring fence back (the cross-domain POLL on ring 1):
  * its response waits in the context's `held` list until
- * virtgpu_device_fence_signal().  Global fences (no INFO_RING_IDX) complete at once.
+ * gpu_model_fence_signal().  Global fences (no INFO_RING_IDX) complete at once.
  *
  * CTX_DESTROY completes the held responses (OK_NODATA with the fence echo) before
  * the context goes: the guest kernel waits on those fences, and a fence that never
- * signals hangs whoever waits on it.  Only virtgpu_device_destroy(), where the
+ * signals hangs whoever waits on it.  Only gpu_model_destroy(), where the
  * transport itself is gone, drops them.
  */
 #include "virtgpu/device/device-private.h"
@@ -22,26 +22,26 @@
 
 #include "util/log.h"
 
-static void held_complete_list(struct virtgpu_device *dev, struct wl_list *list)
+static void held_complete_list(struct gpu_model *dev, struct wl_list *list)
 {
 	/* Unlinked first: complete() may not touch these entries again. */
 	while (!wl_list_empty(list)) {
-		struct device_held_fence *held = wl_container_of(list->next, held, link);
+		struct gpu_model_held_fence *held = wl_container_of(list->next, held, link);
 		wl_list_remove(&held->link);
 		if (dev->deciding == held)
 			dev->deciding = NULL;
-		virtgpu_device_respond(dev, held->cookie, &held->resp, sizeof(held->resp), -1);
+		gpu_model_respond(dev, held->cookie, &held->resp, sizeof(held->resp), -1);
 		free(held);
 	}
 }
 
 /* Complete the held fences of `ctx` on `ring_idx` up to `fence_id`, in order. */
-static void ctx_fence_signal(struct virtgpu_device *dev, struct device_ctx *ctx,
+static void ctx_fence_signal(struct gpu_model *dev, struct gpu_model_ctx *ctx,
 			     uint32_t ring_idx, uint64_t fence_id)
 {
 	struct wl_list done;
 	wl_list_init(&done);
-	struct device_held_fence *held, *tmp;
+	struct gpu_model_held_fence *held, *tmp;
 	wl_list_for_each_safe(held, tmp, &ctx->held, link) {
 		if (held->ring_idx != ring_idx || held->fence_id > fence_id)
 			continue;
@@ -52,17 +52,17 @@ static void ctx_fence_signal(struct virtgpu_device *dev, struct device_ctx *ctx,
 	held_complete_list(dev, &done);
 }
 
-void virtgpu_device_fence_signal(struct virtgpu_device *dev, uint32_t ctx_id,
+void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id,
 				 uint32_t ring_idx, uint64_t fence_id)
 {
 	if (!dev)
 		return;
-	struct device_ctx *ctx = virtgpu_device_find_ctx(dev, ctx_id);
+	struct gpu_model_ctx *ctx = gpu_model_find_ctx(dev, ctx_id);
 	if (ctx)
 		ctx_fence_signal(dev, ctx, ring_idx, fence_id);
 }
 
-void virtgpu_device_ctx_free(struct virtgpu_device *dev, struct device_ctx *ctx,
+void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx,
 			     bool complete_fences)
 {
 	struct wl_list held;
@@ -73,7 +73,7 @@ void virtgpu_device_ctx_free(struct virtgpu_device *dev, struct device_ctx *ctx,
 	if (complete_fences) {
 		held_complete_list(dev, &held);
 	} else {
-		struct device_held_fence *h, *tmp;
+		struct gpu_model_held_fence *h, *tmp;
 		wl_list_for_each_safe(h, tmp, &held, link)
 			free(h);
 	}
@@ -81,23 +81,23 @@ void virtgpu_device_ctx_free(struct virtgpu_device *dev, struct device_ctx *ctx,
 	if (ctx->ops->ctx_destroy && ctx->impl)
 		ctx->ops->ctx_destroy(ctx->impl);
 	/* Fences the context signalled while going are for a context that is gone. */
-	struct device_held_fence *h, *tmp;
+	struct gpu_model_held_fence *h, *tmp;
 	wl_list_for_each_safe(h, tmp, &ctx->held, link) {
 		dev->num_held--;
 		free(h);
 	}
 
 	while (!wl_list_empty(&ctx->attachments)) {
-		struct device_attachment *att =
+		struct gpu_model_attachment *att =
 			wl_container_of(ctx->attachments.next, att, ctx_link);
-		virtgpu_device_attachment_free(att);
+		gpu_model_attachment_free(att);
 	}
 	wl_list_remove(&ctx->link);
 	dev->num_contexts--;
 	free(ctx);
 }
 
-uint32_t virtgpu_device_ctx_create(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_ctx_create(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_ctx_create req;
 	memcpy(&req, cmd->bytes, sizeof(req));
@@ -108,11 +108,11 @@ uint32_t virtgpu_device_ctx_create(struct virtgpu_device *dev, struct device_cmd
 		cmd->why = "context id 0";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
 	}
-	if (virtgpu_device_find_ctx(dev, ctx_id)) {
+	if (gpu_model_find_ctx(dev, ctx_id)) {
 		cmd->why = "context id in use";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
 	}
-	const struct virtgpu_capset_ops *ops = NULL;
+	const struct gpu_model_capset_ops *ops = NULL;
 	for (uint32_t i = 0; i < dev->num_capsets; i++) {
 		if (dev->capsets[i]->capset_id == capset_id) {
 			ops = dev->capsets[i];
@@ -129,14 +129,14 @@ uint32_t virtgpu_device_ctx_create(struct virtgpu_device *dev, struct device_cmd
 	}
 
 	/* nlen is guest input: bounded by the array, the name NUL-terminated. */
-	char name[DEVICE_DEBUG_NAME_MAX + 1];
+	char name[GPU_MODEL_DEBUG_NAME_MAX + 1];
 	uint32_t nlen = le32toh(req.nlen);
-	if (nlen > DEVICE_DEBUG_NAME_MAX)
-		nlen = DEVICE_DEBUG_NAME_MAX;
+	if (nlen > GPU_MODEL_DEBUG_NAME_MAX)
+		nlen = GPU_MODEL_DEBUG_NAME_MAX;
 	memcpy(name, req.debug_name, nlen);
 	name[nlen] = '\0';
 
-	struct device_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct gpu_model_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx) {
 		cmd->why = "out of memory";
 		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
@@ -146,36 +146,36 @@ uint32_t virtgpu_device_ctx_create(struct virtgpu_device *dev, struct device_cmd
 	wl_list_init(&ctx->attachments);
 	wl_list_init(&ctx->held);
 	/* Visible before ctx_create(): the context may look itself up. */
-	wl_list_insert(&dev->ctx_buckets[ctx_id % DEVICE_CTX_BUCKETS], &ctx->link);
+	wl_list_insert(&dev->ctx_buckets[ctx_id % GPU_MODEL_CTX_BUCKETS], &ctx->link);
 	dev->num_contexts++;
 	ctx->impl = ops->ctx_create(dev->capset_data, dev, ctx_id, name);
 	if (!ctx->impl) {
-		virtgpu_device_ctx_free(dev, ctx, true);
+		gpu_model_ctx_free(dev, ctx, true);
 		cmd->why = "context type refused the context";
 		return VIRTIO_GPU_RESP_ERR_UNSPEC;
 	}
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-uint32_t virtgpu_device_ctx_destroy_cmd(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_ctx_destroy_cmd(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
-	struct device_ctx *ctx = virtgpu_device_find_ctx(dev, le32toh(cmd->hdr.ctx_id));
+	struct gpu_model_ctx *ctx = gpu_model_find_ctx(dev, le32toh(cmd->hdr.ctx_id));
 	if (!ctx) {
 		cmd->why = "no such context";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
 	}
-	virtgpu_device_ctx_free(dev, ctx, true);
+	gpu_model_ctx_free(dev, ctx, true);
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
 /* The response of a ring fence: now, or held until the context signals it. */
-static void ring_fence(struct virtgpu_device *dev, struct device_ctx *ctx,
-		       struct device_cmd *cmd, struct device_held_fence *held)
+static void ring_fence(struct gpu_model *dev, struct gpu_model_ctx *ctx,
+		       struct gpu_model_cmd *cmd, struct gpu_model_held_fence *held)
 {
 	held->cookie = cmd->cookie;
 	held->ring_idx = cmd->hdr.ring_idx;
 	held->fence_id = le64toh(cmd->hdr.fence_id);
-	virtgpu_device_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_NODATA, &held->resp);
+	gpu_model_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_NODATA, &held->resp);
 
 	/*
 	 * Held before create_fence() so that a signal from inside it completes this
@@ -198,7 +198,7 @@ static void ring_fence(struct virtgpu_device *dev, struct device_ctx *ctx,
 		ctx_fence_signal(dev, ctx, held->ring_idx, held->fence_id);
 }
 
-uint32_t virtgpu_device_submit_3d(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_submit_3d(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_cmd_submit req;
 	memcpy(&req, cmd->bytes, sizeof(req));
@@ -207,7 +207,7 @@ uint32_t virtgpu_device_submit_3d(struct virtgpu_device *dev, struct device_cmd 
 	bool ring = fenced && (flags & VIRTIO_GPU_FLAG_INFO_RING_IDX);
 	size_t size = le32toh(req.size);
 
-	struct device_ctx *ctx = virtgpu_device_find_ctx(dev, le32toh(req.hdr.ctx_id));
+	struct gpu_model_ctx *ctx = gpu_model_find_ctx(dev, le32toh(req.hdr.ctx_id));
 	if (!ctx) {
 		cmd->why = "no such context";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
@@ -216,13 +216,13 @@ uint32_t virtgpu_device_submit_3d(struct virtgpu_device *dev, struct device_cmd 
 		cmd->why = "submit size beyond the command";
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	}
-	if (ring && req.hdr.ring_idx >= DEVICE_MAX_RINGS) {
+	if (ring && req.hdr.ring_idx >= GPU_MODEL_MAX_RINGS) {
 		cmd->why = "ring_idx out of range";
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	}
-	struct device_held_fence *held = NULL;
+	struct gpu_model_held_fence *held = NULL;
 	if (ring) {
-		if (dev->num_held >= DEVICE_MAX_HELD_FENCES) {
+		if (dev->num_held >= GPU_MODEL_MAX_HELD_FENCES) {
 			cmd->why = "too many held fences";
 			return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
 		}

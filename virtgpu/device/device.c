@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host virtio-gpu device model: command dispatch, capsets, lookups and the
- * response path.  Contexts, submits and fences live in device-context.c; blob
- * resources in device-resource.c.
+ * response path.  Contexts, submits and fences live in context.c; blob
+ * resources in resource.c.
  *
  * Every command is guest input: its length is checked against the struct of its
  * type before any field is read, and fields are copied out (the transport's buffer
@@ -20,7 +20,7 @@
 
 #include "util/log.h"
 
-void virtgpu_device_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
+void gpu_model_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
 			     struct virtio_gpu_ctrl_hdr *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -33,20 +33,20 @@ void virtgpu_device_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t typ
 	 */
 	uint32_t flags = le32toh(req->flags);
 	if (flags & VIRTIO_GPU_FLAG_FENCE) {
-		out->flags = htole32(flags & DEVICE_FENCE_ECHO);
+		out->flags = htole32(flags & GPU_MODEL_FENCE_ECHO);
 		out->fence_id = req->fence_id;
 		if (flags & VIRTIO_GPU_FLAG_INFO_RING_IDX)
 			out->ring_idx = req->ring_idx;
 	}
 }
 
-void virtgpu_device_respond(struct virtgpu_device *dev, uint64_t cookie, const void *resp,
+void gpu_model_respond(struct gpu_model *dev, uint64_t cookie, const void *resp,
 			    size_t size, int fd)
 {
 	dev->transport_ops->complete(dev->transport, cookie, resp, size, fd);
 }
 
-void virtgpu_device_backing_release(struct virtgpu_backing *backing)
+void gpu_model_backing_release(struct gpu_model_backing *backing)
 {
 	if (backing->owned) {
 		if (backing->addr && backing->size > 0)
@@ -60,31 +60,31 @@ void virtgpu_device_backing_release(struct virtgpu_backing *backing)
 	backing->owned = false;
 }
 
-struct device_ctx *virtgpu_device_find_ctx(struct virtgpu_device *dev, uint32_t ctx_id)
+struct gpu_model_ctx *gpu_model_find_ctx(struct gpu_model *dev, uint32_t ctx_id)
 {
-	struct device_ctx *ctx;
-	wl_list_for_each(ctx, &dev->ctx_buckets[ctx_id % DEVICE_CTX_BUCKETS], link) {
+	struct gpu_model_ctx *ctx;
+	wl_list_for_each(ctx, &dev->ctx_buckets[ctx_id % GPU_MODEL_CTX_BUCKETS], link) {
 		if (ctx->id == ctx_id)
 			return ctx;
 	}
 	return NULL;
 }
 
-struct device_res *virtgpu_device_find_res(struct virtgpu_device *dev, uint32_t res_id)
+struct gpu_model_res *gpu_model_find_res(struct gpu_model *dev, uint32_t res_id)
 {
-	struct device_res *res;
-	wl_list_for_each(res, &dev->res_buckets[res_id % DEVICE_RES_BUCKETS], link) {
+	struct gpu_model_res *res;
+	wl_list_for_each(res, &dev->res_buckets[res_id % GPU_MODEL_RES_BUCKETS], link) {
 		if (res->pub.id == res_id)
 			return res;
 	}
 	return NULL;
 }
 
-struct virtgpu_device *virtgpu_device_create(const struct virtgpu_device_config *config)
+struct gpu_model *gpu_model_create(const struct gpu_model_config *config)
 {
 	if (!config || !config->transport_ops || !config->transport_ops->complete)
 		return NULL;
-	struct virtgpu_device *dev = calloc(1, sizeof(*dev));
+	struct gpu_model *dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return NULL;
 
@@ -104,51 +104,51 @@ struct virtgpu_device *virtgpu_device_create(const struct virtgpu_device_config 
 	dev->transport_ops = config->transport_ops;
 	dev->transport = config->transport;
 	dev->max_contexts = config->max_contexts ? config->max_contexts
-						 : DEVICE_DEFAULT_MAX_CONTEXTS;
+						 : GPU_MODEL_DEFAULT_MAX_CONTEXTS;
 	dev->max_resources = config->max_resources ? config->max_resources
-						   : DEVICE_DEFAULT_MAX_RESOURCES;
-	for (size_t i = 0; i < DEVICE_CTX_BUCKETS; i++)
+						   : GPU_MODEL_DEFAULT_MAX_RESOURCES;
+	for (size_t i = 0; i < GPU_MODEL_CTX_BUCKETS; i++)
 		wl_list_init(&dev->ctx_buckets[i]);
-	for (size_t i = 0; i < DEVICE_RES_BUCKETS; i++)
+	for (size_t i = 0; i < GPU_MODEL_RES_BUCKETS; i++)
 		wl_list_init(&dev->res_buckets[i]);
 	return dev;
 }
 
-void virtgpu_device_destroy(struct virtgpu_device *dev)
+void gpu_model_destroy(struct gpu_model *dev)
 {
 	if (!dev)
 		return;
 	/* The transport is going away: held responses are dropped, not sent. */
-	for (size_t i = 0; i < DEVICE_CTX_BUCKETS; i++) {
+	for (size_t i = 0; i < GPU_MODEL_CTX_BUCKETS; i++) {
 		while (!wl_list_empty(&dev->ctx_buckets[i])) {
-			struct device_ctx *ctx =
+			struct gpu_model_ctx *ctx =
 				wl_container_of(dev->ctx_buckets[i].next, ctx, link);
-			virtgpu_device_ctx_free(dev, ctx, false);
+			gpu_model_ctx_free(dev, ctx, false);
 		}
 	}
-	for (size_t i = 0; i < DEVICE_RES_BUCKETS; i++) {
+	for (size_t i = 0; i < GPU_MODEL_RES_BUCKETS; i++) {
 		while (!wl_list_empty(&dev->res_buckets[i])) {
-			struct device_res *res =
+			struct gpu_model_res *res =
 				wl_container_of(dev->res_buckets[i].next, res, link);
-			virtgpu_device_res_free(dev, res);
+			gpu_model_res_free(dev, res);
 		}
 	}
 	free(dev->capsets);
 	free(dev);
 }
 
-uint32_t virtgpu_device_num_capsets(const struct virtgpu_device *dev)
+uint32_t gpu_model_num_capsets(const struct gpu_model *dev)
 {
 	return dev ? dev->num_capsets : 0;
 }
 
-struct virtgpu_resource *virtgpu_device_attached_resource(struct virtgpu_device *dev,
+struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev,
 							   uint32_t ctx_id, uint32_t res_id)
 {
-	struct device_res *res = virtgpu_device_find_res(dev, res_id);
+	struct gpu_model_res *res = gpu_model_find_res(dev, res_id);
 	if (!res)
 		return NULL;
-	struct device_attachment *att;
+	struct gpu_model_attachment *att;
 	wl_list_for_each(att, &res->attachments, res_link) {
 		if (att->ctx->id == ctx_id)
 			return &res->pub;
@@ -156,13 +156,13 @@ struct virtgpu_resource *virtgpu_device_attached_resource(struct virtgpu_device 
 	return NULL;
 }
 
-struct virtgpu_resource *virtgpu_device_resource(struct virtgpu_device *dev, uint32_t res_id)
+struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint32_t res_id)
 {
-	struct device_res *res = virtgpu_device_find_res(dev, res_id);
+	struct gpu_model_res *res = gpu_model_find_res(dev, res_id);
 	return res ? &res->pub : NULL;
 }
 
-static uint32_t get_capset_info(struct virtgpu_device *dev, struct device_cmd *cmd)
+static uint32_t get_capset_info(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_get_capset_info req;
 	memcpy(&req, cmd->bytes, sizeof(req));
@@ -171,23 +171,23 @@ static uint32_t get_capset_info(struct virtgpu_device *dev, struct device_cmd *c
 		cmd->why = "capset index out of range";
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	}
-	const struct virtgpu_capset_ops *ops = dev->capsets[index];
+	const struct gpu_model_capset_ops *ops = dev->capsets[index];
 	struct virtio_gpu_resp_capset_info resp = {0};
-	virtgpu_device_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_CAPSET_INFO, &resp.hdr);
+	gpu_model_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_CAPSET_INFO, &resp.hdr);
 	resp.capset_id = htole32(ops->capset_id);
 	resp.capset_max_version = htole32(ops->max_version);
 	resp.capset_max_size = htole32(ops->max_size);
-	virtgpu_device_respond(dev, cmd->cookie, &resp, sizeof(resp), -1);
+	gpu_model_respond(dev, cmd->cookie, &resp, sizeof(resp), -1);
 	return 0;
 }
 
-static uint32_t get_capset(struct virtgpu_device *dev, struct device_cmd *cmd)
+static uint32_t get_capset(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_get_capset req;
 	memcpy(&req, cmd->bytes, sizeof(req));
 	uint32_t id = le32toh(req.capset_id);
 	uint32_t version = le32toh(req.capset_version);
-	const struct virtgpu_capset_ops *ops = NULL;
+	const struct gpu_model_capset_ops *ops = NULL;
 	for (uint32_t i = 0; i < dev->num_capsets; i++) {
 		if (dev->capsets[i]->capset_id == id) {
 			ops = dev->capsets[i];
@@ -209,10 +209,10 @@ static uint32_t get_capset(struct virtgpu_device *dev, struct device_cmd *cmd)
 		cmd->why = "out of memory";
 		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
 	}
-	virtgpu_device_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_CAPSET, &resp->hdr);
+	gpu_model_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_CAPSET, &resp->hdr);
 	if (ops->get_capset && ops->max_size > 0)
 		ops->get_capset(dev->capset_data, resp->capset_data);
-	virtgpu_device_respond(dev, cmd->cookie, resp, size, -1);
+	gpu_model_respond(dev, cmd->cookie, resp, size, -1);
 	free(resp);
 	return 0;
 }
@@ -221,7 +221,7 @@ struct command {
 	uint32_t type;
 	const char *name;
 	size_t min_size;
-	uint32_t (*handle)(struct virtgpu_device *dev, struct device_cmd *cmd);
+	uint32_t (*handle)(struct gpu_model *dev, struct gpu_model_cmd *cmd);
 };
 
 static const struct command commands[] = {
@@ -230,29 +230,29 @@ static const struct command commands[] = {
 	{VIRTIO_GPU_CMD_GET_CAPSET, "GET_CAPSET", sizeof(struct virtio_gpu_get_capset),
 	 get_capset},
 	{VIRTIO_GPU_CMD_CTX_CREATE, "CTX_CREATE", sizeof(struct virtio_gpu_ctx_create),
-	 virtgpu_device_ctx_create},
+	 gpu_model_ctx_create},
 	{VIRTIO_GPU_CMD_CTX_DESTROY, "CTX_DESTROY", sizeof(struct virtio_gpu_ctx_destroy),
-	 virtgpu_device_ctx_destroy_cmd},
+	 gpu_model_ctx_destroy_cmd},
 	{VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, "CTX_ATTACH_RESOURCE",
-	 sizeof(struct virtio_gpu_ctx_resource), virtgpu_device_attach},
+	 sizeof(struct virtio_gpu_ctx_resource), gpu_model_attach},
 	{VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE, "CTX_DETACH_RESOURCE",
-	 sizeof(struct virtio_gpu_ctx_resource), virtgpu_device_detach},
+	 sizeof(struct virtio_gpu_ctx_resource), gpu_model_detach},
 	{VIRTIO_GPU_CMD_SUBMIT_3D, "SUBMIT_3D", sizeof(struct virtio_gpu_cmd_submit),
-	 virtgpu_device_submit_3d},
+	 gpu_model_submit_3d},
 	{VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, "RESOURCE_CREATE_BLOB",
-	 sizeof(struct virtio_gpu_resource_create_blob), virtgpu_device_create_blob},
+	 sizeof(struct virtio_gpu_resource_create_blob), gpu_model_create_blob},
 	{VIRTIO_GPU_CMD_RESOURCE_UNREF, "RESOURCE_UNREF",
-	 sizeof(struct virtio_gpu_resource_unref), virtgpu_device_unref},
+	 sizeof(struct virtio_gpu_resource_unref), gpu_model_unref},
 	{VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, "RESOURCE_MAP_BLOB",
-	 sizeof(struct virtio_gpu_resource_map_blob), virtgpu_device_map_blob},
+	 sizeof(struct virtio_gpu_resource_map_blob), gpu_model_map_blob},
 	{VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB, "RESOURCE_UNMAP_BLOB",
-	 sizeof(struct virtio_gpu_resource_unmap_blob), virtgpu_device_unmap_blob},
+	 sizeof(struct virtio_gpu_resource_unmap_blob), gpu_model_unmap_blob},
 };
 
-void virtgpu_device_process(struct virtgpu_device *dev, const void *bytes, size_t size,
-			    struct virtgpu_backing *backing, uint64_t cookie)
+void gpu_model_process(struct gpu_model *dev, const void *bytes, size_t size,
+			    struct gpu_model_backing *backing, uint64_t cookie)
 {
-	struct device_cmd cmd = {
+	struct gpu_model_cmd cmd = {
 		.bytes = bytes,
 		.size = size,
 		.cookie = cookie,
@@ -301,9 +301,9 @@ respond:
 	}
 	if (resp_type != 0) {
 		struct virtio_gpu_ctrl_hdr resp;
-		virtgpu_device_resp_hdr(&cmd.hdr, resp_type, &resp);
-		virtgpu_device_respond(dev, cookie, &resp, sizeof(resp), -1);
+		gpu_model_resp_hdr(&cmd.hdr, resp_type, &resp);
+		gpu_model_respond(dev, cookie, &resp, sizeof(resp), -1);
 	}
 	if (!cmd.backing_taken)
-		virtgpu_device_backing_release(&cmd.backing);
+		gpu_model_backing_release(&cmd.backing);
 }

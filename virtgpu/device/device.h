@@ -14,46 +14,46 @@
  *
  * Every byte from the transport is guest input: every size is checked before use.
  */
-#ifndef VIRTGPU_DEVICE_H
-#define VIRTGPU_DEVICE_H
+#ifndef VIRTGPU_DEVICE_DEVICE_H
+#define VIRTGPU_DEVICE_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct virtgpu_device;
+struct gpu_model;
 
 /** Device feature bits a transport reports (virtio feature numbers, §5.11). */
-#define VIRTGPU_DEVICE_FEATURES                                                       \
+#define GPU_MODEL_FEATURES                                                       \
 	((1ull << 0 /* VIRGL */) | (1ull << 3 /* RESOURCE_BLOB */) |                      \
 	 (1ull << 4 /* CONTEXT_INIT */))
 
 /** Memory behind a resource, as the host sees it. */
-struct virtgpu_backing {
+struct gpu_model_backing {
 	void *addr;  /* host mapping, or NULL */
 	size_t size;
 	int fd;      /* the memory's fd, or -1 */
 	bool owned;  /* the device munmaps addr and closes fd when the resource goes */
 };
 
-struct virtgpu_resource {
+struct gpu_model_resource {
 	uint32_t id;
 	uint32_t blob_mem;
 	uint32_t blob_flags;
 	uint32_t map_info; /* XDOMAIN_MAP_* of HOST3D blobs */
 	uint64_t size;
-	struct virtgpu_backing backing;
+	struct gpu_model_backing backing;
 };
 
 /** A context type, keyed by capset id (cross-domain/ provides capset 5). */
-struct virtgpu_capset_ops {
+struct gpu_model_capset_ops {
 	uint32_t capset_id;
 	uint32_t max_version;
 	uint32_t max_size;
 	/** Fill the capset payload (max_size bytes). */
 	void (*get_capset)(void *capset_data, void *buf);
 	/** A new context; NULL on failure (CTX_CREATE then answers ERR_UNSPEC). */
-	void *(*ctx_create)(void *capset_data, struct virtgpu_device *dev, uint32_t ctx_id,
+	void *(*ctx_create)(void *capset_data, struct gpu_model *dev, uint32_t ctx_id,
 			    const char *debug_name);
 	/** Context end: free everything; do not signal fences (the device drops them). */
 	void (*ctx_destroy)(void *ctx);
@@ -61,7 +61,7 @@ struct virtgpu_capset_ops {
 	int (*submit)(void *ctx, const void *cmd, size_t size);
 	/**
 	 * A fence on `ring_idx` after a submit.  Return true when it is signalled now;
-	 * false when the context keeps it and later calls virtgpu_device_fence_signal().
+	 * false when the context keeps it and later calls gpu_model_fence_signal().
 	 */
 	bool (*create_fence)(void *ctx, uint32_t ring_idx, uint64_t fence_id);
 	/**
@@ -69,11 +69,11 @@ struct virtgpu_capset_ops {
 	 * fill `res->backing` (an fd and its mapping) and `res->map_info`.  Negative errno
 	 * on failure.
 	 */
-	int (*create_blob)(void *ctx, uint64_t blob_id, struct virtgpu_resource *res);
+	int (*create_blob)(void *ctx, uint64_t blob_id, struct gpu_model_resource *res);
 };
 
 /** What the device needs of its transport. */
-struct virtgpu_transport_ops {
+struct gpu_model_transport_ops {
 	/**
 	 * The response to the command submitted with `cookie`.  `fd` (or -1) is a
 	 * memory fd the response hands over (RESOURCE_MAP_BLOB on the socket
@@ -83,19 +83,19 @@ struct virtgpu_transport_ops {
 			 int fd);
 };
 
-struct virtgpu_device_config {
-	const struct virtgpu_capset_ops *const *capsets; /* NULL-terminated */
+struct gpu_model_config {
+	const struct gpu_model_capset_ops *const *capsets; /* NULL-terminated */
 	void *capset_data;                               /* passed to every capset op */
-	const struct virtgpu_transport_ops *transport_ops;
+	const struct gpu_model_transport_ops *transport_ops;
 	void *transport;
 	/** Limits for one guest: contexts and resources (0: built-in default). */
 	uint32_t max_contexts;
 	uint32_t max_resources;
 };
 
-struct virtgpu_device *virtgpu_device_create(const struct virtgpu_device_config *config);
+struct gpu_model *gpu_model_create(const struct gpu_model_config *config);
 /** Destroys every context and resource; responses still held are dropped. */
-void virtgpu_device_destroy(struct virtgpu_device *dev);
+void gpu_model_destroy(struct gpu_model *dev);
 
 /**
  * Process one control command of `size` bytes.  `backing` (may be NULL) is the
@@ -104,26 +104,26 @@ void virtgpu_device_destroy(struct virtgpu_device *dev);
  * The response is given through transport_ops->complete with `cookie`, maybe
  * before this returns.
  */
-void virtgpu_device_process(struct virtgpu_device *dev, const void *cmd, size_t size,
-			    struct virtgpu_backing *backing, uint64_t cookie);
+void gpu_model_process(struct gpu_model *dev, const void *cmd, size_t size,
+			    struct gpu_model_backing *backing, uint64_t cookie);
 
 /** Number of capsets (for the transport's config space / hello). */
-uint32_t virtgpu_device_num_capsets(const struct virtgpu_device *dev);
+uint32_t gpu_model_num_capsets(const struct gpu_model *dev);
 
 /**
  * A resource attached to context `ctx_id`, or NULL.  For context implementations:
  * rings and blobs named by a guest must be looked up here, never trusted.
  */
-struct virtgpu_resource *virtgpu_device_attached_resource(struct virtgpu_device *dev,
+struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev,
 							   uint32_t ctx_id, uint32_t res_id);
 /** The live resource `res_id`, attached or not, or NULL (for memory accounting). */
-struct virtgpu_resource *virtgpu_device_resource(struct virtgpu_device *dev, uint32_t res_id);
+struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint32_t res_id);
 
 /**
  * Signal a fence a context kept: completes `fence_id` and every earlier fence on
  * the same (ctx, ring) timeline.
  */
-void virtgpu_device_fence_signal(struct virtgpu_device *dev, uint32_t ctx_id,
+void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id,
 				 uint32_t ring_idx, uint64_t fence_id);
 
 #endif

@@ -21,27 +21,27 @@
 
 #include "util/log.h"
 
-void virtgpu_device_attachment_free(struct device_attachment *att)
+void gpu_model_attachment_free(struct gpu_model_attachment *att)
 {
 	wl_list_remove(&att->ctx_link);
 	wl_list_remove(&att->res_link);
 	free(att);
 }
 
-void virtgpu_device_res_free(struct virtgpu_device *dev, struct device_res *res)
+void gpu_model_res_free(struct gpu_model *dev, struct gpu_model_res *res)
 {
 	while (!wl_list_empty(&res->attachments)) {
-		struct device_attachment *att =
+		struct gpu_model_attachment *att =
 			wl_container_of(res->attachments.next, att, res_link);
-		virtgpu_device_attachment_free(att);
+		gpu_model_attachment_free(att);
 	}
-	virtgpu_device_backing_release(&res->pub.backing);
+	gpu_model_backing_release(&res->pub.backing);
 	wl_list_remove(&res->link);
 	dev->num_resources--;
 	free(res);
 }
 
-uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_create_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_resource_create_blob req;
 	memcpy(&req, cmd->bytes, sizeof(req));
@@ -51,11 +51,11 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 	uint64_t nr_entries = le32toh(req.nr_entries);
 	uint64_t size = le64toh(req.size);
 
-	if (res_id == 0 || virtgpu_device_find_res(dev, res_id)) {
+	if (res_id == 0 || gpu_model_find_res(dev, res_id)) {
 		cmd->why = res_id == 0 ? "resource id 0" : "resource id in use";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	}
-	if (blob_flags & ~DEVICE_BLOB_FLAGS_VALID) {
+	if (blob_flags & ~GPU_MODEL_BLOB_FLAGS_VALID) {
 		cmd->why = "unknown blob flags";
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	}
@@ -77,7 +77,7 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
 	}
 
-	struct device_ctx *ctx = NULL;
+	struct gpu_model_ctx *ctx = NULL;
 	if (blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST) {
 		/*
 		 * A non-mappable GUEST blob may come without a host mapping: memory
@@ -91,7 +91,7 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 		}
 	} else {
-		ctx = virtgpu_device_find_ctx(dev, le32toh(req.hdr.ctx_id));
+		ctx = gpu_model_find_ctx(dev, le32toh(req.hdr.ctx_id));
 		if (!ctx) {
 			cmd->why = "HOST3D blob without a context";
 			return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
@@ -102,7 +102,7 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 		}
 	}
 
-	struct device_res *res = calloc(1, sizeof(*res));
+	struct gpu_model_res *res = calloc(1, sizeof(*res));
 	if (!res) {
 		cmd->why = "out of memory";
 		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
@@ -122,7 +122,7 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 		}
 		if (res->pub.backing.size < size) {
-			virtgpu_device_backing_release(&res->pub.backing);
+			gpu_model_backing_release(&res->pub.backing);
 			free(res);
 			cmd->why = "context blob smaller than requested";
 			return VIRTIO_GPU_RESP_ERR_UNSPEC;
@@ -130,38 +130,38 @@ uint32_t virtgpu_device_create_blob(struct virtgpu_device *dev, struct device_cm
 	} else {
 		res->pub.backing = cmd->backing;
 		cmd->backing_taken = true;
-		res->pub.map_info = VIRTIO_GPU_MAP_CACHE_CACHED | DEVICE_MAP_ACCESS_RW;
+		res->pub.map_info = VIRTIO_GPU_MAP_CACHE_CACHED | GPU_MODEL_MAP_ACCESS_RW;
 	}
 
-	wl_list_insert(&dev->res_buckets[res_id % DEVICE_RES_BUCKETS], &res->link);
+	wl_list_insert(&dev->res_buckets[res_id % GPU_MODEL_RES_BUCKETS], &res->link);
 	dev->num_resources++;
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-uint32_t virtgpu_device_unref(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_unref(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_resource_unref req;
 	memcpy(&req, cmd->bytes, sizeof(req));
-	struct device_res *res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	struct gpu_model_res *res = gpu_model_find_res(dev, le32toh(req.resource_id));
 	if (!res) {
 		cmd->why = "no such resource";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	}
-	virtgpu_device_res_free(dev, res);
+	gpu_model_res_free(dev, res);
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-static uint32_t lookup_pair(struct virtgpu_device *dev, struct device_cmd *cmd,
-			    struct device_ctx **ctx, struct device_res **res)
+static uint32_t lookup_pair(struct gpu_model *dev, struct gpu_model_cmd *cmd,
+			    struct gpu_model_ctx **ctx, struct gpu_model_res **res)
 {
 	struct virtio_gpu_ctx_resource req;
 	memcpy(&req, cmd->bytes, sizeof(req));
-	*ctx = virtgpu_device_find_ctx(dev, le32toh(req.hdr.ctx_id));
+	*ctx = gpu_model_find_ctx(dev, le32toh(req.hdr.ctx_id));
 	if (!*ctx) {
 		cmd->why = "no such context";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
 	}
-	*res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	*res = gpu_model_find_res(dev, le32toh(req.resource_id));
 	if (!*res) {
 		cmd->why = "no such resource";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
@@ -169,10 +169,10 @@ static uint32_t lookup_pair(struct virtgpu_device *dev, struct device_cmd *cmd,
 	return 0;
 }
 
-static struct device_attachment *find_attachment(struct device_ctx *ctx,
-						 struct device_res *res)
+static struct gpu_model_attachment *find_attachment(struct gpu_model_ctx *ctx,
+						 struct gpu_model_res *res)
 {
-	struct device_attachment *att;
+	struct gpu_model_attachment *att;
 	wl_list_for_each(att, &res->attachments, res_link) {
 		if (att->ctx == ctx)
 			return att;
@@ -180,16 +180,16 @@ static struct device_attachment *find_attachment(struct device_ctx *ctx,
 	return NULL;
 }
 
-uint32_t virtgpu_device_attach(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_attach(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
-	struct device_ctx *ctx;
-	struct device_res *res;
+	struct gpu_model_ctx *ctx;
+	struct gpu_model_res *res;
 	uint32_t err = lookup_pair(dev, cmd, &ctx, &res);
 	if (err)
 		return err;
 	if (find_attachment(ctx, res))
 		return VIRTIO_GPU_RESP_OK_NODATA; /* attaching twice changes nothing */
-	struct device_attachment *att = calloc(1, sizeof(*att));
+	struct gpu_model_attachment *att = calloc(1, sizeof(*att));
 	if (!att) {
 		cmd->why = "out of memory";
 		return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
@@ -201,27 +201,27 @@ uint32_t virtgpu_device_attach(struct virtgpu_device *dev, struct device_cmd *cm
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-uint32_t virtgpu_device_detach(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_detach(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
-	struct device_ctx *ctx;
-	struct device_res *res;
+	struct gpu_model_ctx *ctx;
+	struct gpu_model_res *res;
 	uint32_t err = lookup_pair(dev, cmd, &ctx, &res);
 	if (err)
 		return err;
-	struct device_attachment *att = find_attachment(ctx, res);
+	struct gpu_model_attachment *att = find_attachment(ctx, res);
 	if (!att) {
 		cmd->why = "resource not attached to the context";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	}
-	virtgpu_device_attachment_free(att);
+	gpu_model_attachment_free(att);
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-uint32_t virtgpu_device_map_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_map_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_resource_map_blob req;
 	memcpy(&req, cmd->bytes, sizeof(req));
-	struct device_res *res = virtgpu_device_find_res(dev, le32toh(req.resource_id));
+	struct gpu_model_res *res = gpu_model_find_res(dev, le32toh(req.resource_id));
 	if (!res) {
 		cmd->why = "no such resource";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
@@ -237,17 +237,17 @@ uint32_t virtgpu_device_map_blob(struct virtgpu_device *dev, struct device_cmd *
 	 * socket-transport guest how it may mmap the fd.
 	 */
 	struct virtio_gpu_resp_map_info resp = {0};
-	virtgpu_device_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_MAP_INFO, &resp.hdr);
+	gpu_model_resp_hdr(&cmd->hdr, VIRTIO_GPU_RESP_OK_MAP_INFO, &resp.hdr);
 	resp.map_info = htole32(res->pub.map_info);
-	virtgpu_device_respond(dev, cmd->cookie, &resp, sizeof(resp), res->pub.backing.fd);
+	gpu_model_respond(dev, cmd->cookie, &resp, sizeof(resp), res->pub.backing.fd);
 	return 0;
 }
 
-uint32_t virtgpu_device_unmap_blob(struct virtgpu_device *dev, struct device_cmd *cmd)
+uint32_t gpu_model_unmap_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_resource_unmap_blob req;
 	memcpy(&req, cmd->bytes, sizeof(req));
-	if (!virtgpu_device_find_res(dev, le32toh(req.resource_id))) {
+	if (!gpu_model_find_res(dev, le32toh(req.resource_id))) {
 		cmd->why = "no such resource";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	}

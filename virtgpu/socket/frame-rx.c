@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Buffered frame reader of the socket transport (socket-rx.h: why an fd that
+ * Buffered frame reader of the socket transport (frame-rx.h: why an fd that
  * came with the stream bytes [lo, hi) belongs to a frame starting there).
  */
 #include <errno.h>
@@ -16,42 +16,42 @@
 /* Room to notice more than one fd in one read (an attribution error). */
 #define RX_MAX_FDS 8
 
-#define HDR_SIZE sizeof(struct virtgpu_sock_frame)
+#define HDR_SIZE sizeof(struct sock_frame_hdr)
 
-void virtgpu_sock_rx_init(struct virtgpu_sock_rx *rx)
+void sock_frame_rx_init(struct sock_frame_rx *rx)
 {
-	*rx = (struct virtgpu_sock_rx){0};
+	*rx = (struct sock_frame_rx){0};
 }
 
-void virtgpu_sock_rx_finish(struct virtgpu_sock_rx *rx)
+void sock_frame_rx_finish(struct sock_frame_rx *rx)
 {
 	for (size_t i = 0; i < rx->num_pending; i++)
 		close(rx->pending[i].fd);
 	free(rx->buf);
-	*rx = (struct virtgpu_sock_rx){0};
+	*rx = (struct sock_frame_rx){0};
 }
 
 /* The size of the frame at buf[start], once its header is here; else 0. */
-static size_t frame_len(const struct virtgpu_sock_rx *rx)
+static size_t frame_len(const struct sock_frame_rx *rx)
 {
 	if (rx->end - rx->start < HDR_SIZE)
 		return 0;
 	uint32_t size;
-	memcpy(&size, rx->buf + rx->start + offsetof(struct virtgpu_sock_frame, size), sizeof(size));
+	memcpy(&size, rx->buf + rx->start + offsetof(struct sock_frame_hdr, size), sizeof(size));
 	return HDR_SIZE + size;
 }
 
-bool virtgpu_sock_rx_partial(const struct virtgpu_sock_rx *rx)
+bool sock_frame_rx_partial(const struct sock_frame_rx *rx)
 {
 	return rx->end > rx->start;
 }
 
 /* Make room for the rest of the current frame and at least RX_MIN_ROOM bytes. */
-static int make_room(struct virtgpu_sock_rx *rx)
+static int make_room(struct sock_frame_rx *rx)
 {
 	size_t have = rx->end - rx->start;
 	size_t want = frame_len(rx);
-	if (want > HDR_SIZE + VIRTGPU_SOCK_MAX_PAYLOAD)
+	if (want > HDR_SIZE + SOCK_FRAME_MAX_PAYLOAD)
 		want = HDR_SIZE; /* rejected by rx_next before any read; no room for it */
 	if (want < have + RX_MIN_ROOM)
 		want = have + RX_MIN_ROOM;
@@ -70,7 +70,7 @@ static int make_room(struct virtgpu_sock_rx *rx)
 	return 0;
 }
 
-ssize_t virtgpu_sock_rx_fill(struct virtgpu_sock_rx *rx, int sock, bool *more)
+ssize_t sock_frame_rx_fill(struct sock_frame_rx *rx, int sock, bool *more)
 {
 	*more = false;
 	if (rx->start == rx->end)
@@ -115,8 +115,8 @@ ssize_t virtgpu_sock_rx_fill(struct virtgpu_sock_rx *rx, int sock, bool *more)
 				close(fd);
 		}
 	}
-	/* One fd per frame, one fd-carrying frame per read (socket-rx.h); fds need bytes. */
-	if (nfds > 1 || (nfds == 1 && (n == 0 || rx->num_pending == VIRTGPU_SOCK_RX_MAX_PENDING)))
+	/* One fd per frame, one fd-carrying frame per read (frame-rx.h); fds need bytes. */
+	if (nfds > 1 || (nfds == 1 && (n == 0 || rx->num_pending == SOCK_FRAME_RX_MAX_PENDING)))
 		bad = true;
 	if (bad) {
 		for (size_t i = 0; i < nfds; i++)
@@ -137,7 +137,7 @@ ssize_t virtgpu_sock_rx_fill(struct virtgpu_sock_rx *rx, int sock, bool *more)
 	return n;
 }
 
-int virtgpu_sock_rx_next(struct virtgpu_sock_rx *rx, struct virtgpu_sock_rx_frame *frame)
+int sock_frame_rx_next(struct sock_frame_rx *rx, struct sock_frame_in *frame)
 {
 	/* An fd no frame starting in its bytes claimed: it was not on a first byte. */
 	if (rx->num_pending > 0 && rx->pending[0].hi <= rx->pos)
@@ -145,11 +145,11 @@ int virtgpu_sock_rx_next(struct virtgpu_sock_rx *rx, struct virtgpu_sock_rx_fram
 	size_t len = frame_len(rx);
 	if (len == 0)
 		return 0;
-	if (len > HDR_SIZE + VIRTGPU_SOCK_MAX_PAYLOAD)
+	if (len > HDR_SIZE + SOCK_FRAME_MAX_PAYLOAD)
 		return -EPROTO;
 	memcpy(&frame->hdr, rx->buf + rx->start, HDR_SIZE);
 	int fd = -1;
-	if (frame->hdr.flags & VIRTGPU_SOCK_F_FD) {
+	if (frame->hdr.flags & SOCK_FRAME_F_FD) {
 		if (rx->num_pending == 0 || rx->pending[0].lo > rx->pos)
 			return -EPROTO; /* F_FD, but no fd came with the frame's first byte */
 		fd = rx->pending[0].fd;

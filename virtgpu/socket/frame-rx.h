@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Buffered frame reader of the socket transport, shared by the guest backend
- * (socket.c) and the host transport (socket-server.c): one recvmsg() takes as
+ * (guest.c) and the host end (server.c): one recvmsg() takes as
  * many frames as the socket holds, instead of header + payload + EAGAIN reads
  * per frame.
  *
  * Which frame an fd belongs to.  The sender puts the fd of a frame on the
- * frame's first byte, at the start of its own sendmsg() (socket-proto.h).  On a
+ * frame's first byte, at the start of its own sendmsg() (frame.h).  On a
  * unix stream socket the kernel hands out SCM_RIGHTS with the recvmsg() that
  * returns the first byte of the sendmsg() that carried them (they ride on its
  * first skb), and ends that recvmsg() as soon as it has taken bytes of that skb
@@ -22,8 +22,8 @@
  * command, nothing another connection can see.  tests/device/test-socket-rx.c
  * sends fds on back-to-back frames, split reads and misplaced fds.
  */
-#ifndef VIRTGPU_SOCKET_RX_H
-#define VIRTGPU_SOCKET_RX_H
+#ifndef VIRTGPU_SOCKET_FRAME_RX_H
+#define VIRTGPU_SOCKET_FRAME_RX_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,9 +33,9 @@
 #include "virtgpu/socket/frame.h"
 
 /* fds received but not yet claimed by a frame; more is a protocol error */
-#define VIRTGPU_SOCK_RX_MAX_PENDING 4
+#define SOCK_FRAME_RX_MAX_PENDING 4
 
-struct virtgpu_sock_rx {
+struct sock_frame_rx {
 	uint8_t *buf;
 	size_t cap;
 	size_t start, end; /* bytes not yet taken: buf[start..end) */
@@ -43,20 +43,20 @@ struct virtgpu_sock_rx {
 	struct {
 		int fd;
 		uint64_t lo, hi; /* stream bytes of the recvmsg() that brought it */
-	} pending[VIRTGPU_SOCK_RX_MAX_PENDING];
+	} pending[SOCK_FRAME_RX_MAX_PENDING];
 	size_t num_pending;
 };
 
 /** One frame taken from the buffer; payload is valid until the next fill. */
-struct virtgpu_sock_rx_frame {
-	struct virtgpu_sock_frame hdr;
+struct sock_frame_in {
+	struct sock_frame_hdr hdr;
 	const uint8_t *payload;
 	int fd; /* the caller's now, or -1 */
 };
 
-void virtgpu_sock_rx_init(struct virtgpu_sock_rx *rx);
+void sock_frame_rx_init(struct sock_frame_rx *rx);
 /** Free the buffer and close every fd not yet taken. */
-void virtgpu_sock_rx_finish(struct virtgpu_sock_rx *rx);
+void sock_frame_rx_finish(struct sock_frame_rx *rx);
 
 /**
  * One recvmsg(MSG_DONTWAIT) into the buffer.  Returns the byte count, 0 on EOF,
@@ -65,17 +65,17 @@ void virtgpu_sock_rx_finish(struct virtgpu_sock_rx *rx);
  * when the socket may hold more right now (a full read, or one that ended at
  * an fd boundary); a short read without fds means it was drained.
  */
-ssize_t virtgpu_sock_rx_fill(struct virtgpu_sock_rx *rx, int sock, bool *more);
+ssize_t sock_frame_rx_fill(struct sock_frame_rx *rx, int sock, bool *more);
 
 /**
  * Take the next complete frame.  1: *frame is set; 0: the frame is incomplete
- * (fill again); -EPROTO: a frame larger than VIRTGPU_SOCK_MAX_PAYLOAD or an fd
+ * (fill again); -EPROTO: a frame larger than SOCK_FRAME_MAX_PAYLOAD or an fd
  * that does not match the F_FD flags (see the top of this file).  Flags other
  * than F_FD are the caller's to check.
  */
-int virtgpu_sock_rx_next(struct virtgpu_sock_rx *rx, struct virtgpu_sock_rx_frame *frame);
+int sock_frame_rx_next(struct sock_frame_rx *rx, struct sock_frame_in *frame);
 
 /** True when a frame has started but not all its bytes are here. */
-bool virtgpu_sock_rx_partial(const struct virtgpu_sock_rx *rx);
+bool sock_frame_rx_partial(const struct sock_frame_rx *rx);
 
 #endif

@@ -34,12 +34,12 @@
 	(VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE |               \
 	 VIRTGPU_BLOB_FLAG_USE_CROSS_DEVICE)
 
-static struct virtgpu_sock_dev *to_sock(struct virtgpu_dev *dev)
+static struct sock_guest *to_sock(struct virtgpu *dev)
 {
-	return (struct virtgpu_sock_dev *)dev;
+	return (struct sock_guest *)dev;
 }
 
-struct virtgpu_sock_bo *virtgpu_sock_bo_lookup(struct virtgpu_sock_dev *s, uint32_t handle)
+struct sock_guest_bo *sock_guest_bo_lookup(struct sock_guest *s, uint32_t handle)
 {
 	for (size_t i = 0; i < s->num_bos; i++)
 		if (s->bos[i]->handle == handle)
@@ -47,7 +47,7 @@ struct virtgpu_sock_bo *virtgpu_sock_bo_lookup(struct virtgpu_sock_dev *s, uint3
 	return NULL;
 }
 
-static void bo_release(struct virtgpu_sock_bo *bo)
+static void bo_release(struct sock_guest_bo *bo)
 {
 	if (bo->map)
 		munmap(bo->map, bo->size);
@@ -56,7 +56,7 @@ static void bo_release(struct virtgpu_sock_bo *bo)
 	free(bo);
 }
 
-void virtgpu_sock_bo_free_all(struct virtgpu_sock_dev *s)
+void sock_guest_bo_free_all(struct sock_guest *s)
 {
 	for (size_t i = 0; i < s->num_bos; i++)
 		bo_release(s->bos[i]);
@@ -65,7 +65,7 @@ void virtgpu_sock_bo_free_all(struct virtgpu_sock_dev *s)
 	s->num_bos = s->cap_bos = 0;
 }
 
-static int remember_fd(struct virtgpu_sock_bo *bo, int fd)
+static int remember_fd(struct sock_guest_bo *bo, int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -83,12 +83,12 @@ static int remember_fd(struct virtgpu_sock_bo *bo, int fd)
 	return 0;
 }
 
-static int send_ctx_resource(struct virtgpu_sock_dev *s, uint32_t type, uint32_t res_id)
+static int send_ctx_resource(struct sock_guest *s, uint32_t type, uint32_t res_id)
 {
 	struct virtio_gpu_ctx_resource cmd = {.resource_id = res_id};
 	cmd.hdr.type = type;
 	cmd.hdr.ctx_id = CTX_ID;
-	return virtgpu_sock_send_noreply(s, &cmd, sizeof(cmd));
+	return sock_guest_send_noreply(s, &cmd, sizeof(cmd));
 }
 
 static int guest_memfd(uint64_t size)
@@ -105,7 +105,7 @@ static int guest_memfd(uint64_t size)
 	return fd;
 }
 
-static int check_blob_args(struct virtgpu_sock_dev *s, uint32_t blob_mem, uint32_t blob_flags,
+static int check_blob_args(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_flags,
 			   uint64_t size, uint64_t blob_id)
 {
 	if (!(s->hello.features & FEATURE_RESOURCE_BLOB) || (blob_flags & ~VALID_BLOB_FLAGS) ||
@@ -125,11 +125,11 @@ static int check_blob_args(struct virtgpu_sock_dev *s, uint32_t blob_mem, uint32
 	}
 }
 
-static int add_bo(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
+static int add_bo(struct sock_guest *s, struct sock_guest_bo *bo)
 {
 	if (s->num_bos == s->cap_bos) {
 		size_t cap = s->cap_bos ? s->cap_bos * 2 : 16;
-		struct virtgpu_sock_bo **bos = realloc(s->bos, cap * sizeof(*bos));
+		struct sock_guest_bo **bos = realloc(s->bos, cap * sizeof(*bos));
 		if (!bos)
 			return -ENOMEM;
 		s->bos = bos;
@@ -143,11 +143,11 @@ static int add_bo(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
  * RESOURCE_CREATE_BLOB of a checked, page-aligned `size`.  `memfd` (GUEST only,
  * else -1) is the blob's memory: taken in every case.
  */
-static int create_blob(struct virtgpu_sock_dev *s, uint32_t blob_mem, uint32_t blob_flags,
+static int create_blob(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_flags,
 		       uint64_t size, uint64_t blob_id, int memfd, struct virtgpu_bo *out)
 {
 	int ret;
-	struct virtgpu_sock_bo *bo = calloc(1, sizeof(*bo));
+	struct sock_guest_bo *bo = calloc(1, sizeof(*bo));
 	if (!bo) {
 		if (memfd >= 0)
 			close(memfd);
@@ -181,12 +181,12 @@ static int create_blob(struct virtgpu_sock_dev *s, uint32_t blob_mem, uint32_t b
 	cmd.hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB;
 	/* the kernel sets ctx_id (and blob_id) for HOST3D only */
 	cmd.hdr.ctx_id = blob_mem == VIRTGPU_BLOB_MEM_GUEST ? 0 : CTX_ID;
-	struct virtgpu_sock_reply r;
-	ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), memfd, &r);
+	struct sock_guest_reply r;
+	ret = sock_guest_call(s, &cmd, sizeof(cmd), memfd, &r);
 	if (ret < 0)
 		goto err_list;
-	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
-	virtgpu_sock_reply_finish(&r);
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
+	sock_guest_reply_finish(&r);
 	if (ret < 0)
 		goto err_list;
 
@@ -216,10 +216,10 @@ static bool check_size(uint64_t size)
 	return size > 0 && size <= UINT64_MAX - page && size <= (uint64_t)INT64_MAX / 2;
 }
 
-int virtgpu_sock_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_t blob_flags,
+int sock_guest_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
 		      uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	if (s->err)
 		return s->err;
 	int ret = check_blob_args(s, blob_mem, blob_flags, size, blob_id);
@@ -237,19 +237,19 @@ int virtgpu_sock_blob_create(struct virtgpu_dev *dev, uint32_t blob_mem, uint32_
 	return create_blob(s, blob_mem, blob_flags, size, blob_id, memfd, out);
 }
 
-static int map_host_blob(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
+static int map_host_blob(struct sock_guest *s, struct sock_guest_bo *bo)
 {
 	struct virtio_gpu_resource_map_blob cmd = {.resource_id = bo->res_id, .offset = 0};
 	cmd.hdr.type = VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB;
 	cmd.hdr.ctx_id = CTX_ID;
-	struct virtgpu_sock_reply r;
-	int ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+	struct sock_guest_reply r;
+	int ret = sock_guest_call(s, &cmd, sizeof(cmd), -1, &r);
 	if (ret < 0)
 		return ret;
-	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_MAP_INFO,
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_MAP_INFO,
 				sizeof(struct virtio_gpu_resp_map_info));
 	if (ret == 0 && r.fd < 0) {
-		virtgpu_sock_fail(s, "RESOURCE_MAP_BLOB answered without a memory fd");
+		sock_guest_fail(s, "RESOURCE_MAP_BLOB answered without a memory fd");
 		ret = s->err;
 	}
 	if (ret == 0) {
@@ -263,11 +263,11 @@ static int map_host_blob(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
 			vsomm_log(VSOMM_LOG_ERROR, "%s: the memory of resource %u is smaller than it",
 				  s->base.describe, bo->res_id);
 	}
-	virtgpu_sock_reply_finish(&r);
+	sock_guest_reply_finish(&r);
 	return ret;
 }
 
-static int map_bo(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
+static int map_bo(struct sock_guest *s, struct sock_guest_bo *bo)
 {
 	if (bo->map)
 		return 0;
@@ -295,10 +295,10 @@ static int map_bo(struct virtgpu_sock_dev *s, struct virtgpu_sock_bo *bo)
 	return 0;
 }
 
-int virtgpu_sock_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+int sock_guest_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
-	struct virtgpu_sock_bo *obj = virtgpu_sock_bo_lookup(s, bo->handle);
+	struct sock_guest *s = to_sock(dev);
+	struct sock_guest_bo *obj = sock_guest_bo_lookup(s, bo->handle);
 	if (!obj)
 		return -ENOENT;
 	if (!obj->map && s->err)
@@ -309,10 +309,10 @@ int virtgpu_sock_bo_map(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 	return ret;
 }
 
-int virtgpu_sock_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+int sock_guest_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
-	struct virtgpu_sock_bo *obj = virtgpu_sock_bo_lookup(s, bo->handle);
+	struct sock_guest *s = to_sock(dev);
+	struct sock_guest_bo *obj = sock_guest_bo_lookup(s, bo->handle);
 	if (!obj)
 		return -ENOENT;
 	if (obj->fd < 0) {
@@ -334,7 +334,7 @@ int virtgpu_sock_bo_export(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
  * SEND and neither maps nor seals it, so the compositor gets the very memory of
  * the guest, never a copy (docs/socket-transport.md, "Imported guest memory").
  */
-static int import_guest_memory(struct virtgpu_sock_dev *s, int fd, const struct stat *st,
+static int import_guest_memory(struct sock_guest *s, int fd, const struct stat *st,
 			       struct virtgpu_bo *out)
 {
 	/* pipes, sockets, ttys: not memory (the channel sends pipes as READ_PIPE) */
@@ -355,14 +355,14 @@ static int import_guest_memory(struct virtgpu_sock_dev *s, int fd, const struct 
 			   memfd, out);
 }
 
-int virtgpu_sock_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *out)
+int sock_guest_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -EBADF;
 	for (size_t i = 0; i < s->num_bos; i++) {
-		struct virtgpu_sock_bo *bo = s->bos[i];
+		struct sock_guest_bo *bo = s->bos[i];
 		if (bo->fd < 0 || bo->st_dev != st.st_dev || bo->st_ino != st.st_ino)
 			continue;
 		if (bo->refs == UINT32_MAX)
@@ -379,9 +379,9 @@ int virtgpu_sock_bo_import(struct virtgpu_dev *dev, int fd, struct virtgpu_bo *o
 	return import_guest_memory(s, fd, &st, out);
 }
 
-void virtgpu_sock_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
+void sock_guest_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	size_t i;
 	for (i = 0; i < s->num_bos; i++)
 		if (s->bos[i]->handle == bo->handle)
@@ -391,7 +391,7 @@ void virtgpu_sock_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 			  bo->handle);
 		return;
 	}
-	struct virtgpu_sock_bo *obj = s->bos[i];
+	struct sock_guest_bo *obj = s->bos[i];
 	bo->map = NULL;
 	bo->handle = 0;
 	if (--obj->refs > 0)
@@ -401,6 +401,6 @@ void virtgpu_sock_bo_close(struct virtgpu_dev *dev, struct virtgpu_bo *bo)
 		send_ctx_resource(s, VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE, obj->res_id);
 	struct virtio_gpu_resource_unref unref = {.resource_id = obj->res_id};
 	unref.hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNREF;
-	virtgpu_sock_send_noreply(s, &unref, sizeof(unref));
+	sock_guest_send_noreply(s, &unref, sizeof(unref));
 	bo_release(obj);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket backend: virtio-gpu control commands framed on a unix stream socket
- * to vsomm-host (virtgpu/socket-proto.h, docs/socket-transport.md).
+ * to vsomm-host (virtgpu/socket/frame.h, docs/socket-transport.md).
  *
  * One connection is one DRM file: one context (ctx_id 1), its rings, its handles.
  * Commands that the kernel waits for are synchronous here: send a frame, read
@@ -12,7 +12,7 @@
  * signals the fence; unfenced ones go with F_NO_REPLY.  Any malformed frame or
  * EOF fails the device: -EPIPE from then on.
  *
- * Blobs and handles are in socket-bo.c.
+ * Blobs and handles are in guest-bo.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,14 +33,14 @@
 
 #define CTX_ID 1u
 
-static struct virtgpu_sock_dev *to_sock(struct virtgpu_dev *dev)
+static struct sock_guest *to_sock(struct virtgpu *dev)
 {
-	return (struct virtgpu_sock_dev *)dev;
+	return (struct sock_guest *)dev;
 }
 
-static const struct virtgpu_sock_dev *to_sock_const(const struct virtgpu_dev *dev)
+static const struct sock_guest *to_sock_const(const struct virtgpu *dev)
 {
-	return (const struct virtgpu_sock_dev *)dev;
+	return (const struct sock_guest *)dev;
 }
 
 /*
@@ -48,7 +48,7 @@ static const struct virtgpu_sock_dev *to_sock_const(const struct virtgpu_dev *de
  * socket alone would not wake the owner: fences consumed inside a synchronous
  * call, or the device failing.  Fences read by read_events are returned by it.
  */
-static void kick(struct virtgpu_sock_dev *s)
+static void kick(struct sock_guest *s)
 {
 	uint64_t one = 1;
 	if (s->kicked || s->evfd < 0)
@@ -58,7 +58,7 @@ static void kick(struct virtgpu_sock_dev *s)
 	s->kicked = true;
 }
 
-void virtgpu_sock_fail(struct virtgpu_sock_dev *s, const char *why)
+void sock_guest_fail(struct sock_guest *s, const char *why)
 {
 	if (s->err)
 		return;
@@ -77,16 +77,16 @@ static int64_t now_ms(void)
 
 /* ---- sending ---- */
 
-int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, const void *payload,
+int sock_guest_send(struct sock_guest *s, uint32_t flags, uint64_t tag, const void *payload,
 	       size_t size, int fd)
 {
 	if (s->err)
 		return s->err;
-	if (size > VIRTGPU_SOCK_MAX_PAYLOAD)
+	if (size > SOCK_FRAME_MAX_PAYLOAD)
 		return -E2BIG;
-	struct virtgpu_sock_frame hdr = {
+	struct sock_frame_hdr hdr = {
 		.size = (uint32_t)size,
-		.flags = flags | (fd >= 0 ? VIRTGPU_SOCK_F_FD : 0),
+		.flags = flags | (fd >= 0 ? SOCK_FRAME_F_FD : 0),
 		.tag = tag,
 	};
 	struct iovec iov[2] = {
@@ -115,7 +115,7 @@ int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, 
 			if (errno == EINTR)
 				continue;
 			vsomm_log_errno(VSOMM_LOG_DEBUG, "%s: sendmsg", s->base.describe);
-			virtgpu_sock_fail(s, "the connection broke");
+			sock_guest_fail(s, "the connection broke");
 			return s->err;
 		}
 		left -= (size_t)n;
@@ -136,19 +136,19 @@ int virtgpu_sock_send(struct virtgpu_sock_dev *s, uint32_t flags, uint64_t tag, 
 	return 0;
 }
 
-int virtgpu_sock_send_noreply(struct virtgpu_sock_dev *s, const void *payload, size_t size)
+int sock_guest_send_noreply(struct sock_guest *s, const void *payload, size_t size)
 {
-	return virtgpu_sock_send(s, VIRTGPU_SOCK_F_NO_REPLY, s->next_tag++, payload, size, -1);
+	return sock_guest_send(s, SOCK_FRAME_F_NO_REPLY, s->next_tag++, payload, size, -1);
 }
 
 /* ---- fences ---- */
 
-bool virtgpu_sock_fence_done(const struct virtgpu_sock_dev *s, uint32_t ring, uint64_t fence_id)
+bool sock_guest_fence_done(const struct sock_guest *s, uint32_t ring, uint64_t fence_id)
 {
-	return fence_id == 0 || ring >= VIRTGPU_SOCK_MAX_RINGS || s->ring_signalled[ring] >= fence_id;
+	return fence_id == 0 || ring >= SOCK_GUEST_MAX_RINGS || s->ring_signalled[ring] >= fence_id;
 }
 
-static void add_events(struct virtgpu_sock_dev *s, uint64_t n)
+static void add_events(struct sock_guest *s, uint64_t n)
 {
 	if (n == 0)
 		return;
@@ -158,12 +158,12 @@ static void add_events(struct virtgpu_sock_dev *s, uint64_t n)
 }
 
 /* The response to fenced submit `i`: it and every earlier fence of its ring are done. */
-static void complete_fence(struct virtgpu_sock_dev *s, size_t i)
+static void complete_fence(struct sock_guest *s, size_t i)
 {
-	struct virtgpu_sock_fence f = s->fences[i];
+	struct sock_guest_fence f = s->fences[i];
 	uint64_t newly = 0;
 	for (size_t k = 0; k < s->num_fences; k++) {
-		struct virtgpu_sock_fence *o = &s->fences[k];
+		struct sock_guest_fence *o = &s->fences[k];
 		if (o->ring == f.ring && o->fence_id <= f.fence_id && !o->signalled) {
 			o->signalled = true;
 			newly++;
@@ -178,46 +178,46 @@ static void complete_fence(struct virtgpu_sock_dev *s, size_t i)
 
 /* ---- receiving ---- */
 
-static void handle_frame(struct virtgpu_sock_dev *s, struct virtgpu_sock_rx_frame *frame)
+static void handle_frame(struct sock_guest *s, struct sock_frame_in *frame)
 {
-	const struct virtgpu_sock_frame *hdr = &frame->hdr;
+	const struct sock_frame_hdr *hdr = &frame->hdr;
 	const uint8_t *payload = frame->payload;
 	int fd = frame->fd;
 
-	if (hdr->flags & ~VIRTGPU_SOCK_F_VALID) {
-		virtgpu_sock_fail(s, "malformed frame header");
+	if (hdr->flags & ~SOCK_FRAME_F_VALID) {
+		sock_guest_fail(s, "malformed frame header");
 		goto out;
 	}
 	if (!s->hello_seen) {
-		if (!(hdr->flags & VIRTGPU_SOCK_F_HELLO) || hdr->size != sizeof(s->hello) ||
+		if (!(hdr->flags & SOCK_FRAME_F_HELLO) || hdr->size != sizeof(s->hello) ||
 		    fd >= 0) {
-			virtgpu_sock_fail(s, "the first frame is not a HELLO");
+			sock_guest_fail(s, "the first frame is not a HELLO");
 			goto out;
 		}
 		memcpy(&s->hello, payload, sizeof(s->hello));
-		if (s->hello.version != VIRTGPU_SOCK_VERSION ||
-		    s->hello.num_capsets > VIRTGPU_SOCK_MAX_CAPSETS) {
+		if (s->hello.version != SOCK_FRAME_VERSION ||
+		    s->hello.num_capsets > SOCK_GUEST_MAX_CAPSETS) {
 			vsomm_log(VSOMM_LOG_ERROR, "%s: HELLO version %u, %u capsets",
 				  s->base.describe, s->hello.version, s->hello.num_capsets);
-			virtgpu_sock_fail(s, "unsupported transport version");
+			sock_guest_fail(s, "unsupported transport version");
 			goto out;
 		}
 		s->hello_seen = true;
 		goto out;
 	}
-	if (hdr->flags & (VIRTGPU_SOCK_F_HELLO | VIRTGPU_SOCK_F_NO_REPLY)) {
-		virtgpu_sock_fail(s, "unexpected frame flags from the host");
+	if (hdr->flags & (SOCK_FRAME_F_HELLO | SOCK_FRAME_F_NO_REPLY)) {
+		sock_guest_fail(s, "unexpected frame flags from the host");
 		goto out;
 	}
 	if (hdr->size < sizeof(struct virtio_gpu_ctrl_hdr)) {
-		virtgpu_sock_fail(s, "a response shorter than a virtio-gpu header");
+		sock_guest_fail(s, "a response shorter than a virtio-gpu header");
 		goto out;
 	}
 	if (s->reply && !s->reply->done && hdr->tag == s->reply->tag) {
-		struct virtgpu_sock_reply *r = s->reply;
+		struct sock_guest_reply *r = s->reply;
 		r->buf = malloc(hdr->size);
 		if (!r->buf) {
-			virtgpu_sock_fail(s, "out of memory");
+			sock_guest_fail(s, "out of memory");
 			goto out;
 		}
 		memcpy(r->buf, payload, hdr->size);
@@ -234,7 +234,7 @@ static void handle_frame(struct virtgpu_sock_dev *s, struct virtgpu_sock_rx_fram
 		memcpy(&ch, payload, sizeof(ch));
 		if (fd >= 0 || ((ch.flags & VIRTIO_GPU_FLAG_FENCE) &&
 				ch.fence_id != s->fences[i].fence_id)) {
-			virtgpu_sock_fail(s, "malformed fence response");
+			sock_guest_fail(s, "malformed fence response");
 			goto out;
 		}
 		if (ch.type >= VIRTIO_GPU_RESP_ERR_UNSPEC)
@@ -242,7 +242,7 @@ static void handle_frame(struct virtgpu_sock_dev *s, struct virtgpu_sock_rx_fram
 			vsomm_log(VSOMM_LOG_ERROR, "%s: submit failed: response 0x%x",
 				  s->base.describe, ch.type);
 		else if (ch.type != VIRTIO_GPU_RESP_OK_NODATA) {
-			virtgpu_sock_fail(s, "unexpected response type to a submit");
+			sock_guest_fail(s, "unexpected response type to a submit");
 			goto out;
 		}
 		complete_fence(s, i);
@@ -250,7 +250,7 @@ static void handle_frame(struct virtgpu_sock_dev *s, struct virtgpu_sock_rx_fram
 	}
 	vsomm_log(VSOMM_LOG_ERROR, "%s: response with unknown tag %llu", s->base.describe,
 		  (unsigned long long)hdr->tag);
-	virtgpu_sock_fail(s, "response to no command");
+	sock_guest_fail(s, "response to no command");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -258,40 +258,40 @@ out:
 
 /*
  * Read what is there (never blocks): every recvmsg() takes as many frames as
- * the socket holds (socket-rx.h).  A short read without fds drained the socket,
+ * the socket holds (frame-rx.h).  A short read without fds drained the socket,
  * so no EAGAIN read follows it.  0: drained, or s->err.
  */
-static int read_frames(struct virtgpu_sock_dev *s)
+static int read_frames(struct sock_guest *s)
 {
 	bool more = true;
 	while (!s->err && more) {
-		ssize_t n = virtgpu_sock_rx_fill(&s->rx, s->sock, &more);
+		ssize_t n = sock_frame_rx_fill(&s->rx, s->sock, &more);
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
 			if (n < 0 && n != -EPROTO)
 				vsomm_log(VSOMM_LOG_DEBUG, "%s: recvmsg: %s", s->base.describe,
 					  strerror((int)-n));
-			virtgpu_sock_fail(s, n == 0	  ? "the host closed the connection"
+			sock_guest_fail(s, n == 0	  ? "the host closed the connection"
 					     : n == -EPROTO ? "fds not on a frame's first byte"
 					     : n == -ENOMEM ? "out of memory"
 							    : "the connection broke");
 			break;
 		}
-		struct virtgpu_sock_rx_frame frame;
+		struct sock_frame_in frame;
 		int ret;
-		while (!s->err && (ret = virtgpu_sock_rx_next(&s->rx, &frame)) > 0)
+		while (!s->err && (ret = sock_frame_rx_next(&s->rx, &frame)) > 0)
 			handle_frame(s, &frame);
 		if (!s->err && ret < 0)
-			virtgpu_sock_fail(s, "malformed frame header");
+			sock_guest_fail(s, "malformed frame header");
 	}
 	return s->err;
 }
 
-int virtgpu_sock_wait_until(struct virtgpu_sock_dev *s, bool (*done)(struct virtgpu_sock_dev *s, const void *arg),
+int sock_guest_wait_until(struct sock_guest *s, bool (*done)(struct sock_guest *s, const void *arg),
 		     const void *arg)
 {
-	int64_t deadline = now_ms() + VIRTGPU_SOCK_TIMEOUT_MS;
+	int64_t deadline = now_ms() + SOCK_GUEST_TIMEOUT_MS;
 	for (;;) {
 		if (read_frames(s) < 0)
 			return s->err;
@@ -302,7 +302,7 @@ int virtgpu_sock_wait_until(struct virtgpu_sock_dev *s, bool (*done)(struct virt
 			return -ETIMEDOUT;
 		struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			virtgpu_sock_fail(s, "poll failed");
+			sock_guest_fail(s, "poll failed");
 			return s->err;
 		}
 	}
@@ -310,30 +310,30 @@ int virtgpu_sock_wait_until(struct virtgpu_sock_dev *s, bool (*done)(struct virt
 
 /* ---- synchronous calls ---- */
 
-static bool reply_done(struct virtgpu_sock_dev *s, const void *arg)
+static bool reply_done(struct sock_guest *s, const void *arg)
 {
-	return ((const struct virtgpu_sock_reply *)arg)->done;
+	return ((const struct sock_guest_reply *)arg)->done;
 }
 
-int virtgpu_sock_call(struct virtgpu_sock_dev *s, const void *cmd, size_t size, int fd,
-	       struct virtgpu_sock_reply *reply)
+int sock_guest_call(struct sock_guest *s, const void *cmd, size_t size, int fd,
+	       struct sock_guest_reply *reply)
 {
-	*reply = (struct virtgpu_sock_reply){.tag = s->next_tag++, .fd = -1};
-	int ret = virtgpu_sock_send(s, 0, reply->tag, cmd, size, fd);
+	*reply = (struct sock_guest_reply){.tag = s->next_tag++, .fd = -1};
+	int ret = sock_guest_send(s, 0, reply->tag, cmd, size, fd);
 	if (ret < 0)
 		return ret;
 	s->reply = reply;
-	ret = virtgpu_sock_wait_until(s, reply_done, reply);
+	ret = sock_guest_wait_until(s, reply_done, reply);
 	s->reply = NULL;
 	if (ret == -ETIMEDOUT)
 		/* a late answer would then match nothing: the device is unusable */
-		virtgpu_sock_fail(s, "no response within 15 s");
+		sock_guest_fail(s, "no response within 15 s");
 	if (ret < 0)
-		virtgpu_sock_reply_finish(reply);
+		sock_guest_reply_finish(reply);
 	return ret;
 }
 
-void virtgpu_sock_reply_finish(struct virtgpu_sock_reply *reply)
+void sock_guest_reply_finish(struct sock_guest_reply *reply)
 {
 	free(reply->buf);
 	reply->buf = NULL;
@@ -342,7 +342,7 @@ void virtgpu_sock_reply_finish(struct virtgpu_sock_reply *reply)
 	reply->fd = -1;
 }
 
-int virtgpu_sock_check_reply(struct virtgpu_sock_dev *s, const struct virtgpu_sock_reply *reply, uint32_t type,
+int sock_guest_check_reply(struct sock_guest *s, const struct sock_guest_reply *reply, uint32_t type,
 		      size_t min_size)
 {
 	struct virtio_gpu_ctrl_hdr hdr;
@@ -355,7 +355,7 @@ int virtgpu_sock_check_reply(struct virtgpu_sock_dev *s, const struct virtgpu_so
 		return -EINVAL;
 	vsomm_log(VSOMM_LOG_ERROR, "%s: response 0x%x of %zu bytes, expected 0x%x", s->base.describe,
 		  hdr.type, reply->size, type);
-	virtgpu_sock_fail(s, "malformed response");
+	sock_guest_fail(s, "malformed response");
 	return s->err;
 }
 
@@ -368,7 +368,7 @@ static void ctrl_hdr(struct virtio_gpu_ctrl_hdr *hdr, uint32_t type, uint32_t ct
 
 /* ---- capsets and the context ---- */
 
-static int load_capsets(struct virtgpu_sock_dev *s)
+static int load_capsets(struct sock_guest *s)
 {
 	if (s->capsets_known)
 		return 0;
@@ -378,11 +378,11 @@ static int load_capsets(struct virtgpu_sock_dev *s)
 	for (uint32_t i = 0; i < s->hello.num_capsets; i++) {
 		struct virtio_gpu_get_capset_info cmd = {.capset_index = i};
 		ctrl_hdr(&cmd.hdr, VIRTIO_GPU_CMD_GET_CAPSET_INFO, 0);
-		struct virtgpu_sock_reply r;
-		int ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+		struct sock_guest_reply r;
+		int ret = sock_guest_call(s, &cmd, sizeof(cmd), -1, &r);
 		if (ret < 0)
 			return ret;
-		ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET_INFO,
+		ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET_INFO,
 					sizeof(struct virtio_gpu_resp_capset_info));
 		if (ret == 0) {
 			struct virtio_gpu_resp_capset_info info;
@@ -392,7 +392,7 @@ static int load_capsets(struct virtgpu_sock_dev *s)
 			s->capsets[s->num_capsets].max_size = info.capset_max_size;
 			s->num_capsets++;
 		}
-		virtgpu_sock_reply_finish(&r);
+		sock_guest_reply_finish(&r);
 		if (ret < 0)
 			return ret;
 	}
@@ -400,7 +400,7 @@ static int load_capsets(struct virtgpu_sock_dev *s)
 	return 0;
 }
 
-static int find_capset(struct virtgpu_sock_dev *s, uint32_t id)
+static int find_capset(struct sock_guest *s, uint32_t id)
 {
 	int ret = load_capsets(s);
 	if (ret < 0)
@@ -411,10 +411,10 @@ static int find_capset(struct virtgpu_sock_dev *s, uint32_t id)
 	return -EINVAL;
 }
 
-static int sock_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t version, void *buf,
+static int sock_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
 			   size_t size)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	if (s->err)
 		return s->err;
 	if (s->hello.num_capsets == 0)
@@ -427,29 +427,29 @@ static int sock_get_capset(struct virtgpu_dev *dev, uint32_t id, uint32_t versio
 		return -EINVAL;
 	struct virtio_gpu_get_capset cmd = {.capset_id = id, .capset_version = version};
 	ctrl_hdr(&cmd.hdr, VIRTIO_GPU_CMD_GET_CAPSET, 0);
-	struct virtgpu_sock_reply r;
-	int ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+	struct sock_guest_reply r;
+	int ret = sock_guest_call(s, &cmd, sizeof(cmd), -1, &r);
 	if (ret < 0)
 		return ret;
 	size_t n = size < max_size ? size : max_size;
-	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET,
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET,
 				sizeof(struct virtio_gpu_ctrl_hdr) + n);
 	if (ret == 0)
 		memcpy(buf, r.buf + sizeof(struct virtio_gpu_ctrl_hdr), n);
-	virtgpu_sock_reply_finish(&r);
+	sock_guest_reply_finish(&r);
 	return ret;
 }
 
-static int sock_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32_t num_rings,
+static int sock_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_rings,
 			     uint32_t poll_rings_mask)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	const uint64_t needed = (1ull << 0 /* VIRGL */) | (1ull << 4 /* CONTEXT_INIT */);
 	if (s->err)
 		return s->err;
 	if (s->has_ctx)
 		return -EEXIST;
-	if ((s->hello.features & needed) != needed || num_rings > VIRTGPU_SOCK_MAX_RINGS ||
+	if ((s->hello.features & needed) != needed || num_rings > SOCK_GUEST_MAX_RINGS ||
 	    num_rings > 32 || (poll_rings_mask & ~(uint32_t)((1ull << num_rings) - 1)))
 		return -EINVAL;
 	int ret = find_capset(s, capset_id);
@@ -462,12 +462,12 @@ static int sock_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32
 	size_t nlen = strnlen(name, sizeof(cmd.debug_name));
 	memcpy(cmd.debug_name, name, nlen);
 	cmd.nlen = (uint32_t)nlen;
-	struct virtgpu_sock_reply r;
-	ret = virtgpu_sock_call(s, &cmd, sizeof(cmd), -1, &r);
+	struct sock_guest_reply r;
+	ret = sock_guest_call(s, &cmd, sizeof(cmd), -1, &r);
 	if (ret < 0)
 		return ret;
-	ret = virtgpu_sock_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
-	virtgpu_sock_reply_finish(&r);
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
+	sock_guest_reply_finish(&r);
 	if (ret < 0)
 		return ret;
 	s->has_ctx = true;
@@ -478,28 +478,28 @@ static int sock_context_init(struct virtgpu_dev *dev, uint32_t capset_id, uint32
 
 /* ---- submits, waits, events ---- */
 
-static int sock_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, uint32_t ring_idx,
+static int sock_submit(struct virtgpu *dev, const void *cmd, size_t size, uint32_t ring_idx,
 		       const struct virtgpu_bo *const *bos, size_t num_bos)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	if (s->err)
 		return s->err;
 	bool fenced = ring_idx != VIRTGPU_RING_NONE;
 	if (!s->has_ctx || (fenced && ring_idx >= s->num_rings))
 		return -EINVAL;
-	if (size > VIRTGPU_SOCK_MAX_PAYLOAD - sizeof(struct virtio_gpu_cmd_submit))
+	if (size > SOCK_FRAME_MAX_PAYLOAD - sizeof(struct virtio_gpu_cmd_submit))
 		return -E2BIG;
-	struct virtgpu_sock_bo *objs[16];
+	struct sock_guest_bo *objs[16];
 	if (num_bos > sizeof(objs) / sizeof(objs[0]))
 		return -EINVAL;
 	for (size_t i = 0; i < num_bos; i++) {
-		objs[i] = bos[i] ? virtgpu_sock_bo_lookup(s, bos[i]->handle) : NULL;
+		objs[i] = bos[i] ? sock_guest_bo_lookup(s, bos[i]->handle) : NULL;
 		if (!objs[i])
 			return -ENOENT;
 	}
 	if (fenced && s->num_fences == s->cap_fences) {
 		size_t cap = s->cap_fences ? s->cap_fences * 2 : 8;
-		struct virtgpu_sock_fence *f = realloc(s->fences, cap * sizeof(*f));
+		struct sock_guest_fence *f = realloc(s->fences, cap * sizeof(*f));
 		if (!f)
 			return -ENOMEM;
 		s->fences = f;
@@ -521,11 +521,11 @@ static int sock_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, ui
 	memcpy(buf, &sub, sizeof(sub));
 	if (size)
 		memcpy(buf + sizeof(sub), cmd, size);
-	int ret = virtgpu_sock_send(s, fenced ? 0 : VIRTGPU_SOCK_F_NO_REPLY, tag, buf, total, -1);
+	int ret = sock_guest_send(s, fenced ? 0 : SOCK_FRAME_F_NO_REPLY, tag, buf, total, -1);
 	free(buf);
 	if (ret < 0 || !fenced)
 		return ret;
-	s->fences[s->num_fences++] = (struct virtgpu_sock_fence){
+	s->fences[s->num_fences++] = (struct sock_guest_fence){
 		.tag = tag,
 		.fence_id = sub.hdr.fence_id,
 		.ring = ring_idx,
@@ -537,34 +537,34 @@ static int sock_submit(struct virtgpu_dev *dev, const void *cmd, size_t size, ui
 	return 0;
 }
 
-static bool bo_idle(struct virtgpu_sock_dev *s, const void *arg)
+static bool bo_idle(struct sock_guest *s, const void *arg)
 {
-	const struct virtgpu_sock_bo *bo = arg;
-	return virtgpu_sock_fence_done(s, bo->fence_ring, bo->fence_id);
+	const struct sock_guest_bo *bo = arg;
+	return sock_guest_fence_done(s, bo->fence_ring, bo->fence_id);
 }
 
-static int sock_wait(struct virtgpu_dev *dev, const struct virtgpu_bo *bo)
+static int sock_wait(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
-	struct virtgpu_sock_bo *obj = virtgpu_sock_bo_lookup(s, bo->handle);
+	struct sock_guest *s = to_sock(dev);
+	struct sock_guest_bo *obj = sock_guest_bo_lookup(s, bo->handle);
 	if (!obj)
 		return -ENOENT;
 	if (bo_idle(s, obj))
 		return 0;
 	if (s->err)
 		return s->err;
-	int ret = virtgpu_sock_wait_until(s, bo_idle, obj);
+	int ret = sock_guest_wait_until(s, bo_idle, obj);
 	return ret == -ETIMEDOUT ? -EBUSY : ret;
 }
 
-static int sock_event_fd(const struct virtgpu_dev *dev)
+static int sock_event_fd(const struct virtgpu *dev)
 {
 	return to_sock_const(dev)->epfd;
 }
 
-static int sock_read_events(struct virtgpu_dev *dev)
+static int sock_read_events(struct virtgpu *dev)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
+	struct sock_guest *s = to_sock(dev);
 	if (s->kicked) {
 		uint64_t v;
 		if (read(s->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -589,11 +589,11 @@ static int sock_read_events(struct virtgpu_dev *dev)
 
 /* ---- open and close ---- */
 
-static void sock_close(struct virtgpu_dev *dev)
+static void sock_close(struct virtgpu *dev)
 {
-	struct virtgpu_sock_dev *s = to_sock(dev);
-	virtgpu_sock_bo_free_all(s);
-	virtgpu_sock_rx_finish(&s->rx);
+	struct sock_guest *s = to_sock(dev);
+	sock_guest_bo_free_all(s);
+	sock_frame_rx_finish(&s->rx);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->evfd >= 0)
@@ -609,23 +609,23 @@ static const struct virtgpu_backend_ops sock_ops = {
 	.close = sock_close,
 	.get_capset = sock_get_capset,
 	.context_init = sock_context_init,
-	.blob_create = virtgpu_sock_blob_create,
-	.bo_map = virtgpu_sock_bo_map,
-	.bo_export = virtgpu_sock_bo_export,
-	.bo_import = virtgpu_sock_bo_import,
-	.bo_close = virtgpu_sock_bo_close,
+	.blob_create = sock_guest_blob_create,
+	.bo_map = sock_guest_bo_map,
+	.bo_export = sock_guest_bo_export,
+	.bo_import = sock_guest_bo_import,
+	.bo_close = sock_guest_bo_close,
 	.submit = sock_submit,
 	.wait = sock_wait,
 	.event_fd = sock_event_fd,
 	.read_events = sock_read_events,
 };
 
-static bool hello_seen(struct virtgpu_sock_dev *s, const void *arg)
+static bool hello_seen(struct sock_guest *s, const void *arg)
 {
 	return s->hello_seen;
 }
 
-static int sock_connect(struct virtgpu_sock_dev *s, const char *path)
+static int sock_connect(struct sock_guest *s, const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(addr.sun_path))
@@ -650,15 +650,15 @@ static int sock_connect(struct virtgpu_sock_dev *s, const char *path)
 	return 0;
 }
 
-int virtgpu_socket_open(const char *path, struct virtgpu_dev **out)
+int sock_guest_open(const char *path, struct virtgpu **out)
 {
-	struct virtgpu_sock_dev *s = calloc(1, sizeof(*s));
+	struct sock_guest *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->base.ops = &sock_ops;
 	snprintf(s->base.describe, sizeof(s->base.describe), "socket:%s", path);
 	s->sock = s->evfd = s->epfd = -1;
-	virtgpu_sock_rx_init(&s->rx);
+	sock_frame_rx_init(&s->rx);
 	s->next_tag = 1;
 	s->next_res_id = 1;
 	s->next_handle = 1;
@@ -666,7 +666,7 @@ int virtgpu_socket_open(const char *path, struct virtgpu_dev **out)
 	int ret = sock_connect(s, path);
 	if (ret < 0)
 		goto err;
-	ret = virtgpu_sock_wait_until(s, hello_seen, NULL);
+	ret = sock_guest_wait_until(s, hello_seen, NULL);
 	if (ret < 0) {
 		vsomm_log(VSOMM_LOG_ERROR, "%s: no valid HELLO from the host", s->base.describe);
 		ret = ret == -ETIMEDOUT ? ret : -EPROTO;

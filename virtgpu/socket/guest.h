@@ -9,13 +9,13 @@
 #ifndef VIRTGPU_SOCKET_GUEST_H
 #define VIRTGPU_SOCKET_GUEST_H
 
-struct virtgpu_dev;
+struct virtgpu;
 
 /**
  * Connect to vsomm-host's socket at `path` and wait for its HELLO.  0 and *out,
  * or a negative errno (-ENOENT/-ECONNREFUSED: nobody serves it; -EPROTO: a bad
  * HELLO; -ETIMEDOUT).
  */
-int virtgpu_socket_open(const char *path, struct virtgpu_dev **out);
+int sock_guest_open(const char *path, struct virtgpu **out);
 
 #endif

@@ -3,7 +3,7 @@
  * The socket transport, host end (docs/socket-transport.md): each connection on
  * the listening socket is one guest with its own device model.
  *
- * Reads take as many frames as the socket holds (socket-rx.h, which also says how
+ * Reads take as many frames as the socket holds (frame-rx.h, which also says how
  * an fd is matched to its frame: the guest starts every fd-carrying frame with its
  * own sendmsg(), the fd on its first byte).
  *
@@ -35,11 +35,11 @@
 #define READS_PER_WAKEUP 16
 #define ACCEPTS_PER_WAKEUP 16
 
-struct virtgpu_socket_server {
+struct sock_server {
 	struct wl_event_loop *loop;
 	int listen_fd;
 	struct wl_event_source *listen_source;
-	const struct virtgpu_capset_ops *const *capsets;
+	const struct gpu_model_capset_ops *const *capsets;
 	void *capset_data;
 	struct wl_list connections; /* conn.link */
 	size_t num_connections;
@@ -54,17 +54,17 @@ struct out_frame {
 
 struct conn {
 	struct wl_list link;
-	struct virtgpu_socket_server *server;
+	struct sock_server *server;
 	int fd;
 	struct wl_event_source *source;
 	struct wl_event_source *idle; /* deferred destroy */
 	uint32_t mask;
-	struct virtgpu_device *dev;
+	struct gpu_model *dev;
 	bool dead;
 
-	struct virtgpu_sock_rx rx; /* frames read, not yet processed */
+	struct sock_frame_rx rx; /* frames read, not yet processed */
 
-	/* the command inside virtgpu_device_process() */
+	/* the command inside gpu_model_process() */
 	bool in_process, cur_answered, cur_no_reply;
 	uint64_t cur_tag;
 	/* NO_REPLY commands whose response the device holds (fences) */
@@ -165,8 +165,8 @@ static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const v
 {
 	if (conn->dead)
 		return;
-	size_t len = sizeof(struct virtgpu_sock_frame) + size;
-	if (size > VIRTGPU_SOCK_MAX_PAYLOAD || conn->out_bytes + len > OUT_QUEUE_LIMIT) {
+	size_t len = sizeof(struct sock_frame_hdr) + size;
+	if (size > SOCK_FRAME_MAX_PAYLOAD || conn->out_bytes + len > OUT_QUEUE_LIMIT) {
 		vsomm_log(VSOMM_LOG_ERROR,
 			  "virtgpu socket: guest does not read its responses (%zu bytes queued), "
 			  "dropping it",
@@ -184,7 +184,7 @@ static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const v
 	frame->off = 0;
 	frame->fd = -1;
 	if (size > 0)
-		memcpy(frame->bytes + sizeof(struct virtgpu_sock_frame), payload, size);
+		memcpy(frame->bytes + sizeof(struct sock_frame_hdr), payload, size);
 	if (fd >= 0) {
 		frame->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		if (frame->fd < 0) {
@@ -192,14 +192,14 @@ static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const v
 			vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: dup of a response fd");
 			if (size >= sizeof(struct virtio_gpu_ctrl_hdr)) {
 				uint32_t type = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-				memcpy(frame->bytes + sizeof(struct virtgpu_sock_frame), &type,
+				memcpy(frame->bytes + sizeof(struct sock_frame_hdr), &type,
 				       sizeof(type));
 			}
 		}
 	}
-	struct virtgpu_sock_frame hdr = {
+	struct sock_frame_hdr hdr = {
 		.size = (uint32_t)size,
-		.flags = flags | (frame->fd >= 0 ? VIRTGPU_SOCK_F_FD : 0),
+		.flags = flags | (frame->fd >= 0 ? SOCK_FRAME_F_FD : 0),
 		.tag = tag,
 	};
 	memcpy(frame->bytes, &hdr, sizeof(hdr));
@@ -262,7 +262,7 @@ static void handle_complete(void *transport, uint64_t cookie, const void *resp, 
 	queue_frame(conn, 0, cookie, resp, size, fd);
 }
 
-static const struct virtgpu_transport_ops transport_ops = {
+static const struct gpu_model_transport_ops transport_ops = {
 	.complete = handle_complete,
 };
 
@@ -279,7 +279,7 @@ static bool seal_shrink(int fd)
  * shrinking (a shrunk file would SIGBUS the host on access), mapped shared RW.
  * Takes `fd`; false (fd closed) when it does not qualify.
  */
-static bool map_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing *out)
+static bool map_guest_memory(int fd, uint64_t blob_size, struct gpu_model_backing *out)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -292,7 +292,7 @@ static bool map_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing 
 	if (!why) {
 		void *addr = mmap(NULL, (size_t)blob_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (addr != MAP_FAILED) {
-			*out = (struct virtgpu_backing){
+			*out = (struct gpu_model_backing){
 				.addr = addr, .size = (size_t)blob_size, .fd = fd, .owned = true};
 			return true;
 		}
@@ -311,7 +311,7 @@ static bool map_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing 
  * covering the blob up to its page-rounded size (guests page-align blob sizes).
  * Takes `fd`; false (fd closed) when it does not qualify.
  */
-static bool keep_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing *out)
+static bool keep_guest_memory(int fd, uint64_t blob_size, struct gpu_model_backing *out)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -326,19 +326,19 @@ static bool keep_guest_memory(int fd, uint64_t blob_size, struct virtgpu_backing
 		close(fd);
 		return false;
 	}
-	*out = (struct virtgpu_backing){.addr = NULL, .size = (size_t)blob_size, .fd = fd, .owned = true};
+	*out = (struct gpu_model_backing){.addr = NULL, .size = (size_t)blob_size, .fd = fd, .owned = true};
 	return true;
 }
 
 /* One complete frame from the guest; false drops the connection. */
-static bool handle_frame(struct conn *conn, const struct virtgpu_sock_rx_frame *frame)
+static bool handle_frame(struct conn *conn, const struct sock_frame_in *frame)
 {
-	const struct virtgpu_sock_frame *hdr = &frame->hdr;
+	const struct sock_frame_hdr *hdr = &frame->hdr;
 	const uint8_t *cmd = frame->payload;
 	size_t size = hdr->size;
 	int fd = frame->fd;
 
-	if ((hdr->flags & ~VIRTGPU_SOCK_F_VALID) || (hdr->flags & VIRTGPU_SOCK_F_HELLO)) {
+	if ((hdr->flags & ~SOCK_FRAME_F_VALID) || (hdr->flags & SOCK_FRAME_F_HELLO)) {
 		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: bad frame (size %u, flags 0x%x)",
 			  hdr->size, hdr->flags);
 		if (fd >= 0)
@@ -346,7 +346,7 @@ static bool handle_frame(struct conn *conn, const struct virtgpu_sock_rx_frame *
 		return false;
 	}
 
-	struct virtgpu_backing backing, *backing_ptr = NULL;
+	struct gpu_model_backing backing, *backing_ptr = NULL;
 	if (fd >= 0) {
 		/* Only a GUEST blob brings memory: its memfd. */
 		struct virtio_gpu_resource_create_blob blob = {0};
@@ -373,9 +373,9 @@ static bool handle_frame(struct conn *conn, const struct virtgpu_sock_rx_frame *
 
 	conn->in_process = true;
 	conn->cur_answered = false;
-	conn->cur_no_reply = hdr->flags & VIRTGPU_SOCK_F_NO_REPLY;
+	conn->cur_no_reply = hdr->flags & SOCK_FRAME_F_NO_REPLY;
 	conn->cur_tag = hdr->tag;
-	virtgpu_device_process(conn->dev, cmd, size, backing_ptr, hdr->tag);
+	gpu_model_process(conn->dev, cmd, size, backing_ptr, hdr->tag);
 	conn->in_process = false;
 	if (!conn->dead && !conn->cur_answered && conn->cur_no_reply &&
 	    !add_silent_tag(conn, hdr->tag)) {
@@ -395,7 +395,7 @@ static bool read_frames(struct conn *conn)
 	int frames = 0;
 	bool more = true;
 	for (int reads = 0; more && reads < READS_PER_WAKEUP && !conn->dead; reads++) {
-		ssize_t n = virtgpu_sock_rx_fill(&conn->rx, conn->fd, &more);
+		ssize_t n = sock_frame_rx_fill(&conn->rx, conn->fd, &more);
 		if (n == -EAGAIN)
 			return true;
 		if (n <= 0) {
@@ -404,7 +404,7 @@ static bool read_frames(struct conn *conn)
 			if (n == -EPROTO)
 				vsomm_log(VSOMM_LOG_ERROR,
 					  "virtgpu socket: fds not on a frame's first byte");
-			else if (n == 0 && virtgpu_sock_rx_partial(&conn->rx))
+			else if (n == 0 && sock_frame_rx_partial(&conn->rx))
 				vsomm_log(VSOMM_LOG_ERROR,
 					  "virtgpu socket: guest hung up inside a frame");
 			else if (n < 0 && n != -ECONNRESET)
@@ -412,9 +412,9 @@ static bool read_frames(struct conn *conn)
 					  strerror((int)-n));
 			return false;
 		}
-		struct virtgpu_sock_rx_frame frame;
+		struct sock_frame_in frame;
 		int ret;
-		while (!conn->dead && (ret = virtgpu_sock_rx_next(&conn->rx, &frame)) > 0) {
+		while (!conn->dead && (ret = sock_frame_rx_next(&conn->rx, &frame)) > 0) {
 			if (!handle_frame(conn, &frame))
 				return false;
 			frames++;
@@ -449,7 +449,7 @@ static int handle_conn_event(int fd, uint32_t mask, void *data)
 static void conn_destroy(struct conn *conn)
 {
 	conn->dead = true; /* complete() calls from the teardown are dropped */
-	virtgpu_device_destroy(conn->dev);
+	gpu_model_destroy(conn->dev);
 	if (conn->idle)
 		wl_event_source_remove(conn->idle);
 	if (conn->source)
@@ -457,7 +457,7 @@ static void conn_destroy(struct conn *conn)
 	struct out_frame *frame, *tmp;
 	wl_list_for_each_safe(frame, tmp, &conn->out, link)
 		out_frame_free(frame);
-	virtgpu_sock_rx_finish(&conn->rx);
+	sock_frame_rx_finish(&conn->rx);
 	close(conn->fd);
 	free(conn->silent_tags);
 	wl_list_remove(&conn->link);
@@ -465,22 +465,22 @@ static void conn_destroy(struct conn *conn)
 	free(conn);
 }
 
-static bool conn_create(struct virtgpu_socket_server *server, int fd)
+static bool conn_create(struct sock_server *server, int fd)
 {
 	struct conn *conn = calloc(1, sizeof(*conn));
 	if (!conn)
 		return false;
 	conn->server = server;
 	conn->fd = fd;
-	virtgpu_sock_rx_init(&conn->rx);
+	sock_frame_rx_init(&conn->rx);
 	wl_list_init(&conn->out);
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = server->capsets,
 		.capset_data = server->capset_data,
 		.transport_ops = &transport_ops,
 		.transport = conn,
 	};
-	conn->dev = virtgpu_device_create(&config);
+	conn->dev = gpu_model_create(&config);
 	if (!conn->dev)
 		goto err_dev;
 	conn->mask = WL_EVENT_READABLE;
@@ -490,16 +490,16 @@ static bool conn_create(struct virtgpu_socket_server *server, int fd)
 	wl_list_insert(&server->connections, &conn->link);
 	server->num_connections++;
 
-	struct virtgpu_sock_hello hello = {
-		.version = VIRTGPU_SOCK_VERSION,
-		.num_capsets = virtgpu_device_num_capsets(conn->dev),
-		.features = VIRTGPU_DEVICE_FEATURES,
+	struct sock_frame_hello hello = {
+		.version = SOCK_FRAME_VERSION,
+		.num_capsets = gpu_model_num_capsets(conn->dev),
+		.features = GPU_MODEL_FEATURES,
 	};
-	queue_frame(conn, VIRTGPU_SOCK_F_HELLO, 0, &hello, sizeof(hello), -1);
+	queue_frame(conn, SOCK_FRAME_F_HELLO, 0, &hello, sizeof(hello), -1);
 	return true;
 
 err_source:
-	virtgpu_device_destroy(conn->dev);
+	gpu_model_destroy(conn->dev);
 err_dev:
 	free(conn);
 	return false;
@@ -507,7 +507,7 @@ err_dev:
 
 static int handle_listen(int fd, uint32_t mask, void *data)
 {
-	struct virtgpu_socket_server *server = data;
+	struct sock_server *server = data;
 	for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (cfd < 0) {
@@ -535,13 +535,13 @@ static int handle_listen(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-struct virtgpu_socket_server *virtgpu_socket_server_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+struct sock_server *sock_server_create(
+	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
 	void *capset_data)
 {
 	if (!loop || listen_fd < 0)
 		return NULL;
-	struct virtgpu_socket_server *server = calloc(1, sizeof(*server));
+	struct sock_server *server = calloc(1, sizeof(*server));
 	if (!server)
 		return NULL;
 	server->loop = loop;
@@ -566,7 +566,7 @@ err:
 	return NULL;
 }
 
-void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server)
+void sock_server_destroy(struct sock_server *server)
 {
 	if (!server)
 		return;
@@ -579,7 +579,7 @@ void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server)
 	free(server);
 }
 
-size_t virtgpu_socket_server_connections(const struct virtgpu_socket_server *server)
+size_t sock_server_connections(const struct sock_server *server)
 {
 	return server ? server->num_connections : 0;
 }

@@ -12,19 +12,19 @@
 #include "virtgpu/device/device.h"
 
 struct wl_event_loop;
-struct virtgpu_socket_server;
+struct sock_server;
 
 /**
  * Serve the socket transport on `listen_fd` (a listening AF_UNIX stream socket).
  * Peers whose uid differs from ours are refused.  Each connection is one guest:
  * one device model with its own contexts and resources.
  */
-struct virtgpu_socket_server *virtgpu_socket_server_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+struct sock_server *sock_server_create(
+	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
 	void *capset_data);
 /** Close every connection and the listening fd. NULL is fine. */
-void virtgpu_socket_server_destroy(struct virtgpu_socket_server *server);
+void sock_server_destroy(struct sock_server *server);
 /** Live connections (for tests and logs). */
-size_t virtgpu_socket_server_connections(const struct virtgpu_socket_server *server);
+size_t sock_server_connections(const struct sock_server *server);
 
 #endif

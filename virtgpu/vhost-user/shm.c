@@ -9,7 +9,8 @@
  * region sizes) and, on the back-end request channel, SHMEM_MAP {shmid,
  * fd_offset, shm_offset, len, flags} with the memory's fd and SHMEM_UNMAP.  A
  * 6.1 virtio_uml speaks them with tests/uml/patches applied; an unpatched one
- * does not negotiate SHMEM and sees no region (as before).
+ * does not negotiate SHMEM and sees no region: its guest has no host-visible
+ * memory, and mappable HOST3D blobs (wl_shm shadows, keymaps) fail there.
  *
  * Ordering: the guest may touch a blob as soon as MAP_BLOB's response is in
  * the used ring, and reuses an offset as soon as UNMAP_BLOB's is.  So both
@@ -33,7 +34,7 @@
 
 #define REPLY_TIMEOUT_MS 5000
 
-bool virtgpu_vu_shm_enabled(const struct vu_conn *conn)
+bool vu_shm_enabled(const struct vu_conn *conn)
 {
 	uint64_t need = (1ull << VU_PROTOCOL_F_SHMEM) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) |
 			(1ull << VU_PROTOCOL_F_REPLY_ACK);
@@ -41,7 +42,7 @@ bool virtgpu_vu_shm_enabled(const struct vu_conn *conn)
 	       !conn->shm_broken;
 }
 
-void virtgpu_vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out)
+void vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out)
 {
 	(void)conn;
 	*out = (struct vu_shmem_config){.nregions = htole32(1)};
@@ -150,16 +151,16 @@ static void unmap_resource(struct vu_conn *conn, uint32_t res_id)
 		.len = htole64(map->len),
 	};
 	*map = conn->shm_maps[--conn->num_shm_maps];
-	if (virtgpu_vu_shm_enabled(conn))
+	if (vu_shm_enabled(conn))
 		backend_request(conn, VU_BACKEND_SHMEM_UNMAP, &m, -1);
 }
 
-void virtgpu_vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
+void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
 			    struct vu_pending *p)
 {
 	p->map_blob = false;
 	struct virtio_gpu_resource_map_blob req; /* the largest of the three */
-	if (!virtgpu_vu_shm_enabled(conn) || size < sizeof(struct virtio_gpu_resource_unref))
+	if (!vu_shm_enabled(conn) || size < sizeof(struct virtio_gpu_resource_unref))
 		return;
 	memset(&req, 0, sizeof(req));
 	memcpy(&req, cmd, size < sizeof(req) ? size : sizeof(req));
@@ -176,7 +177,7 @@ void virtgpu_vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t siz
 }
 
 /* A private read-write copy of read-only memory (a keymap): the front-end maps RW. */
-static int writable_fd(const struct virtgpu_resource *res, int fd, uint64_t len)
+static int writable_fd(const struct gpu_model_resource *res, int fd, uint64_t len)
 {
 	int flags = fcntl(fd, F_GETFL);
 	int seals = fcntl(fd, F_GET_SEALS);
@@ -200,7 +201,7 @@ static int writable_fd(const struct virtgpu_resource *res, int fd, uint64_t len)
 	return copy;
 }
 
-bool virtgpu_vu_shm_map(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
+bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
 			size_t size, int fd)
 {
 	struct virtio_gpu_ctrl_hdr hdr;
@@ -210,8 +211,8 @@ bool virtgpu_vu_shm_map(struct vu_conn *conn, const struct vu_pending *p, const 
 	if (le32toh(hdr.type) != VIRTIO_GPU_RESP_OK_MAP_INFO)
 		return true; /* the device's own error goes to the guest */
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct virtgpu_resource *res = virtgpu_device_resource(conn->dev, p->map_res);
-	if (!virtgpu_vu_shm_enabled(conn) || fd < 0 || !res || res->size == 0 ||
+	struct gpu_model_resource *res = gpu_model_lookup_resource(conn->dev, p->map_res);
+	if (!vu_shm_enabled(conn) || fd < 0 || !res || res->size == 0 ||
 	    res->size > VU_SHM_SIZE) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: MAP_BLOB of resource %u: no region to map",
 			  p->map_res);
@@ -254,7 +255,7 @@ bool virtgpu_vu_shm_map(struct vu_conn *conn, const struct vu_pending *p, const 
 	return ok;
 }
 
-void virtgpu_vu_shm_reset(struct vu_conn *conn)
+void vu_shm_reset(struct vu_conn *conn)
 {
 	free(conn->shm_maps);
 	conn->shm_maps = NULL;

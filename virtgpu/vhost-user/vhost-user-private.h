@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the vhost-user transport (virtgpu/vhost-user*.c), grouped by
- * defining file.
+ * Internals of the vhost-user back-end (the .c files of virtgpu/vhost-user/),
+ * grouped by defining file.
  *
  * Protocol facts (message numbers, payload layouts, feature bits) are those of
  * the vhost-user specification (QEMU docs/interop/vhost-user.rst) as a 6.1
  * virtio_uml front-end uses them; split virtqueue layouts are the virtio 1.x
  * spec's (<linux/virtio_ring.h>).
  */
-#ifndef VIRTGPU_VHOST_USER_PRIVATE_H
-#define VIRTGPU_VHOST_USER_PRIVATE_H
+#ifndef VIRTGPU_VHOST_USER_VHOST_USER_PRIVATE_H
+#define VIRTGPU_VHOST_USER_VHOST_USER_PRIVATE_H
 
 #include <assert.h>
 #include <linux/virtio_ring.h>
@@ -178,10 +178,10 @@ struct vu_queue {
 };
 
 struct vu_conn {
-	struct virtgpu_vhost_user *server;
+	struct vu_backend *server;
 	int fd;
 	struct wl_event_source *source;
-	struct virtgpu_device *dev;
+	struct gpu_model *dev;
 	uint64_t features, protocol_features;
 	struct vu_region regions[VU_MAX_REGIONS];
 	uint32_t num_regions;
@@ -191,17 +191,17 @@ struct vu_conn {
 	size_t cmd_cap;
 	uint32_t generation; /* bumped by SET_MEM_TABLE / vring resets: stale cookies */
 	bool dead;
-	/* host-visible region (vhost-user-shm.c); shm_broken: the channel lost sync */
+	/* host-visible region (shm.c); shm_broken: the channel lost sync */
 	struct vu_shm_map *shm_maps;
 	size_t num_shm_maps, cap_shm_maps;
 	bool shm_broken;
 };
 
-struct virtgpu_vhost_user {
+struct vu_backend {
 	struct wl_event_loop *loop;
 	int listen_fd;
 	struct wl_event_source *listen_source;
-	const struct virtgpu_capset_ops **capsets; /* NULL-terminated, maybe filtered */
+	const struct gpu_model_capset_ops **capsets; /* NULL-terminated, maybe filtered */
 	void *capset_data;
 	uint32_t num_capsets;
 	uint64_t features; /* virtio-gpu feature bits offered */
@@ -209,40 +209,40 @@ struct virtgpu_vhost_user {
 	struct wl_event_source *idle;
 };
 
-/* vhost-user-vring.c: guest memory and virtqueues */
+/* vring.c: guest memory and virtqueues */
 /** Host address of [gpa, gpa + len) if it lies inside one region, else NULL. */
-uint8_t *virtgpu_vu_gpa(struct vu_conn *conn, uint64_t gpa, uint64_t len);
+uint8_t *vu_gpa(struct vu_conn *conn, uint64_t gpa, uint64_t len);
 /** The same for a front-end virtual address (SET_VRING_ADDR). */
-uint8_t *virtgpu_vu_uva(struct vu_conn *conn, uint64_t uva, uint64_t len);
-void virtgpu_vu_regions_unmap(struct vu_conn *conn);
+uint8_t *vu_uva(struct vu_conn *conn, uint64_t uva, uint64_t len);
+void vu_regions_unmap(struct vu_conn *conn);
 /** Translate the ring addresses of `q` through the current regions. */
-bool virtgpu_vu_queue_map(struct vu_conn *conn, struct vu_queue *q);
+bool vu_queue_map(struct vu_conn *conn, struct vu_queue *q);
 /** Process every available chain of queue `index`; false: the guest broke the ring. */
-bool virtgpu_vu_queue_process(struct vu_conn *conn, uint32_t index);
+bool vu_queue_process(struct vu_conn *conn, uint32_t index);
 /** Drop a queue's state (fds, pending chains); leaves it unconfigured. */
-void virtgpu_vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
+void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
 /** The device's complete() hook. */
-void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
+void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
 			 int fd);
 
-/* vhost-user-shm.c: the host-visible region (VU_PROTOCOL_F_SHMEM) */
+/* shm.c: the host-visible region (VU_PROTOCOL_F_SHMEM) */
 /** The region is in use: SHMEM negotiated with what it needs. */
-bool virtgpu_vu_shm_enabled(const struct vu_conn *conn);
+bool vu_shm_enabled(const struct vu_conn *conn);
 /** Fill the GET_SHMEM_CONFIG reply. */
-void virtgpu_vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out);
+void vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out);
 /**
  * Before the device model sees control command `cmd`: note a MAP_BLOB in `p`;
  * take a mapped resource out of the region on UNMAP_BLOB and RESOURCE_UNREF.
  */
-void virtgpu_vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
+void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
 			    struct vu_pending *p);
 /**
  * A MAP_BLOB answered `resp` with memory `fd`: place it in the region (the
  * front-end has it mapped when this returns true).  False: answer an error.
  */
-bool virtgpu_vu_shm_map(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
+bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
 			size_t size, int fd);
 /** Forget every mapping (the front-end drops them with the device). */
-void virtgpu_vu_shm_reset(struct vu_conn *conn);
+void vu_shm_reset(struct vu_conn *conn);
 
 #endif

@@ -6,11 +6,11 @@
  * talks to the same device model the socket transport feeds.
  *
  * Control messages (this file): features, memory table, ring setup, config
- * space.  Queues and guest memory: vhost-user-vring.c.  Notifications are
+ * space.  Queues and guest memory: vring.c.  Notifications are
  * eventfd kicks and call fds (no in-band notifications).  The back-end request
  * channel is offered because a 6.1 virtio_uml allocates the interrupt its call
  * fds share only when it sets that channel up; it carries the host-visible
- * region's SHMEM_MAP/UNMAP (vhost-user-shm.c) when the front-end negotiates
+ * region's SHMEM_MAP/UNMAP (shm.c) when the front-end negotiates
  * SHMEM.  One front-end at a time; its disconnect destroys its device model and
  * everything in it.
  *
@@ -38,8 +38,8 @@
 	((1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) | \
 	 (1ull << VU_PROTOCOL_F_CONFIG) | (1ull << VU_PROTOCOL_F_SHMEM))
 
-static const struct virtgpu_transport_ops transport_ops = {
-	.complete = virtgpu_vu_complete,
+static const struct gpu_model_transport_ops transport_ops = {
+	.complete = vu_complete,
 };
 
 static void close_fds(int *fds, size_t n)
@@ -57,11 +57,11 @@ static void conn_destroy(struct vu_conn *conn)
 		return;
 	conn->dead = true;
 	/* The device first: it may still complete nothing, held fences are dropped. */
-	virtgpu_device_destroy(conn->dev);
+	gpu_model_destroy(conn->dev);
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
-		virtgpu_vu_queue_reset(conn, &conn->queues[i]);
-	virtgpu_vu_regions_unmap(conn);
-	virtgpu_vu_shm_reset(conn);
+		vu_queue_reset(conn, &conn->queues[i]);
+	vu_regions_unmap(conn);
+	vu_shm_reset(conn);
 	if (conn->backend_req_fd >= 0)
 		close(conn->backend_req_fd);
 	if (conn->source)
@@ -144,11 +144,11 @@ static int set_mem_table(struct vu_conn *conn, const uint8_t *payload, uint32_t 
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: SET_MEM_TABLE refused: %s", strerror(-ret));
 		return ret;
 	}
-	virtgpu_vu_regions_unmap(conn);
+	vu_regions_unmap(conn);
 	memcpy(conn->regions, regions, mapped * sizeof(regions[0]));
 	conn->num_regions = mapped;
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
-		virtgpu_vu_queue_map(conn, &conn->queues[i]);
+		vu_queue_map(conn, &conn->queues[i]);
 	return 0;
 }
 
@@ -161,7 +161,7 @@ static struct vu_queue *queue_of(struct vu_conn *conn, uint32_t index)
 
 static bool kick(struct vu_conn *conn, uint32_t index)
 {
-	if (!virtgpu_vu_queue_process(conn, index)) {
+	if (!vu_queue_process(conn, index)) {
 		conn->dead = true;
 		return false;
 	}
@@ -206,7 +206,7 @@ static int set_vring_fd(struct vu_conn *conn, uint32_t request, const uint8_t *p
 static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 			  const uint8_t *payload, int *fds, size_t nfds, bool *replied)
 {
-	struct virtgpu_vhost_user *server = conn->server;
+	struct vu_backend *server = conn->server;
 	struct vu_vring_state state;
 	struct vu_queue *q;
 	uint64_t v;
@@ -263,7 +263,7 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 			q->pending = p;
 			q->num = state.num;
 			conn->generation++;
-			virtgpu_vu_queue_map(conn, q);
+			vu_queue_map(conn, q);
 		} else if (hdr->request == VU_SET_VRING_BASE) {
 			if (state.num > 0xffff)
 				return -EINVAL;
@@ -276,7 +276,7 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 		} else if (hdr->request == VU_GET_VRING_BASE) {
 			/* The ring stops: answer its position and forget it. */
 			state.num = q->last_avail;
-			virtgpu_vu_queue_reset(conn, q);
+			vu_queue_reset(conn, q);
 			*replied = true;
 			return send_reply(conn, hdr, &state, sizeof(state)) ? 0 : -EPIPE;
 		} else if (!kick(conn, state.index)) {
@@ -293,7 +293,7 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 			return -EINVAL;
 		q->addr = addr;
 		q->has_addr = true;
-		if (!virtgpu_vu_queue_map(conn, q)) {
+		if (!vu_queue_map(conn, q)) {
 			vsomm_log(VSOMM_LOG_ERROR,
 				  "vhost-user: ring %u addresses outside guest memory", addr.index);
 			return -EINVAL;
@@ -331,7 +331,7 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 		return 0; /* events_clear: this device raises no config events */
 	case VU_GET_SHMEM_CONFIG: {
 		struct vu_shmem_config shm;
-		virtgpu_vu_shm_config(conn, &shm);
+		vu_shm_config(conn, &shm);
 		*replied = true;
 		return send_reply(conn, hdr, &shm, sizeof(shm)) ? 0 : -EPIPE;
 	}
@@ -468,7 +468,7 @@ static int handle_kick_fd(int fd, uint32_t mask, void *data)
 
 static int handle_accept(int fd, uint32_t mask, void *data)
 {
-	struct virtgpu_vhost_user *server = data;
+	struct vu_backend *server = data;
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)
 		return 0;
@@ -490,13 +490,13 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 	conn->backend_req_fd = -1;
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
 		conn->queues[i] = (struct vu_queue){.kick_fd = -1, .call_fd = -1, .err_fd = -1};
-	struct virtgpu_device_config config = {
+	struct gpu_model_config config = {
 		.capsets = server->capsets,
 		.capset_data = server->capset_data,
 		.transport_ops = &transport_ops,
 		.transport = conn,
 	};
-	conn->dev = virtgpu_device_create(&config);
+	conn->dev = gpu_model_create(&config);
 	conn->source = wl_event_loop_add_fd(server->loop, cfd, WL_EVENT_READABLE, handle_conn, conn);
 	if (!conn->dev || !conn->source) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: cannot set up the device");
@@ -508,11 +508,11 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-struct virtgpu_vhost_user *virtgpu_vhost_user_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+struct vu_backend *vu_backend_create(
+	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
 	void *capset_data)
 {
-	struct virtgpu_vhost_user *server = calloc(1, sizeof(*server));
+	struct vu_backend *server = calloc(1, sizeof(*server));
 	if (!server)
 		return NULL;
 	const char *fault = getenv("VSOMM_VHOST_USER_FAULT");
@@ -528,7 +528,7 @@ struct virtgpu_vhost_user *virtgpu_vhost_user_create(
 	for (size_t i = 0; i < n && !no_capset; i++)
 		server->capsets[server->num_capsets++] = capsets[i];
 	server->capset_data = capset_data;
-	server->features = VIRTGPU_DEVICE_FEATURES | (1ull << VIRTIO_F_VERSION_1) |
+	server->features = GPU_MODEL_FEATURES | (1ull << VIRTIO_F_VERSION_1) |
 			   (1ull << VU_F_PROTOCOL_FEATURES);
 	if (fault && strcmp(fault, "no-context-init") == 0)
 		server->features &= ~(1ull << VIRTIO_GPU_F_CONTEXT_INIT);
@@ -546,7 +546,7 @@ struct virtgpu_vhost_user *virtgpu_vhost_user_create(
 	return server;
 }
 
-void virtgpu_vhost_user_destroy(struct virtgpu_vhost_user *server)
+void vu_backend_destroy(struct vu_backend *server)
 {
 	if (!server)
 		return;

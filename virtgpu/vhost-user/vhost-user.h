@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vhost-user back-end (docs/uml.md): vsomm-host serves the device model
+ * The vhost-user back-end (tests/uml/ drives it): vsomm-host serves the device model
  * (virtgpu/device/device.h) to a guest kernel's virtio_gpu driver through a
  * vhost-user front-end, as crosvm splits its device from its vhost-user handler.
  */
@@ -10,7 +10,7 @@
 #include "virtgpu/device/device.h"
 
 struct wl_event_loop;
-struct virtgpu_vhost_user;
+struct vu_backend;
 
 /**
  * Serve as the vhost-user back-end of a virtio-gpu device on `listen_fd` (a
@@ -18,10 +18,10 @@ struct virtgpu_vhost_user;
  * virtio_uml) connects and its virtio_gpu driver drives one device model.  One
  * front-end at a time.  Takes `listen_fd`.  NULL on failure.
  */
-struct virtgpu_vhost_user *virtgpu_vhost_user_create(
-	struct wl_event_loop *loop, int listen_fd, const struct virtgpu_capset_ops *const *capsets,
+struct vu_backend *vu_backend_create(
+	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
 	void *capset_data);
 /** Drop the front-end (its device model with it) and close the socket. NULL is fine. */
-void virtgpu_vhost_user_destroy(struct virtgpu_vhost_user *server);
+void vu_backend_destroy(struct vu_backend *server);
 
 #endif

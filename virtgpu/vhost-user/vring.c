@@ -11,7 +11,7 @@
  * connection, never the process.
  *
  * Control queue (0): the readable descriptors of a chain are concatenated into
- * one command for virtgpu_device_process(); the response goes into the writable
+ * one command for gpu_model_process(); the response goes into the writable
  * ones when the device completes it — at once or, for a held fence, later — and
  * only then is the chain returned on the used ring.  Cursor queue (1): this
  * device has no cursor; its chains are returned at once.
@@ -41,24 +41,24 @@ static uint8_t *translate(struct vu_conn *conn, uint64_t addr, uint64_t len, boo
 	return NULL;
 }
 
-uint8_t *virtgpu_vu_gpa(struct vu_conn *conn, uint64_t gpa, uint64_t len)
+uint8_t *vu_gpa(struct vu_conn *conn, uint64_t gpa, uint64_t len)
 {
 	return translate(conn, gpa, len, false);
 }
 
-uint8_t *virtgpu_vu_uva(struct vu_conn *conn, uint64_t uva, uint64_t len)
+uint8_t *vu_uva(struct vu_conn *conn, uint64_t uva, uint64_t len)
 {
 	return translate(conn, uva, len, true);
 }
 
-void virtgpu_vu_regions_unmap(struct vu_conn *conn)
+void vu_regions_unmap(struct vu_conn *conn)
 {
 	for (uint32_t i = 0; i < conn->num_regions; i++)
 		munmap(conn->regions[i].map, conn->regions[i].map_size);
 	conn->num_regions = 0;
 }
 
-bool virtgpu_vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
+bool vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
 {
 	q->desc = NULL;
 	q->avail = NULL;
@@ -66,9 +66,9 @@ bool virtgpu_vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
 	if (!q->has_addr || !q->num)
 		return true;
 	uint64_t n = q->num;
-	q->desc = (struct vring_desc *)virtgpu_vu_uva(conn, q->addr.desc, n * 16);
-	q->avail = (struct vring_avail *)virtgpu_vu_uva(conn, q->addr.avail, 6 + n * 2);
-	q->used = (struct vring_used *)virtgpu_vu_uva(conn, q->addr.used, 6 + n * 8);
+	q->desc = (struct vring_desc *)vu_uva(conn, q->addr.desc, n * 16);
+	q->avail = (struct vring_avail *)vu_uva(conn, q->addr.avail, 6 + n * 2);
+	q->used = (struct vring_used *)vu_uva(conn, q->addr.used, 6 + n * 8);
 	bool aligned = !(q->addr.desc & 15) && !(q->addr.avail & 1) && !(q->addr.used & 3);
 	if (!q->desc || !q->avail || !q->used || !aligned) {
 		q->desc = NULL;
@@ -79,7 +79,7 @@ bool virtgpu_vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
 	return true;
 }
 
-void virtgpu_vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
+void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
 {
 	if (q->kick_source)
 		wl_event_source_remove(q->kick_source);
@@ -117,7 +117,7 @@ static void push_used(struct vu_queue *q, uint32_t head, uint32_t len)
 	notify(q);
 }
 
-void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
+void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
 			 int fd)
 {
 	struct vu_conn *conn = transport;
@@ -132,7 +132,7 @@ void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, siz
 	struct vu_pending *p = &q->pending[head];
 	/* MAP_BLOB: the memory goes into the host-visible region before the answer. */
 	struct virtio_gpu_resp_map_info failed;
-	if (p->map_blob && !virtgpu_vu_shm_map(conn, p, resp, size, fd) &&
+	if (p->map_blob && !vu_shm_map_blob(conn, p, resp, size, fd) &&
 	    size >= sizeof(failed)) {
 		memcpy(&failed, resp, sizeof(failed));
 		failed.hdr.type = htole32(VIRTIO_GPU_RESP_ERR_UNSPEC);
@@ -160,7 +160,7 @@ void virtgpu_vu_complete(void *transport, uint64_t cookie, const void *resp, siz
 
 /* A GUEST blob's mem entries resolved to one contiguous host range. */
 static bool guest_blob_backing(struct vu_conn *conn, const uint8_t *cmd, size_t size,
-			       struct virtgpu_backing *out)
+			       struct gpu_model_backing *out)
 {
 	struct virtio_gpu_resource_create_blob req;
 	if (size < sizeof(req))
@@ -178,7 +178,7 @@ static bool guest_blob_backing(struct vu_conn *conn, const uint8_t *cmd, size_t 
 		struct virtio_gpu_mem_entry e;
 		memcpy(&e, cmd + sizeof(req) + i * sizeof(e), sizeof(e));
 		uint64_t len = le32toh(e.length);
-		uint8_t *host = virtgpu_vu_gpa(conn, le64toh(e.addr), len);
+		uint8_t *host = vu_gpa(conn, le64toh(e.addr), len);
 		if (!host || len == 0) {
 			vsomm_log(VSOMM_LOG_ERROR,
 				  "vhost-user: GUEST blob entry %llu outside guest memory",
@@ -201,7 +201,7 @@ static bool guest_blob_backing(struct vu_conn *conn, const uint8_t *cmd, size_t 
 	}
 	if ((uint64_t)(end - start) < blob_size)
 		return false;
-	*out = (struct virtgpu_backing){
+	*out = (struct gpu_model_backing){
 		.addr = start, .size = (size_t)blob_size, .fd = -1, .owned = false};
 	return true;
 }
@@ -224,7 +224,7 @@ static bool answer_display_info(struct vu_conn *conn, const uint8_t *cmd, size_t
 	resp.hdr.type = htole32(VIRTIO_GPU_RESP_OK_DISPLAY_INFO);
 	resp.hdr.flags = hdr.flags & htole32(VIRTIO_GPU_FLAG_FENCE);
 	resp.hdr.fence_id = hdr.fence_id;
-	virtgpu_vu_complete(conn, cookie, &resp, sizeof(resp), -1);
+	vu_complete(conn, cookie, &resp, sizeof(resp), -1);
 	return true;
 }
 
@@ -278,7 +278,7 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 			vsomm_log(VSOMM_LOG_ERROR, "vhost-user: indirect descriptor (not offered)");
 			return false;
 		}
-		uint8_t *host = virtgpu_vu_gpa(conn, le64toh(d.addr), len);
+		uint8_t *host = vu_gpa(conn, le64toh(d.addr), len);
 		if (!host && len > 0) {
 			vsomm_log(VSOMM_LOG_ERROR,
 				  "vhost-user: queue %u: descriptor outside guest memory", index);
@@ -316,19 +316,19 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 	uint64_t cookie = COOKIE(conn->generation, index, head);
 	p->busy = true;
 	if (index != 0) {
-		virtgpu_vu_complete(conn, cookie, NULL, 0, -1); /* cursor: nothing to do */
+		vu_complete(conn, cookie, NULL, 0, -1); /* cursor: nothing to do */
 		return true;
 	}
 	if (answer_display_info(conn, cmd, cmd_size, cookie))
 		return true;
-	virtgpu_vu_shm_command(conn, cmd, cmd_size, p);
-	struct virtgpu_backing backing;
+	vu_shm_command(conn, cmd, cmd_size, p);
+	struct gpu_model_backing backing;
 	bool has_backing = guest_blob_backing(conn, cmd, cmd_size, &backing);
-	virtgpu_device_process(conn->dev, cmd, cmd_size, has_backing ? &backing : NULL, cookie);
+	gpu_model_process(conn->dev, cmd, cmd_size, has_backing ? &backing : NULL, cookie);
 	return !conn->dead;
 }
 
-bool virtgpu_vu_queue_process(struct vu_conn *conn, uint32_t index)
+bool vu_queue_process(struct vu_conn *conn, uint32_t index)
 {
 	struct vu_queue *q = &conn->queues[index];
 	if (!q->num || !q->desc || !q->avail || !q->used || !q->pending)
