@@ -1,82 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Which device vsomm talks to, and whether the host compositor answers on it.
+ * Whether the host compositor answers on the device vsomm picked (the device
+ * itself, and render-node discovery, are virtgpu/'s: virtgpu.h).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
-#include <xf86drm.h>
 
 #include "cross-domain/cross-domain.h"
 #include "util/log.h"
 #include "launcher/launcher.h"
 #include "virtgpu/virtgpu.h"
-
-/* Kernel uapi (drm/virtgpu_drm.h, 5.16); the libdrm copy may predate it. */
-#define PARAM_SUPPORTED_CAPSET_IDS 7
-#define CAPSET_CROSS_DOMAIN 5
-
-struct getparam {
-	uint64_t param;
-	uint64_t value; /* user pointer to a u64 */
-};
-#define IOCTL_VIRTGPU_GETPARAM DRM_IOWR(DRM_COMMAND_BASE + 0x03, struct getparam)
-
-static bool node_has_cross_domain(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = false;
-	drmVersionPtr version = drmGetVersion(fd);
-	if (version && version->name && strcmp(version->name, "virtio_gpu") == 0) {
-		uint64_t capsets = 0;
-		struct getparam gp = {
-			.param = PARAM_SUPPORTED_CAPSET_IDS,
-			.value = (uint64_t)(uintptr_t)&capsets,
-		};
-		/* EINVAL: a kernel older than 5.16, which cannot do capset 5 anyway */
-		ok = drmIoctl(fd, IOCTL_VIRTGPU_GETPARAM, &gp) == 0 &&
-		     (capsets & (1ull << CAPSET_CROSS_DOMAIN));
-		vsomm_log(VSOMM_LOG_DEBUG, "%s: virtio_gpu, capsets 0x%llx", path,
-			  (unsigned long long)capsets);
-	}
-	drmFreeVersion(version);
-	close(fd);
-	return ok;
-}
-
-const char *launcher_pick_device(const char *dri_dir, char *buf, size_t size)
-{
-	DIR *dir = opendir(dri_dir);
-	if (!dir)
-		return NULL;
-	/* the lowest minor first: renderD128 is the first GPU */
-	char best[64] = "";
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (strncmp(e->d_name, "renderD", 7) != 0 || strlen(e->d_name) >= sizeof(best))
-			continue;
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dri_dir, e->d_name);
-		bool lower = !best[0] || strlen(e->d_name) < strlen(best) ||
-			     (strlen(e->d_name) == strlen(best) && strcmp(e->d_name, best) < 0);
-		if (lower && node_has_cross_domain(path))
-			snprintf(best, sizeof(best), "%s", e->d_name);
-	}
-	closedir(dir);
-	if (!best[0])
-		return NULL;
-	int n = snprintf(buf, size, "drm:%s/%s", dri_dir, best);
-	return n > 0 && (size_t)n < size ? buf : NULL;
-}
 
 struct probe {
 	bool answered, hangup;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private header of the vsomm command (launcher/): the device it picks, the
- * start-up probe of the host compositor, and the proxy backend that puts each
- * client on a cross-domain channel.  Prototypes grouped by defining file.
+ * Private header of the vsomm command (launcher/): the start-up probe of the
+ * host compositor on the device vsomm uses (virtgpu/ opens and discovers
+ * devices), and the proxy backend that puts each client on a cross-domain
+ * channel.  Prototypes grouped by defining file.
  */
 #ifndef LAUNCHER_LAUNCHER_H
 #define LAUNCHER_LAUNCHER_H
@@ -30,14 +31,6 @@ enum launcher_exit {
 };
 
 /* ---- device.c ---- */
-
-/**
- * The default device: "drm:/dev/dri/renderDN" for the first virtio_gpu render node
- * that lists the cross-domain capset (id 5) in VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs,
- * written into buf; else NULL, which virtgpu_open() takes as vsomm-host's socket
- * $XDG_RUNTIME_DIR/vsomm-host.sock.  `dri_dir` is normally "/dev/dri".
- */
-const char *launcher_pick_device(const char *dri_dir, char *buf, size_t size);
 
 enum launcher_probe {
 	LAUNCHER_PROBE_OK,

@@ -613,8 +613,9 @@ int main(int argc, char **argv)
 		return status;
 	}
 	char picked[4200];
-	if (!config.device)
-		config.device = launcher_pick_device("/dev/dri", picked, sizeof(picked));
+	/* auto: a virtio_gpu render node with capset 5, else vsomm-host's socket (NULL) */
+	if (!config.device && virtgpu_find_render_node(VIRTGPU_DRI_DIR, picked, sizeof(picked)) == 0)
+		config.device = picked;
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	if ((!dir || dir[0] != '/') && (fds.count == 0 || !config.device)) {
 		fputs("vsomm: XDG_RUNTIME_DIR is not set (or not an absolute path)\n", stderr);

@@ -9,6 +9,7 @@
  * file the same handle without a reference, so the reference count of
  * virtgpu-private.h is kept here, with the handle's mapping.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,14 +20,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cross-domain/protocol.h"
 #include "util/log.h"
 #include "virtgpu/virtgpu-drm-uapi.h"
 #include "virtgpu/virtgpu-private.h"
 
-#define CROSS_DOMAIN_CAPSET 5u
 #define MAX_RINGS 64u
-#define RENDER_MIN 128
-#define RENDER_MAX 190
 
 struct drm_handle {
 	uint32_t handle, res_id;
@@ -115,7 +114,7 @@ static int probe(struct drm_dev *d, const char *path, bool quiet)
 		}
 	}
 	unsigned caps = (unsigned)values[5];
-	if (!(caps & (1u << CROSS_DOMAIN_CAPSET))) {
+	if (!(caps & (1u << XDOMAIN_CAPSET_ID))) {
 		if (!quiet)
 			vsomm_log(VSOMM_LOG_ERROR,
 				  "%s: the device has no cross-domain capset (id 5; capset ids 0x%x): "
@@ -420,7 +419,7 @@ static const struct virtgpu_backend_ops drm_ops = {
 	.read_events = drm_read_events,
 };
 
-static int open_path(const char *path, bool quiet, struct virtgpu **out)
+int virtgpu_drm_open(const char *path, bool quiet, struct virtgpu **out)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -447,20 +446,52 @@ static int open_path(const char *path, bool quiet, struct virtgpu **out)
 	return 0;
 }
 
-int virtgpu_drm_open(const char *path, struct virtgpu **out)
+/* Does the render node at `path` list the cross-domain capset?  Quiet. */
+static bool node_has_cross_domain(const char *path)
 {
-	return open_path(path, false, out);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = false;
+	if (is_virtio_gpu(fd)) {
+		int capsets = 0;
+		/* EINVAL: a kernel older than 5.16, which cannot do capset 5 anyway */
+		ok = getparam(fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDS, &capsets) == 0 &&
+		     ((unsigned)capsets & (1u << XDOMAIN_CAPSET_ID));
+		vsomm_log(VSOMM_LOG_DEBUG, "%s: virtio_gpu, capsets 0x%x", path, (unsigned)capsets);
+	}
+	close(fd);
+	return ok;
 }
 
-int virtgpu_find_render_node(struct virtgpu **out)
+/* renderD128 sorts before renderD129 and renderD1000: shorter names first. */
+static bool node_name_before(const char *a, const char *b)
 {
-	for (int i = RENDER_MIN; i <= RENDER_MAX; i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
-		if (access(path, F_OK) < 0)
+	size_t la = strlen(a), lb = strlen(b);
+	return la < lb || (la == lb && strcmp(a, b) < 0);
+}
+
+int virtgpu_find_render_node(const char *dri_dir, char *buf, size_t size)
+{
+	DIR *dir = opendir(dri_dir);
+	if (!dir)
+		return -ENOENT;
+	/* the lowest minor first: renderD128 is the first GPU */
+	char best[64] = "";
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (strncmp(e->d_name, "renderD", 7) != 0 || strlen(e->d_name) >= sizeof(best))
 			continue;
-		if (open_path(path, true, out) == 0)
-			return 0;
+		if (best[0] && !node_name_before(e->d_name, best))
+			continue;
+		char path[4096];
+		int n = snprintf(path, sizeof(path), "%s/%s", dri_dir, e->d_name);
+		if (n > 0 && (size_t)n < sizeof(path) && node_has_cross_domain(path))
+			snprintf(best, sizeof(best), "%s", e->d_name);
 	}
-	return -ENOENT;
+	closedir(dir);
+	if (!best[0])
+		return -ENOENT;
+	int n = snprintf(buf, size, "drm:%s/%s", dri_dir, best);
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }

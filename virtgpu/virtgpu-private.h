@@ -56,9 +56,11 @@ struct virtgpu {
 
 /* ---------------- virtgpu/drm.c: the drm backend ---------------- */
 
-/** Open a render node; -ENODEV if it is no virtio_gpu, -ENOTSUP without capset 5. */
-int virtgpu_drm_open(const char *path, struct virtgpu **out);
-/** Open the first virtio_gpu render node with capset 5 (quietly); -ENOENT if none. */
-int virtgpu_find_render_node(struct virtgpu **out);
+/**
+ * Open a render node; -ENODEV if it is no virtio_gpu, -ENOTSUP without capset 5,
+ * blobs or context init.  `quiet`: no error is logged (the default device tries
+ * a node and falls back to the socket).
+ */
+int virtgpu_drm_open(const char *path, bool quiet, struct virtgpu **out);
 
 #endif

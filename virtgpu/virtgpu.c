@@ -18,8 +18,14 @@
 
 static int open_default(struct virtgpu **out)
 {
-	/* A virtio_gpu render node with capset 5 first (a real guest), then the socket. */
-	if (virtgpu_find_render_node(out) == 0)
+	/*
+	 * A virtio_gpu render node with capset 5 first (a real guest), then the
+	 * socket.  A node that lists capset 5 but lacks blobs or context init is
+	 * passed over quietly: the socket may still serve this process.
+	 */
+	char spec[4200];
+	if (virtgpu_find_render_node(VIRTGPU_DRI_DIR, spec, sizeof(spec)) == 0 &&
+	    virtgpu_drm_open(spec + strlen(DRM_PREFIX), true, out) == 0)
 		return 0;
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	if (!dir || dir[0] != '/') {
@@ -51,7 +57,7 @@ int virtgpu_open(const char *spec, struct virtgpu **out)
 		const char *path = spec + strlen(DRM_PREFIX);
 		if (path[0] == '\0')
 			return -EINVAL;
-		return virtgpu_drm_open(path, out);
+		return virtgpu_drm_open(path, false, out);
 	}
 	vsomm_log(VSOMM_LOG_ERROR, "unknown virtgpu device '%s' (want socket:PATH or drm:PATH)",
 		  spec);

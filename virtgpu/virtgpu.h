@@ -49,6 +49,19 @@ struct virtgpu_bo {
  * for any other spec.
  */
 int virtgpu_open(const char *spec, struct virtgpu **out);
+
+/** Where render nodes are: the directory virtgpu_open() searches for the default. */
+#define VIRTGPU_DRI_DIR "/dev/dri"
+
+/**
+ * Render-node discovery: the first virtio_gpu render node in `dri_dir` (lowest
+ * minor first) that lists the cross-domain capset (id 5) in
+ * VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs, written into `buf` as the device spec
+ * "drm:DIR/renderDN".  Nodes are only queried, never kept open; nothing is
+ * logged but at debug level.  Returns 0, -ENOENT when there is none (or no
+ * `dri_dir`), -ENAMETOOLONG when `buf` is too small.
+ */
+int virtgpu_find_render_node(const char *dri_dir, char *buf, size_t size);
 /** Close the device: every bo, mapping and the context go with it. NULL is fine. */
 void virtgpu_close(struct virtgpu *dev);
 /** A short human name of the backend and its path, for logs ("socket:/run/…"). */
