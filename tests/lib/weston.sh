@@ -138,7 +138,7 @@ weston_ready() {
 
 vsomm_host_start() {
 	harness_init
-	local bin=${BUILD:?BUILD must name the build dir}/launcher/vsomm-host
+	local bin=${VSOMM_HOST_BIN:-${BUILD:?BUILD must name the build dir}/launcher/vsomm-host}
 	[[ -x $bin ]] || { echo "harness: no $bin" >&2; return 1; }
 	VSOMM_HOST_SOCK=$XDG_RUNTIME_DIR/vsomm-host.sock
 	VSOMM_HOST_LOG=$XDG_RUNTIME_DIR/vsomm-host.log

@@ -4,7 +4,8 @@
 # uml-errors.sh FAULT EXPECTED-REGEX
 #
 # The drm backend's answer to a device that lacks what cross-domain needs, on
-# a real guest kernel: vsomm-host's vhost-user back-end is started with
+# a real guest kernel: the test-only vsomm-host-faults (vsomm-host with fault
+# injection compiled in) serves the guest over vhost-user with
 # VSOMM_VHOST_USER_FAULT=FAULT (no-capset: no capset 5; no-context-init: no
 # VIRTIO_GPU_F_CONTEXT_INIT), and vsomm in the guest must fail with a clear
 # message matching EXPECTED-REGEX (the drm backend's, shown by
@@ -20,7 +21,7 @@ uml_kernel
 
 weston_start
 VSOMM_VHOST_SOCK=$XDG_RUNTIME_DIR/vsomm-vhost.sock
-VSOMM_VHOST_USER_FAULT=$fault vsomm_host_start --vhost-user "$VSOMM_VHOST_SOCK"
+VSOMM_HOST_BIN=$BUILD/launcher/vsomm-host-faults VSOMM_VHOST_USER_FAULT=$fault vsomm_host_start --vhost-user "$VSOMM_VHOST_SOCK"
 
 cat >"$XDG_RUNTIME_DIR/job.sh" <<JOB
 "$BUILD/launcher/vsomm" --device drm:/dev/dri/renderD128 -- true 2>"\$VSOMM_OUT/vsomm.log"

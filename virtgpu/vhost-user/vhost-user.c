@@ -14,9 +14,12 @@
  * SHMEM.  One front-end at a time; its disconnect destroys its device model and
  * everything in it.
  *
- * Test hook: VSOMM_VHOST_USER_FAULT=no-capset hides every capset (the guest sees
- * num_capsets 0), =no-context-init withholds VIRTIO_GPU_F_CONTEXT_INIT, so the
- * guest's error paths can be exercised against a real kernel.
+ * Fault injection, for tests only: built with VSOMM_FAULT_INJECTION (the
+ * vsomm-host-faults test executable, never installed), VSOMM_VHOST_USER_FAULT=
+ * no-capset hides every capset (the guest sees num_capsets 0) and
+ * =no-context-init withholds VIRTIO_GPU_F_CONTEXT_INIT, so the guest's error
+ * paths can be exercised against a real kernel (tests/uml/uml-errors.sh).  The
+ * vsomm-host that ships has no such code path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -508,6 +511,24 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+#ifdef VSOMM_FAULT_INJECTION
+/* Make the device lack what the fault named in the environment takes away. */
+static void inject_fault(struct vu_backend *server)
+{
+	const char *fault = getenv("VSOMM_VHOST_USER_FAULT");
+	if (!fault || !fault[0])
+		return;
+	if (strcmp(fault, "no-capset") == 0) {
+		for (uint32_t i = 0; i < server->num_capsets; i++)
+			server->capsets[i] = NULL;
+		server->num_capsets = 0;
+	} else if (strcmp(fault, "no-context-init") == 0) {
+		server->features &= ~(1ull << VIRTIO_GPU_F_CONTEXT_INIT);
+	}
+	vsomm_log(VSOMM_LOG_INFO, "vhost-user: fault injected: %s", fault);
+}
+#endif
+
 struct vu_backend *vu_backend_create(
 	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
 	void *capset_data)
@@ -515,8 +536,6 @@ struct vu_backend *vu_backend_create(
 	struct vu_backend *server = calloc(1, sizeof(*server));
 	if (!server)
 		return NULL;
-	const char *fault = getenv("VSOMM_VHOST_USER_FAULT");
-	bool no_capset = fault && strcmp(fault, "no-capset") == 0;
 	size_t n = 0;
 	while (capsets && capsets[n])
 		n++;
@@ -525,15 +544,14 @@ struct vu_backend *vu_backend_create(
 		free(server);
 		return NULL;
 	}
-	for (size_t i = 0; i < n && !no_capset; i++)
+	for (size_t i = 0; i < n; i++)
 		server->capsets[server->num_capsets++] = capsets[i];
 	server->capset_data = capset_data;
 	server->features = GPU_MODEL_FEATURES | (1ull << VIRTIO_F_VERSION_1) |
 			   (1ull << VU_F_PROTOCOL_FEATURES);
-	if (fault && strcmp(fault, "no-context-init") == 0)
-		server->features &= ~(1ull << VIRTIO_GPU_F_CONTEXT_INIT);
-	if (fault && fault[0])
-		vsomm_log(VSOMM_LOG_INFO, "vhost-user: fault injected: %s", fault);
+#ifdef VSOMM_FAULT_INJECTION
+	inject_fault(server);
+#endif
 	server->loop = loop;
 	server->listen_fd = listen_fd;
 	server->listen_source =
