@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vhost-user back-end (tests/uml/ drives it): vsomm-host serves the device model
+ * The vhost-user back-end (docs/uml.md): vsomm-host serves the device model
  * (virtgpu/device/device.h) to a guest kernel's virtio_gpu driver through a
  * vhost-user front-end, as crosvm splits its device from its vhost-user handler.
  */
