@@ -4,9 +4,12 @@
  *
  * One `struct virtgpu` is what one open DRM file is to the Linux driver: one
  * virtio-gpu context, its own rings and its own handle namespace.  Two backends sit
- * behind it: `socket` (virtio-gpu commands framed on a unix socket to vsomm-host,
- * docs/socket-transport.md) and, later, `drm` (the kernel's virtio_gpu render node).
- * Callers never learn which one is below them.
+ * behind it: `drm` (drm.c: the kernel's virtio_gpu render node, on a real guest)
+ * and `socket` (socket/guest.c: virtio-gpu commands framed on a unix socket to
+ * vsomm-host, docs/socket-transport.md, where there is no kernel device).
+ * Callers never learn which one is below them.  This file is the guest side's
+ * only boundary: nothing of virtgpu/device/, virtgpu/vhost-user/ or the socket
+ * transport's host end is visible from here.
  *
  * Errors are negative errno values, as in the kernel's ioctl layer.
  */
