@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/fdpass.h"
 #include "virtgpu/socket/frame-rx.h"
 
 /* What one read asks for at least: many small frames per recvmsg(). */
@@ -79,48 +80,21 @@ ssize_t sock_frame_rx_fill(struct sock_frame_rx *rx, int sock, bool *more)
 	if (ret < 0)
 		return ret;
 	size_t room = rx->cap - rx->end;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * RX_MAX_FDS)];
-		struct cmsghdr align;
-	} cmsg;
-	struct iovec iov = {.iov_base = rx->buf + rx->end, .iov_len = room};
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg.buf,
-		.msg_controllen = sizeof(cmsg.buf),
-	};
-	ssize_t n;
-	do {
-		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
+	int fds[RX_MAX_FDS];
+	size_t nfds;
+	unsigned status;
+	ssize_t n = fdpass_recv(sock, rx->buf + rx->end, room, fds, RX_MAX_FDS, &nfds,
+				MSG_DONTWAIT, &status);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 
-	int fds[RX_MAX_FDS];
-	size_t nfds = 0;
-	bool bad = mh.msg_flags & MSG_CTRUNC;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			bad = true;
-			continue;
-		}
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds < RX_MAX_FDS)
-				fds[nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
+	/* More fds than RX_MAX_FDS, or a control message that is not SCM_RIGHTS. */
+	bool bad = status != 0;
 	/* One fd per frame, one fd-carrying frame per read (frame-rx.h); fds need bytes. */
 	if (nfds > 1 || (nfds == 1 && (n == 0 || rx->num_pending == SOCK_FRAME_RX_MAX_PENDING)))
 		bad = true;
 	if (bad) {
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
+		fdpass_close_fds(fds, nfds);
 		return -EPROTO;
 	}
 	if (nfds == 1) {

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/socket/guest-private.h"
 
@@ -93,43 +94,27 @@ int sock_guest_send(struct sock_guest *s, uint32_t flags, uint64_t tag, const vo
 		{.iov_base = &hdr, .iov_len = sizeof(hdr)},
 		{.iov_base = (void *)payload, .iov_len = size},
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg;
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	if (fd >= 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
-		mh.msg_control = cmsg.buf;
-		mh.msg_controllen = sizeof(cmsg.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	struct iovec *v = iov;
+	size_t nv = 2, nfds = fd >= 0 ? 1 : 0;
 	size_t left = sizeof(hdr) + size;
 	while (left > 0) {
-		ssize_t n = sendmsg(s->sock, &mh, MSG_NOSIGNAL);
+		ssize_t n = fdpass_sendv(s->sock, v, nv, &fd, nfds, 0);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			vsomm_log_errno(VSOMM_LOG_DEBUG, "%s: sendmsg", s->base.describe);
 			sock_guest_fail(s, "the connection broke");
 			return s->err;
 		}
 		left -= (size_t)n;
 		/* the fd went with the first byte; skip what was written */
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		while (n > 0 && mh.msg_iovlen > 0) {
-			size_t k = (size_t)n < mh.msg_iov->iov_len ? (size_t)n : mh.msg_iov->iov_len;
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + k;
-			mh.msg_iov->iov_len -= k;
+		nfds = 0;
+		while (n > 0 && nv > 0) {
+			size_t k = (size_t)n < v->iov_len ? (size_t)n : v->iov_len;
+			v->iov_base = (uint8_t *)v->iov_base + k;
+			v->iov_len -= k;
 			n -= (ssize_t)k;
-			if (mh.msg_iov->iov_len == 0) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
+			if (v->iov_len == 0) {
+				v++;
+				nv--;
 			}
 		}
 	}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/socket/server.h"
 #include "virtgpu/socket/frame.h"
@@ -43,13 +44,6 @@ struct sock_server {
 	void *capset_data;
 	struct wl_list connections; /* conn.link */
 	size_t num_connections;
-};
-
-struct out_frame {
-	struct wl_list link;
-	size_t len, off;
-	int fd; /* sent with the first byte, then closed */
-	uint8_t bytes[];
 };
 
 struct conn {
@@ -71,8 +65,7 @@ struct conn {
 	uint64_t *silent_tags;
 	size_t num_silent, cap_silent;
 
-	struct wl_list out; /* out_frame.link */
-	size_t out_bytes;
+	struct fdpass_queue out; /* frames not yet sent, each fd with its frame's first byte */
 };
 
 static void conn_destroy(struct conn *conn);
@@ -98,7 +91,7 @@ static void conn_kill(struct conn *conn)
 static void update_mask(struct conn *conn)
 {
 	uint32_t mask = conn->dead ? 0 : WL_EVENT_READABLE;
-	if (!conn->dead && !wl_list_empty(&conn->out))
+	if (!conn->dead && !fdpass_queue_empty(&conn->out))
 		mask |= WL_EVENT_WRITABLE;
 	if (mask != conn->mask && conn->source) {
 		wl_event_source_fd_update(conn->source, mask);
@@ -106,55 +99,17 @@ static void update_mask(struct conn *conn)
 	}
 }
 
-static void out_frame_free(struct out_frame *frame)
-{
-	if (frame->fd >= 0)
-		close(frame->fd);
-	wl_list_remove(&frame->link);
-	free(frame);
-}
-
+/* Send what the socket takes now; the rest waits for WL_EVENT_WRITABLE. */
 static void flush(struct conn *conn)
 {
-	while (!conn->dead && !wl_list_empty(&conn->out)) {
-		struct out_frame *frame = wl_container_of(conn->out.next, frame, link);
-		struct iovec iov = {frame->bytes + frame->off, frame->len - frame->off};
-		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} cmsg_buf;
-		if (frame->off == 0 && frame->fd >= 0) {
-			memset(&cmsg_buf, 0, sizeof(cmsg_buf));
-			msg.msg_control = cmsg_buf.buf;
-			msg.msg_controllen = sizeof(cmsg_buf.buf);
-			struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-			cmsg->cmsg_level = SOL_SOCKET;
-			cmsg->cmsg_type = SCM_RIGHTS;
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cmsg), &frame->fd, sizeof(int));
-		}
-		ssize_t n = sendmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			/* EPIPE/ECONNRESET: the guest went away (vsomm exiting), a disconnect. */
-			vsomm_log_errno(errno == EPIPE || errno == ECONNRESET ? VSOMM_LOG_DEBUG
-									     : VSOMM_LOG_ERROR,
-					"virtgpu socket: send to guest failed");
-			conn_kill(conn);
-			return;
-		}
-		if (frame->fd >= 0) {
-			close(frame->fd);
-			frame->fd = -1;
-		}
-		frame->off += (size_t)n;
-		conn->out_bytes -= (size_t)n;
-		if (frame->off == frame->len)
-			out_frame_free(frame);
+	if (!conn->dead && !fdpass_queue_empty(&conn->out) &&
+	    fdpass_queue_flush(&conn->out, conn->fd, MSG_DONTWAIT) < 0) {
+		/* EPIPE/ECONNRESET: the guest went away (vsomm exiting), a disconnect. */
+		vsomm_log_errno(errno == EPIPE || errno == ECONNRESET ? VSOMM_LOG_DEBUG
+								     : VSOMM_LOG_ERROR,
+				"virtgpu socket: send to guest failed");
+		conn_kill(conn);
+		return;
 	}
 	update_mask(conn);
 }
@@ -166,46 +121,48 @@ static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const v
 	if (conn->dead)
 		return;
 	size_t len = sizeof(struct sock_frame_hdr) + size;
-	if (size > SOCK_FRAME_MAX_PAYLOAD || conn->out_bytes + len > OUT_QUEUE_LIMIT) {
+	size_t queued = fdpass_queue_size(&conn->out);
+	if (size > SOCK_FRAME_MAX_PAYLOAD || queued + len > OUT_QUEUE_LIMIT) {
 		vsomm_log(VSOMM_LOG_ERROR,
 			  "virtgpu socket: guest does not read its responses (%zu bytes queued), "
 			  "dropping it",
-			  conn->out_bytes);
+			  queued);
 		conn_kill(conn);
 		return;
 	}
-	struct out_frame *frame = malloc(sizeof(*frame) + len);
-	if (!frame) {
-		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
-		conn_kill(conn);
-		return;
-	}
-	frame->len = len;
-	frame->off = 0;
-	frame->fd = -1;
-	if (size > 0)
-		memcpy(frame->bytes + sizeof(struct sock_frame_hdr), payload, size);
+	int dup_fd = -1;
+	/* Answer without the fd when it cannot be kept: an error the guest sees, not a hang. */
+	uint32_t oom = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+	size_t skip = 0;
 	if (fd >= 0) {
-		frame->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if (frame->fd < 0) {
-			/* Answer without the fd: an error the guest sees, not a hang. */
+		dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (dup_fd < 0) {
 			vsomm_log_errno(VSOMM_LOG_ERROR, "virtgpu socket: dup of a response fd");
-			if (size >= sizeof(struct virtio_gpu_ctrl_hdr)) {
-				uint32_t type = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-				memcpy(frame->bytes + sizeof(struct sock_frame_hdr), &type,
-				       sizeof(type));
-			}
+			if (size >= sizeof(struct virtio_gpu_ctrl_hdr))
+				skip = sizeof(oom); /* the response type becomes OUT_OF_MEMORY */
 		}
 	}
 	struct sock_frame_hdr hdr = {
 		.size = (uint32_t)size,
-		.flags = flags | (frame->fd >= 0 ? SOCK_FRAME_F_FD : 0),
+		.flags = flags | (dup_fd >= 0 ? SOCK_FRAME_F_FD : 0),
 		.tag = tag,
 	};
-	memcpy(frame->bytes, &hdr, sizeof(hdr));
-	bool was_empty = wl_list_empty(&conn->out);
-	wl_list_insert(conn->out.prev, &frame->link);
-	conn->out_bytes += len;
+	bool was_empty = fdpass_queue_empty(&conn->out);
+	/* The fd goes with the header, the frame's first byte (frame-rx.h). */
+	bool ok = fdpass_queue_push(&conn->out, &hdr, sizeof(hdr), &dup_fd, dup_fd >= 0 ? 1 : 0);
+	if (!ok && dup_fd >= 0)
+		close(dup_fd);
+	if (ok && skip > 0)
+		ok = fdpass_queue_push(&conn->out, &oom, skip, NULL, 0);
+	if (ok)
+		ok = fdpass_queue_push(&conn->out, (const uint8_t *)payload + skip, size - skip,
+				       NULL, 0);
+	if (!ok) {
+		/* A frame cut short cannot be taken back: the guest goes. */
+		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
+		conn_kill(conn);
+		return;
+	}
 	if (was_empty)
 		flush(conn);
 }
@@ -454,9 +411,7 @@ static void conn_destroy(struct conn *conn)
 		wl_event_source_remove(conn->idle);
 	if (conn->source)
 		wl_event_source_remove(conn->source);
-	struct out_frame *frame, *tmp;
-	wl_list_for_each_safe(frame, tmp, &conn->out, link)
-		out_frame_free(frame);
+	fdpass_queue_finish(&conn->out);
 	sock_frame_rx_finish(&conn->rx);
 	close(conn->fd);
 	free(conn->silent_tags);
@@ -473,7 +428,7 @@ static bool conn_create(struct sock_server *server, int fd)
 	conn->server = server;
 	conn->fd = fd;
 	sock_frame_rx_init(&conn->rx);
-	wl_list_init(&conn->out);
+	fdpass_queue_init(&conn->out);
 	struct gpu_model_config config = {
 		.capsets = server->capsets,
 		.capset_data = server->capset_data,

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/vhost-user/vhost-user-private.h"
 
@@ -100,25 +101,7 @@ static bool backend_request(struct vu_conn *conn, uint32_t request, const struct
 		.size = sizeof(*m),
 	};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)m, sizeof(*m)}};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg_buf;
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-	if (fd >= 0) {
-		memset(&cmsg_buf, 0, sizeof(cmsg_buf));
-		msg.msg_control = cmsg_buf.buf;
-		msg.msg_controllen = sizeof(cmsg_buf.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	ssize_t n;
-	do {
-		n = sendmsg(conn->backend_req_fd, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_sendv(conn->backend_req_fd, iov, 2, &fd, fd >= 0 ? 1 : 0, 0);
 	/* Whatever happens now, the channel is only trusted again after a reply. */
 	conn->shm_broken = true;
 	if (n != (ssize_t)(sizeof(hdr) + sizeof(*m))) {

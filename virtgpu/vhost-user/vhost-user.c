@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/vhost-user/vhost-user-private.h"
 
@@ -85,12 +86,8 @@ static bool send_reply(struct vu_conn *conn, const struct vu_header *req, const 
 		.size = size,
 	};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, size}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = size ? 2 : 1};
-	ssize_t want = (ssize_t)(sizeof(hdr) + size), n;
-	do {
-		n = sendmsg(conn->fd, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n != want) {
+	ssize_t want = (ssize_t)(sizeof(hdr) + size);
+	if (fdpass_sendv(conn->fd, iov, size ? 2 : 1, NULL, 0, 0) != want) {
 		vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: reply to request %u", req->request);
 		return false;
 	}
@@ -373,42 +370,18 @@ static bool read_message(struct vu_conn *conn)
 	struct vu_header hdr;
 	int fds[VU_MAX_REGIONS];
 	size_t nfds = 0;
-	union {
-		char buf[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
-		struct cmsghdr align;
-	} cmsg_buf;
-	struct iovec iov = {&hdr, sizeof(hdr)};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg_buf.buf,
-		.msg_controllen = sizeof(cmsg_buf.buf),
-	};
-	ssize_t n;
-	do {
-		n = recvmsg(conn->fd, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
+	unsigned status;
+	ssize_t n = fdpass_recv(conn->fd, &hdr, sizeof(hdr), fds, VU_MAX_REGIONS, &nfds, 0, &status);
 	if (n <= 0) {
 		if (n < 0)
 			vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: receive");
 		else
 			vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end disconnected");
+		close_fds(fds, nfds);
 		return false;
 	}
-	bool bad = msg.msg_flags & MSG_CTRUNC;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds < VU_MAX_REGIONS)
-				fds[nfds++] = fd;
-			else
-				close(fd), bad = true;
-		}
-	}
+	/* More fds than a message may carry; other control messages are ignored. */
+	bool bad = status & FDPASS_RECV_TRUNCATED;
 	uint8_t payload[VU_MAX_PAYLOAD];
 	int ret = 0;
 	if (!bad && (size_t)n < sizeof(hdr))
