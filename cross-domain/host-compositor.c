@@ -11,21 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/device/device.h"
-
-#define FDS_CMSG_SPACE CMSG_SPACE(sizeof(int) * XDOMAIN_MAX_IDENTIFIERS)
-
-union fds_cmsg {
-	char buf[FDS_CMSG_SPACE];
-	struct cmsghdr align;
-};
 
 /* Append to a trace line without overflowing it. */
 static void __attribute__((format(printf, 3, 4)))
@@ -58,47 +51,14 @@ static void receive_one(struct xdomain_host_ctx *ctx);
 
 static void flush(struct xdomain_host_ctx *ctx)
 {
-	while (!wl_list_empty(&ctx->out_queue)) {
-		struct host_chunk *chunk = wl_container_of(ctx->out_queue.next, chunk, link);
-		struct iovec iov = {
-			.iov_base = chunk->data + chunk->off,
-			.iov_len = chunk->size - chunk->off,
-		};
-		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-		union fds_cmsg cmsg;
-		if (chunk->nfds > 0) {
-			/* fds go with the first byte of their message */
-			memset(&cmsg, 0, sizeof(cmsg));
-			msg.msg_control = cmsg.buf;
-			msg.msg_controllen = CMSG_SPACE(sizeof(int) * chunk->nfds);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int) * chunk->nfds);
-			memcpy(CMSG_DATA(c), chunk->fds, sizeof(int) * chunk->nfds);
-		}
-		ssize_t n = sendmsg(ctx->conn_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			/* The compositor went away; what it still sent is read until EOF. */
-			vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor",
-					ctx->ctx_id);
-			ctx->conn_write_broken = true;
-			host_queue_drop(ctx, &ctx->out_queue);
-			break;
-		}
-		for (size_t i = 0; i < chunk->nfds; i++)
-			close(chunk->fds[i]);
-		chunk->nfds = 0;
-		chunk->off += (size_t)n;
-		ctx->queued_bytes -= (uint64_t)n;
-		if (chunk->off == chunk->size) {
-			wl_list_remove(&chunk->link);
-			free(chunk);
-		}
+	size_t queued = fdpass_queue_size(&ctx->out_queue);
+	ssize_t n = fdpass_queue_flush(&ctx->out_queue, ctx->conn_fd, MSG_DONTWAIT);
+	ctx->queued_bytes -= queued - fdpass_queue_size(&ctx->out_queue);
+	if (n < 0) {
+		/* The compositor went away; what it still sent is read until EOF. */
+		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor", ctx->ctx_id);
+		ctx->conn_write_broken = true;
+		host_queue_drop(ctx, &ctx->out_queue);
 	}
 	host_compositor_update(ctx);
 }
@@ -143,7 +103,7 @@ void host_compositor_update(struct xdomain_host_ctx *ctx)
 	uint32_t mask = 0;
 	if (!ctx->conn_idle && !ctx->dead && !ctx->conn_eof)
 		mask |= WL_EVENT_READABLE;
-	if (!wl_list_empty(&ctx->out_queue))
+	if (!fdpass_queue_empty(&ctx->out_queue))
 		mask |= WL_EVENT_WRITABLE;
 	bool leave = mask == 0 && ctx->conn_hup && ctx->conn_source;
 	if (mask == ctx->conn_mask && !leave && (mask == 0) == (ctx->conn_source == NULL))
@@ -273,18 +233,13 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 			      (unsigned long long)ctx->limits.max_queued_bytes);
 		goto err;
 	}
-	struct host_chunk *chunk = calloc(1, sizeof(*chunk) + view->payload_size);
-	if (!chunk) {
+	bool was_empty = fdpass_queue_empty(&ctx->out_queue);
+	/* The queue takes the fds over: they go with the first byte of the payload. */
+	if (!fdpass_queue_push(&ctx->out_queue, view->payload, view->payload_size, fds, nfds)) {
 		host_ctx_fail(ctx, "SEND: out of memory");
 		goto err;
 	}
-	chunk->size = view->payload_size;
-	memcpy(chunk->data, view->payload, view->payload_size);
-	chunk->nfds = nfds;
-	memcpy(chunk->fds, fds, sizeof(int) * nfds);
-	bool was_empty = wl_list_empty(&ctx->out_queue);
-	wl_list_insert(ctx->out_queue.prev, &chunk->link);
-	ctx->queued_bytes += chunk->size;
+	ctx->queued_bytes += view->payload_size;
 	if (was_empty)
 		flush(ctx);
 	return true;
@@ -338,42 +293,23 @@ static void receive_one(struct xdomain_host_ctx *ctx)
 {
 	uint8_t msg[XDOMAIN_RING_SIZE];
 	struct xdomain_send_receive hdr = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
-	struct iovec iov = {.iov_base = msg + sizeof(hdr), .iov_len = XDOMAIN_MAX_RECEIVE_BYTES};
-	union fds_cmsg cmsg;
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg.buf,
-		.msg_controllen = sizeof(cmsg.buf),
-	};
-	ssize_t n = recvmsg(ctx->conn_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	int fds[XDOMAIN_MAX_IDENTIFIERS];
+	size_t nfds;
+	unsigned status;
+	ssize_t n = fdpass_recv(ctx->conn_fd, msg + sizeof(hdr), XDOMAIN_MAX_RECEIVE_BYTES, fds,
+				XDOMAIN_MAX_IDENTIFIERS, &nfds, MSG_DONTWAIT, &status);
+	if (n < 0 && errno == EAGAIN)
 		return;
 
-	int fds[XDOMAIN_MAX_IDENTIFIERS];
-	size_t nfds = 0;
-	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < count; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds < XDOMAIN_MAX_IDENTIFIERS)
-				fds[nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (n >= 0 && (mh.msg_flags & MSG_CTRUNC))
+	/* a RECEIVE carries what fits: the rest were closed */
+	if (n >= 0 && (status & FDPASS_RECV_TRUNCATED))
 		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: compositor sent more than %u fds; extra dropped",
 			  ctx->ctx_id, XDOMAIN_MAX_IDENTIFIERS);
 	if (n < 0)
 		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: receiving from the compositor", ctx->ctx_id);
 	if (n <= 0) {
 		/* EOF or a dead connection (fds never come without bytes on a stream) */
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
+		fdpass_close_fds(fds, nfds);
 		receive_eof(ctx);
 		return;
 	}

@@ -35,7 +35,7 @@ struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_typ
 	item->id = ctx->next_item_id++;
 	item->type = type;
 	item->fd = -1;
-	wl_list_init(&item->queue);
+	fdpass_queue_init(&item->queue);
 	wl_list_insert(ctx->items.prev, &item->link);
 	ctx->num_items++;
 	return item;

@@ -16,18 +16,13 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host-private.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 
-void host_queue_drop(struct xdomain_host_ctx *ctx, struct wl_list *queue)
+void host_queue_drop(struct xdomain_host_ctx *ctx, struct fdpass_queue *queue)
 {
-	struct host_chunk *chunk, *tmp;
-	wl_list_for_each_safe (chunk, tmp, queue, link) {
-		ctx->queued_bytes -= chunk->size - chunk->off;
-		for (size_t i = 0; i < chunk->nfds; i++)
-			close(chunk->fds[i]);
-		wl_list_remove(&chunk->link);
-		free(chunk);
-	}
+	ctx->queued_bytes -= fdpass_queue_size(queue);
+	fdpass_queue_clear(queue);
 }
 
 /* ---- read pipes ---- */
@@ -151,25 +146,13 @@ static void write_pipe_broken(struct host_item *item, int err)
 /* Flush what the pipe takes now; true when the item still exists. */
 static bool write_pipe_flush(struct host_item *item)
 {
-	struct host_chunk *chunk, *tmp;
-	wl_list_for_each_safe (chunk, tmp, &item->queue, link) {
-		while (chunk->off < chunk->size) {
-			ssize_t n = write(item->fd, chunk->data + chunk->off, chunk->size - chunk->off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN)
-				return true;
-			if (n < 0) {
-				write_pipe_broken(item, errno);
-				goto drained;
-			}
-			chunk->off += (size_t)n;
-			item->ctx->queued_bytes -= (uint64_t)n;
-		}
-		wl_list_remove(&chunk->link);
-		free(chunk);
-	}
-drained:
+	size_t queued = fdpass_queue_size(&item->queue);
+	ssize_t n = fdpass_queue_flush_write(&item->queue, item->fd);
+	item->ctx->queued_bytes -= queued - fdpass_queue_size(&item->queue);
+	if (n < 0)
+		write_pipe_broken(item, errno);
+	else if (!fdpass_queue_empty(&item->queue))
+		return true;
 	if (item->source) {
 		wl_event_source_remove(item->source);
 		item->source = NULL;
@@ -196,7 +179,7 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 		return false;
 	}
 	size_t done = 0;
-	if (!item->broken && wl_list_empty(&item->queue)) {
+	if (!item->broken && fdpass_queue_empty(&item->queue)) {
 		while (done < size) {
 			ssize_t n = write(item->fd, payload + done, size - done);
 			if (n < 0 && errno == EINTR)
@@ -215,14 +198,10 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 				      (unsigned long long)ctx->limits.max_queued_bytes);
 			return false;
 		}
-		struct host_chunk *chunk = calloc(1, sizeof(*chunk) + rest);
-		if (!chunk) {
+		if (!fdpass_queue_push(&item->queue, payload + done, rest, NULL, 0)) {
 			host_ctx_fail(ctx, "write pipe %u: out of memory", item->id);
 			return false;
 		}
-		chunk->size = rest;
-		memcpy(chunk->data, payload + done, rest);
-		wl_list_insert(item->queue.prev, &chunk->link);
 		ctx->queued_bytes += rest;
 		if (!item->source) {
 			item->source = wl_event_loop_add_fd(ctx->config->loop, item->fd,
@@ -235,7 +214,7 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 	}
 	if (cmd->hang_up) {
 		item->hang_up = true;
-		if (wl_list_empty(&item->queue))
+		if (fdpass_queue_empty(&item->queue))
 			host_item_remove(item);
 	}
 	return true;

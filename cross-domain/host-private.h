@@ -17,6 +17,7 @@
 
 #include "cross-domain/cross-domain.h"
 #include "cross-domain/protocol.h"
+#include "util/fdpass.h"
 
 struct wl_event_source;
 struct gpu_model;
@@ -39,15 +40,6 @@ enum host_item_type {
 	HOST_ITEM_WRITE_PIPE, /* write end of a pipe from the compositor */
 };
 
-/** Bytes waiting for a non-blocking fd (compositor socket or a write pipe). */
-struct host_chunk {
-	struct wl_list link;
-	size_t size, off;
-	size_t nfds; /* compositor messages: fds ride with the first byte */
-	int fds[XDOMAIN_MAX_IDENTIFIERS];
-	uint8_t data[];
-};
-
 struct host_item {
 	struct wl_list link; /* xdomain_host_ctx.items */
 	struct xdomain_host_ctx *ctx;
@@ -60,7 +52,7 @@ struct host_item {
 	struct xdomain_image_requirements reqs;
 	/* WRITE_PIPE */
 	struct wl_event_source *source; /* only while `queue` is not empty */
-	struct wl_list queue;           /* struct host_chunk */
+	struct fdpass_queue queue;      /* bytes the pipe did not take yet */
 	bool hang_up;                   /* close once the queue drains */
 	bool broken;                    /* the reader went away: discard further data */
 };
@@ -103,7 +95,7 @@ struct xdomain_host_ctx {
 	bool conn_hup;          /* a hangup came under an empty mask */
 	bool conn_eof;          /* gone: every ring-1 fence gets an empty RECEIVE */
 	bool conn_write_broken; /* sendmsg failed for good: outgoing data is dropped */
-	struct wl_list out_queue; /* struct host_chunk */
+	struct fdpass_queue out_queue; /* bytes + fds the compositor did not take yet */
 	uint64_t queued_bytes;    /* compositor queue + write-pipe queues */
 
 	struct wl_list items; /* struct host_item */
@@ -166,8 +158,8 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 		     const uint8_t *payload, size_t size);
 /** Drop a write pipe's queue and source (used by host_item_remove). */
 void host_write_pipe_release(struct host_item *item);
-/** Free a queue of chunks (closing their fds) and take its bytes off queued_bytes. */
-void host_queue_drop(struct xdomain_host_ctx *ctx, struct wl_list *queue);
+/** Empty a queue (closing its fds) and take its bytes off queued_bytes. */
+void host_queue_drop(struct xdomain_host_ctx *ctx, struct fdpass_queue *queue);
 
 /* host-compositor.c */
 /** Connect to config->compositor_path; on failure the context sees EOF. */

@@ -79,7 +79,7 @@ static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t 
 	ctx->conn_fd = -1;
 	ctx->next_item_id = HOST_FIRST_ITEM_ID;
 	ctx->read_pipe_id = XDOMAIN_PIPE_READ_START;
-	wl_list_init(&ctx->out_queue);
+	fdpass_queue_init(&ctx->out_queue);
 	wl_list_init(&ctx->items);
 	wl_list_init(&ctx->read_pipes);
 	wl_list_init(&ctx->blobs);

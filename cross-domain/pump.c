@@ -16,6 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/cross-domain.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/virtgpu.h"
 
@@ -25,14 +26,6 @@
 /* A read burst is bounded so one busy client cannot starve the others. */
 #define PUMP_READ_BURST 16
 
-struct out_msg {
-	struct wl_list link;
-	size_t size, off;
-	int fds[PUMP_MAX_FDS];
-	size_t nfds;
-	uint8_t data[];
-};
-
 struct xdomain_pump {
 	struct wl_event_loop *loop;
 	struct xdomain_channel *ch;
@@ -40,27 +33,12 @@ struct xdomain_pump {
 	struct wl_event_source *source;
 	uint32_t mask;                   /* what source watches */
 	struct wl_event_source *closing; /* idle source that reports the end */
-	struct wl_list out;              /* struct out_msg.link */
-	size_t out_bytes;
+	struct fdpass_queue out;         /* what the socket did not take yet */
 	bool dead;
 	void (*closed)(void *data);
 	void (*delivered)(void *data);
 	void *data;
 };
-
-static void close_fds(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
-static void free_msg(struct out_msg *msg)
-{
-	wl_list_remove(&msg->link);
-	close_fds(msg->fds, msg->nfds);
-	free(msg);
-}
 
 static void handle_closing(void *data)
 {
@@ -88,7 +66,7 @@ static void pump_end(struct xdomain_pump *pump, const char *why)
 static int update_mask(struct xdomain_pump *pump)
 {
 	uint32_t mask = WL_EVENT_READABLE;
-	if (!wl_list_empty(&pump->out))
+	if (!fdpass_queue_empty(&pump->out))
 		mask |= WL_EVENT_WRITABLE;
 	if (mask == pump->mask)
 		return 0; /* the usual case: an epoll_ctl per message otherwise */
@@ -101,25 +79,9 @@ static int update_mask(struct xdomain_pump *pump)
 static ssize_t send_bytes(struct xdomain_pump *pump, const uint8_t *bytes, size_t size,
 			  const int *fds, size_t nfds)
 {
-	struct iovec iov = {(void *)bytes, size};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS)];
-		struct cmsghdr align;
-	} cmsg;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds > 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
-		mh.msg_control = cmsg.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	ssize_t n = sendmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = fdpass_send(pump->fd, bytes, size, fds, nfds, MSG_DONTWAIT);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN)
 			return 0;
 		vsomm_log_errno(VSOMM_LOG_DEBUG, "pump: sendmsg");
 		return -1;
@@ -130,21 +92,9 @@ static ssize_t send_bytes(struct xdomain_pump *pump, const uint8_t *bytes, size_
 /* Write what the socket takes now.  false: the socket failed. */
 static bool flush_out(struct xdomain_pump *pump)
 {
-	while (!wl_list_empty(&pump->out)) {
-		struct out_msg *msg = wl_container_of(pump->out.next, msg, link);
-		ssize_t n = send_bytes(pump, msg->data + msg->off, msg->size - msg->off, msg->fds,
-				       msg->nfds);
-		if (n < 0)
-			return false;
-		if (n == 0)
-			break;
-		/* The fds went with the first byte. */
-		close_fds(msg->fds, msg->nfds);
-		msg->nfds = 0;
-		msg->off += (size_t)n;
-		pump->out_bytes -= (size_t)n;
-		if (msg->off == msg->size)
-			free_msg(msg);
+	if (fdpass_queue_flush(&pump->out, pump->fd, MSG_DONTWAIT) < 0) {
+		vsomm_log_errno(VSOMM_LOG_DEBUG, "pump: sendmsg");
+		return false;
 	}
 	return update_mask(pump) == 0;
 }
@@ -154,25 +104,25 @@ static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *f
 	struct xdomain_pump *pump = data;
 	if (pump->dead || nfds > PUMP_MAX_FDS || (size == 0 && nfds > 0)) {
 		/* fds need at least one byte to travel on a stream socket */
-		close_fds(fds, nfds);
+		fdpass_close_fds(fds, nfds);
 		if (!pump->dead)
 			pump_end(pump, "bad RECEIVE: fds without bytes or too many fds");
 		return;
 	}
 	if (size == 0)
 		return;
-	bool was_empty = wl_list_empty(&pump->out);
+	bool was_empty = fdpass_queue_empty(&pump->out);
 	if (was_empty) {
 		/* The usual case: the socket takes it all now, nothing is queued
 		 * (no allocation, no copy). */
 		ssize_t n = send_bytes(pump, bytes, size, fds, nfds);
 		if (n < 0) {
-			close_fds(fds, nfds);
+			fdpass_close_fds(fds, nfds);
 			pump_end(pump, "socket write failed");
 			return;
 		}
 		if (n > 0) {
-			close_fds(fds, nfds);
+			fdpass_close_fds(fds, nfds);
 			nfds = 0;
 			bytes += n;
 			size -= (size_t)n;
@@ -182,19 +132,12 @@ static void handle_receive(void *data, const uint8_t *bytes, size_t size, int *f
 				return;
 		}
 	}
-	struct out_msg *msg = malloc(sizeof(*msg) + size);
-	if (!msg) {
-		close_fds(fds, nfds);
+	/* The queue takes the fds over: they go with the first byte of these bytes. */
+	if (!fdpass_queue_push(&pump->out, bytes, size, fds, nfds)) {
+		fdpass_close_fds(fds, nfds);
 		pump_end(pump, "out of memory");
 		return;
 	}
-	msg->size = size;
-	msg->off = 0;
-	msg->nfds = nfds;
-	memcpy(msg->fds, fds, sizeof(int) * nfds);
-	memcpy(msg->data, bytes, size);
-	wl_list_insert(pump->out.prev, &msg->link);
-	pump->out_bytes += size;
 	/* Just tried: the socket is full, only watch for room. */
 	if (!(was_empty ? update_mask(pump) == 0 : flush_out(pump)))
 		pump_end(pump, "socket write failed");
@@ -219,45 +162,29 @@ static const struct xdomain_channel_listener channel_listener = {
  */
 static int pump_read_once(struct xdomain_pump *pump, uint8_t *buf)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * PUMP_MAX_FDS * 2)];
-		struct cmsghdr align;
-	} cmsg;
-	struct iovec iov = {buf, PUMP_READ_SIZE};
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg.buf,
-		.msg_controllen = sizeof(cmsg.buf),
-	};
-	ssize_t n = recvmsg(pump->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fds[PUMP_MAX_FDS * 2];
+	size_t nfds;
+	unsigned status;
+	ssize_t n = fdpass_recv(pump->fd, buf, PUMP_READ_SIZE, fds, PUMP_MAX_FDS * 2, &nfds,
+				MSG_DONTWAIT, &status);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN)
 			return 0;
 		pump_end(pump, strerror(errno));
 		return -1;
 	}
-	int fds[PUMP_MAX_FDS * 2];
-	size_t nfds = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && nfds < PUMP_MAX_FDS * 2; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-	}
 	if (n == 0) {
-		close_fds(fds, nfds);
+		fdpass_close_fds(fds, nfds);
 		pump_end(pump, "peer closed");
 		return -1;
 	}
-	if ((mh.msg_flags & MSG_CTRUNC) || nfds > PUMP_MAX_FDS) {
-		close_fds(fds, nfds);
+	if ((status & FDPASS_RECV_TRUNCATED) || nfds > PUMP_MAX_FDS) {
+		fdpass_close_fds(fds, nfds);
 		pump_end(pump, "more fds in one message than cross-domain carries");
 		return -1;
 	}
 	int ret = xdomain_channel_send(pump->ch, buf, (size_t)n, fds, nfds);
-	close_fds(fds, nfds);
+	fdpass_close_fds(fds, nfds);
 	if (ret < 0) {
 		vsomm_log(VSOMM_LOG_ERROR, "cannot forward a message to the host: %s",
 			  strerror(-ret));
@@ -279,13 +206,13 @@ static int handle_fd(int fd, uint32_t mask, void *data)
 {
 	struct xdomain_pump *pump = data;
 	if (mask & WL_EVENT_WRITABLE) {
-		size_t queued = pump->out_bytes;
+		size_t queued = fdpass_queue_size(&pump->out);
 		if (!flush_out(pump)) {
 			pump_end(pump, "socket write failed");
 			return 0;
 		}
 		/* only when bytes went out: the peer has nothing new to read otherwise */
-		if (pump->out_bytes < queued && pump->delivered)
+		if (fdpass_queue_size(&pump->out) < queued && pump->delivered)
 			pump->delivered(pump->data);
 	}
 	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR))
@@ -318,7 +245,7 @@ struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virt
 	pump->fd = fd;
 	pump->closed = closed;
 	pump->data = data;
-	wl_list_init(&pump->out);
+	fdpass_queue_init(&pump->out);
 	pump->ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &channel_listener,
 					  pump, err);
 	if (!pump->ch)
@@ -347,9 +274,7 @@ void xdomain_pump_destroy(struct xdomain_pump *pump)
 		wl_event_source_remove(pump->closing);
 	if (pump->source)
 		wl_event_source_remove(pump->source);
-	struct out_msg *msg, *tmp;
-	wl_list_for_each_safe(msg, tmp, &pump->out, link)
-		free_msg(msg);
+	fdpass_queue_finish(&pump->out);
 	xdomain_channel_destroy(pump->ch);
 	close(pump->fd);
 	free(pump);
