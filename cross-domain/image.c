@@ -5,7 +5,7 @@
  * stride = ceil(width / hsub) × bytes per pixel with no alignment, planes packed
  * back to back, total rounded up to the host page size, modifier 0 (linear).
  */
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "launcher/launcher.h"
 #include "proxy/proxy.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "launcher/launcher.h"
 #include "virtgpu/virtgpu.h"

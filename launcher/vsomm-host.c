@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "launcher/sd.h"
 #include "virtgpu/socket/server.h"

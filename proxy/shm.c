@@ -22,7 +22,7 @@
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "proxy/damage.h"
 #include "proxy/proxy-private.h"

@@ -39,7 +39,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "virtgpu/virtgpu.h"
 
 #define PIPE_BYTES (1u << 20)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 #include "virtgpu/virtgpu-private.h"

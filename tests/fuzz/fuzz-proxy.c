@@ -36,7 +36,7 @@
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "protocols/xdg-shell-protocol.h"
 #include "proxy/proxy.h"

@@ -16,7 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "../unit/check.h"
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "fake-host.h"
 #include "virtgpu/virtgpu.h"

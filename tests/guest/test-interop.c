@@ -24,7 +24,7 @@
 #include <wayland-server-core.h>
 
 #include "../unit/check.h"
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "fake-host.h" /* count_fds */
 #include "virtgpu/virtgpu.h"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "virtgpu/device/device.h"
 
 #define CHECK(cond)                                                                       \

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "virtgpu/virtgpu.h"
 
 #define DISPLAY_ID 1u

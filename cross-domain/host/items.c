@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/host-private.h"
+#include "cross-domain/host/service-private.h"
 #include "util/log.h"
 #include "virtgpu/device/device.h"
 

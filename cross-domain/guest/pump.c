@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "util/fdpass.h"
 #include "util/log.h"
 #include "virtgpu/virtgpu.h"

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <wayland-util.h>
 
-#include "cross-domain/channel-private.h"
+#include "cross-domain/guest/channel-private.h"
 #include "util/log.h"
 
 /* ---- SEND ---- */

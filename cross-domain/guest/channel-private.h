@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <wayland-util.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "virtgpu/virtgpu.h"
 
 #define IMAGE_CACHE_BUCKETS 64u

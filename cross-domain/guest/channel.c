@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/channel-private.h"
+#include "cross-domain/guest/channel-private.h"
 #include "util/log.h"
 
 static int submit_poll(struct xdomain_channel *ch)

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <wayland-util.h>
 
-#include "cross-domain/cross-domain.h"
+#include "cross-domain/guest/channel.h"
 #include "cross-domain/protocol.h"
 #include "util/fdpass.h"
 
