@@ -5,7 +5,7 @@
  * stride = ceil(width / hsub) × bytes per pixel with no alignment, planes packed
  * back to back, total rounded up to the host page size, modifier 0 (linear).
  */
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/image.h"
 
 #include <string.h>
 
@@ -13,7 +13,7 @@
  * Largest image (after page rounding) this allocator hands out: 512 MiB, i.e.
  * 8192×16384 at 4 bytes per pixel.  Bigger requests are refused rather than
  * letting one guest query ask for unbounded host memory; the per-context blob
- * limit (struct xdomain_host_limits) still applies on top.  It also keeps every
+ * limit (struct xdomain_service_limits) still applies on top.  It also keeps every
  * offset and stride within the u32 fields of the answer.
  */
 #define XDOMAIN_MAX_IMAGE_BYTES (UINT64_C(512) << 20)

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/host/service.h"
 #include "util/log.h"
 #include "launcher/sd.h"
 #include "virtgpu/socket/server.h"
@@ -223,8 +223,8 @@ int main(int argc, char *argv[])
 	const char *listen_arg = NULL, *compositor_arg = NULL, *vhost_user_arg = NULL;
 	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
 	bool trace = false;
-	struct xdomain_host_limits limits = {0};
-	if (!xdomain_host_limits_from_env(&limits))
+	struct xdomain_service_limits limits = {0};
+	if (!xdomain_service_limits_from_env(&limits))
 		return EXIT_FAIL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -242,7 +242,7 @@ int main(int argc, char *argv[])
 			trace = true;
 			break;
 		case OPT_LIMIT:
-			if (!xdomain_host_limits_parse(&limits, optarg)) {
+			if (!xdomain_service_limits_parse(&limits, optarg)) {
 				fprintf(stderr, "vsomm-host: bad --limit '%s'\n", optarg);
 				return EXIT_FAIL;
 			}
@@ -347,13 +347,13 @@ int main(int argc, char *argv[])
 		goto err_serve;
 	}
 
-	struct xdomain_host_config config = {
+	struct xdomain_service_config config = {
 		.loop = loop,
 		.compositor_path = compositor_path,
 		.limits = limits,
 		.trace = trace,
 	};
-	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
+	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_service_capset, NULL};
 	server = sock_server_create(loop, listen_sock.fd, capsets, &config);
 	if (!server) {
 		fprintf(stderr, "vsomm-host: cannot serve %s\n", listen_path);

@@ -23,6 +23,7 @@
 #include <wayland-server-protocol.h>
 
 #include "cross-domain/guest/channel.h"
+#include "cross-domain/image.h"
 #include "util/log.h"
 #include "proxy/damage.h"
 #include "proxy/proxy-private.h"

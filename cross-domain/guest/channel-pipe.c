@@ -22,16 +22,16 @@
 
 /* ---- READ_PIPE ---- */
 
-static struct xdomain_read_pipe *find_read_pipe(struct xdomain_channel *ch, uint32_t id)
+static struct xdomain_channel_read_pipe *find_read_pipe(struct xdomain_channel *ch, uint32_t id)
 {
-	struct xdomain_read_pipe *rp;
+	struct xdomain_channel_read_pipe *rp;
 	wl_list_for_each(rp, &ch->read_pipes, link)
 		if (rp->id == id)
 			return rp;
 	return NULL;
 }
 
-void xdomain_read_pipe_destroy(struct xdomain_read_pipe *rp)
+void xdomain_channel_read_pipe_destroy(struct xdomain_channel_read_pipe *rp)
 {
 	if (!rp)
 		return;
@@ -44,7 +44,7 @@ void xdomain_read_pipe_destroy(struct xdomain_read_pipe *rp)
 }
 
 /* Write what the pipe takes.  false: the pipe is gone (destroyed). */
-static bool flush_read_pipe(struct xdomain_read_pipe *rp)
+static bool flush_read_pipe(struct xdomain_channel_read_pipe *rp)
 {
 	while (rp->off < rp->len) {
 		ssize_t n = write(rp->fd, rp->queue + rp->off, rp->len - rp->off);
@@ -55,7 +55,7 @@ static bool flush_read_pipe(struct xdomain_read_pipe *rp)
 				break;
 			/* EPIPE: the reader went away; the host's later READs are dropped */
 			vsomm_log(VSOMM_LOG_DEBUG, "read pipe 0x%x: %s", rp->id, strerror(errno));
-			xdomain_read_pipe_destroy(rp);
+			xdomain_channel_read_pipe_destroy(rp);
 			return false;
 		}
 		rp->off += (size_t)n;
@@ -63,7 +63,7 @@ static bool flush_read_pipe(struct xdomain_read_pipe *rp)
 	if (rp->off == rp->len)
 		rp->off = rp->len = 0;
 	if (rp->len == 0 && rp->hang_up) {
-		xdomain_read_pipe_destroy(rp);
+		xdomain_channel_read_pipe_destroy(rp);
 		return false;
 	}
 	wl_event_source_fd_update(rp->source, rp->len ? WL_EVENT_WRITABLE : 0);
@@ -72,19 +72,19 @@ static bool flush_read_pipe(struct xdomain_read_pipe *rp)
 
 static int handle_read_pipe(int fd, uint32_t mask, void *data)
 {
-	struct xdomain_read_pipe *rp = data;
+	struct xdomain_channel_read_pipe *rp = data;
 	if (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP)) {
 		/* the reading end is closed: nobody wants the data any more */
-		xdomain_read_pipe_destroy(rp);
+		xdomain_channel_read_pipe_destroy(rp);
 		return 0;
 	}
 	flush_read_pipe(rp);
 	return 0;
 }
 
-struct xdomain_read_pipe *xdomain_read_pipe_create(struct xdomain_channel *ch, int fd, int *err)
+struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch, int fd, int *err)
 {
-	struct xdomain_read_pipe *rp = calloc(1, sizeof(*rp));
+	struct xdomain_channel_read_pipe *rp = calloc(1, sizeof(*rp));
 	if (!rp) {
 		*err = -ENOMEM;
 		return NULL;
@@ -120,7 +120,7 @@ err_fd:
 	return NULL;
 }
 
-static bool queue_append(struct xdomain_read_pipe *rp, const uint8_t *data, size_t size)
+static bool queue_append(struct xdomain_channel_read_pipe *rp, const uint8_t *data, size_t size)
 {
 	if (rp->len + size > READ_PIPE_MAX_QUEUE)
 		return false;
@@ -144,10 +144,10 @@ static bool queue_append(struct xdomain_read_pipe *rp, const uint8_t *data, size
 	return true;
 }
 
-void xdomain_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
+void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
 			    size_t size, bool hang_up)
 {
-	struct xdomain_read_pipe *rp = find_read_pipe(ch, id);
+	struct xdomain_channel_read_pipe *rp = find_read_pipe(ch, id);
 	if (!rp) {
 		/* e.g. dropped after its reader closed: the host does not know yet */
 		vsomm_log(VSOMM_LOG_DEBUG, "READ for unknown pipe 0x%x (%zu bytes) ignored", id,
@@ -157,7 +157,7 @@ void xdomain_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8
 	if (size > 0 && !queue_append(rp, data, size)) {
 		vsomm_log(VSOMM_LOG_ERROR, "read pipe 0x%x: reader too slow, %zu bytes queued: dropped",
 			  id, rp->len - rp->off);
-		xdomain_read_pipe_destroy(rp);
+		xdomain_channel_read_pipe_destroy(rp);
 		return;
 	}
 	if (hang_up)
@@ -167,7 +167,7 @@ void xdomain_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8
 
 /* ---- WRITE_PIPE ---- */
 
-void xdomain_write_pipe_destroy(struct xdomain_write_pipe *wp)
+void xdomain_channel_write_pipe_destroy(struct xdomain_channel_write_pipe *wp)
 {
 	if (!wp)
 		return;
@@ -195,7 +195,7 @@ static int submit_write(struct xdomain_channel *ch, uint32_t id, uint8_t *buf, s
 
 static int handle_write_pipe(int fd, uint32_t mask, void *data)
 {
-	struct xdomain_write_pipe *wp = data;
+	struct xdomain_channel_write_pipe *wp = data;
 	struct xdomain_channel *ch = wp->ch;
 	uint8_t buf[sizeof(struct xdomain_read_write) + XDOMAIN_MAX_WRITE_BYTES];
 	ssize_t n = read(wp->fd, buf + sizeof(struct xdomain_read_write), XDOMAIN_MAX_WRITE_BYTES);
@@ -207,13 +207,13 @@ static int handle_write_pipe(int fd, uint32_t mask, void *data)
 	bool eof = n <= 0;
 	int ret = submit_write(ch, wp->id, buf, eof ? 0 : (size_t)n, eof);
 	if (eof || ret < 0)
-		xdomain_write_pipe_destroy(wp);
+		xdomain_channel_write_pipe_destroy(wp);
 	return 0;
 }
 
-int xdomain_write_pipe_create(struct xdomain_channel *ch, uint32_t id)
+int xdomain_channel_write_pipe_create(struct xdomain_channel *ch, uint32_t id)
 {
-	struct xdomain_write_pipe *wp = calloc(1, sizeof(*wp));
+	struct xdomain_channel_write_pipe *wp = calloc(1, sizeof(*wp));
 	if (!wp)
 		return -ENOMEM;
 	int fds[2];
@@ -242,10 +242,10 @@ err:
 
 void xdomain_channel_pipes_finish(struct xdomain_channel *ch)
 {
-	struct xdomain_read_pipe *rp, *rtmp;
+	struct xdomain_channel_read_pipe *rp, *rtmp;
 	wl_list_for_each_safe(rp, rtmp, &ch->read_pipes, link)
-		xdomain_read_pipe_destroy(rp);
-	struct xdomain_write_pipe *wp, *wtmp;
+		xdomain_channel_read_pipe_destroy(rp);
+	struct xdomain_channel_write_pipe *wp, *wtmp;
 	wl_list_for_each_safe(wp, wtmp, &ch->write_pipes, link)
-		xdomain_write_pipe_destroy(wp);
+		xdomain_channel_write_pipe_destroy(wp);
 }

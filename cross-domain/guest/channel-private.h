@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the guest channel (cross-domain/channel*.c), grouped by file:
+ * Internals of the guest channel (cross-domain/guest/channel*.c), grouped by file:
  * channel.c (life cycle, the POLL loop, RECEIVE/READ), channel-send.c (SEND,
  * image requirements, blobs), channel-pipe.c (local pipes both ways).
  */
-#ifndef XDOMAIN_CHANNEL_PRIVATE_H
-#define XDOMAIN_CHANNEL_PRIVATE_H
+#ifndef XDOMAIN_GUEST_CHANNEL_PRIVATE_H
+#define XDOMAIN_GUEST_CHANNEL_PRIVATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,15 +37,15 @@ struct xdomain_channel {
 	bool dead;         /* hangup() was reported */
 
 	uint32_t read_pipe_id; /* last READ_PIPE id put in a SEND (§4.6) */
-	struct wl_list read_pipes;  /* struct xdomain_read_pipe.link */
-	struct wl_list write_pipes; /* struct xdomain_write_pipe.link */
+	struct wl_list read_pipes;  /* struct xdomain_channel_read_pipe.link */
+	struct wl_list write_pipes; /* struct xdomain_channel_write_pipe.link */
 	struct wl_list image_cache[IMAGE_CACHE_BUCKETS];
 
 	struct xdomain_channel_stats stats;
 };
 
 /** READ_PIPE: the guest reads; the host's READ data goes into our dup of the write end. */
-struct xdomain_read_pipe {
+struct xdomain_channel_read_pipe {
 	struct wl_list link;
 	struct xdomain_channel *ch;
 	uint32_t id;
@@ -57,7 +57,7 @@ struct xdomain_read_pipe {
 };
 
 /** WRITE_PIPE: the guest writes; what our read end yields goes to the host as WRITE. */
-struct xdomain_write_pipe {
+struct xdomain_channel_write_pipe {
 	struct wl_list link;
 	struct xdomain_channel *ch;
 	uint32_t id;
@@ -79,14 +79,14 @@ void xdomain_channel_image_cache_finish(struct xdomain_channel *ch);
  * NULL and *err on failure.  The id is allocated here: call it only when the SEND
  * that carries it is certain to be submitted.
  */
-struct xdomain_read_pipe *xdomain_read_pipe_create(struct xdomain_channel *ch, int fd, int *err);
-void xdomain_read_pipe_destroy(struct xdomain_read_pipe *rp);
+struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch, int fd, int *err);
+void xdomain_channel_read_pipe_destroy(struct xdomain_channel_read_pipe *rp);
 /** A READ from the host: queue and write `size` bytes, then close on hang_up. */
-void xdomain_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
+void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
 			    size_t size, bool hang_up);
 /** A WRITE_PIPE id from the host: returns the write end for the listener, or -errno. */
-int xdomain_write_pipe_create(struct xdomain_channel *ch, uint32_t id);
-void xdomain_write_pipe_destroy(struct xdomain_write_pipe *wp);
+int xdomain_channel_write_pipe_create(struct xdomain_channel *ch, uint32_t id);
+void xdomain_channel_write_pipe_destroy(struct xdomain_channel_write_pipe *wp);
 /** Close every local pipe (channel teardown). */
 void xdomain_channel_pipes_finish(struct xdomain_channel *ch);
 

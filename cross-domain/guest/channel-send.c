@@ -70,10 +70,10 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 	}
 
 	uint8_t *buf = ch->send_buf;
-	struct xdomain_read_pipe *rp = NULL;
+	struct xdomain_channel_read_pipe *rp = NULL;
 	if (pipe_idx != SIZE_MAX) {
 		/* the id is taken now, as the host takes it when it sees this SEND (§4.6) */
-		rp = xdomain_read_pipe_create(ch, fds[pipe_idx], &ret);
+		rp = xdomain_channel_read_pipe_create(ch, fds[pipe_idx], &ret);
 		if (!rp)
 			goto out;
 	}
@@ -104,7 +104,7 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 		ret = virtgpu_submit(ch->dev, buf, cmd_size, VIRTGPU_RING_NONE, NULL, 0);
 		if (ret < 0) {
 			if (first && rp)
-				xdomain_read_pipe_destroy(rp);
+				xdomain_channel_read_pipe_destroy(rp);
 			goto out;
 		}
 		if (first) {

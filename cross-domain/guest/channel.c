@@ -97,7 +97,7 @@ static int receive_fds(struct xdomain_channel *ch, const struct xdomain_send_rec
 		if (type == XDOMAIN_ID_TYPE_VIRTGPU_BLOB)
 			fd = blob_fd(ch, sr->identifiers[i], sr->identifier_sizes[i]);
 		else
-			fd = xdomain_write_pipe_create(ch, sr->identifiers[i]);
+			fd = xdomain_channel_write_pipe_create(ch, sr->identifiers[i]);
 		if (fd < 0) {
 			vsomm_log(VSOMM_LOG_ERROR, "RECEIVE: identifier %u (type %u): %s",
 				  sr->identifiers[i], type, strerror(-fd));
@@ -152,7 +152,7 @@ static void handle_read(struct xdomain_channel *ch, const struct xdomain_cmd_vie
 		return;
 	}
 	ch->stats.pipe_bytes_read += view->payload_size;
-	xdomain_read_pipe_data(ch, rw.identifier, view->payload, view->payload_size,
+	xdomain_channel_read_pipe_data(ch, rw.identifier, view->payload, view->payload_size,
 			       rw.hang_up != 0);
 }
 

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Cross-domain (virtio-gpu capset 5), both ends.
+ * Cross-domain (virtio-gpu capset 5), guest side: the boundary of
+ * cross-domain/guest/.
  *
- * Guest side: `struct xdomain_channel` carries one Wayland connection's bytes and
- * fds over one cross-domain context of a virtgpu device (virtgpu/virtgpu.h): INIT,
- * exactly one outstanding POLL, SEND with fd → identifier translation, RECEIVE with
- * identifier → fd, pipes both ways, image requirements with a cache.  It does not
- * know which transport is below it.
+ * `struct xdomain_channel` carries one Wayland connection's bytes and fds over one
+ * cross-domain context of a virtgpu device (virtgpu/virtgpu.h): INIT, exactly one
+ * outstanding POLL, SEND with fd → identifier translation, RECEIVE with identifier
+ * → fd, pipes both ways, image requirements with a cache.  It does not know which
+ * transport is below it.  `struct xdomain_pump` relays a Wayland stream socket
+ * over a channel.
  *
- * Host side: the capset-5 context type for the device model (virtgpu/device/device.h):
- * one compositor connection per context, item table, pipes, limits.
+ * Only the guest (vsomm) includes this; the host side is cross-domain/host/service.h.
+ * What both sides share is the wire format (cross-domain/protocol.h) and the image
+ * layouts (cross-domain/image.h).
  */
-#ifndef XDOMAIN_CROSS_DOMAIN_H
-#define XDOMAIN_CROSS_DOMAIN_H
+#ifndef XDOMAIN_GUEST_CHANNEL_H
+#define XDOMAIN_GUEST_CHANNEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,9 +26,8 @@
 struct wl_event_loop;
 struct virtgpu;
 struct virtgpu_bo;
-struct gpu_model_capset_ops;
 
-/* ---------------- guest side (cross-domain/channel.c) ---------------- */
+/* ---------------- the channel (channel.c, channel-send.c, channel-pipe.c) ---------------- */
 
 struct xdomain_channel;
 
@@ -92,7 +94,7 @@ int xdomain_channel_create_blob(struct xdomain_channel *ch,
 struct virtgpu *xdomain_channel_device(struct xdomain_channel *ch);
 const struct xdomain_channel_stats *xdomain_channel_stats(const struct xdomain_channel *ch);
 
-/* ---------------- guest side: the pump (cross-domain/pump.c) ---------------- */
+/* ---------------- the pump (pump.c) ---------------- */
 
 struct xdomain_pump;
 
@@ -117,54 +119,5 @@ void xdomain_pump_set_delivered(struct xdomain_pump *pump, void (*delivered)(voi
 void xdomain_pump_kick(struct xdomain_pump *pump);
 void xdomain_pump_destroy(struct xdomain_pump *pump);
 struct xdomain_channel *xdomain_pump_channel(struct xdomain_pump *pump);
-
-/* ---------------- host side (cross-domain/host*.c) ---------------- */
-
-/** Per-context limits; a context that goes past one is torn down alone. */
-struct xdomain_host_limits {
-	uint64_t max_blob_bytes;   /* HOST3D memory of one context */
-	uint32_t max_items;        /* item table entries */
-	uint32_t max_pipes;        /* read + write pipes */
-	uint64_t max_queued_bytes; /* bytes waiting for the compositor */
-	uint32_t max_contexts;     /* contexts of one device (guest connection) */
-};
-
-/**
- * Set one limit from "NAME=VALUE" (NAME: blob-bytes, items, pipes, queued-bytes,
- * contexts; VALUE a number, 0 for the default).  False if either is wrong.
- */
-bool xdomain_host_limits_parse(struct xdomain_host_limits *limits, const char *spec);
-/**
- * Read VSOMM_HOST_LIMIT_BLOB_BYTES, _ITEMS, _PIPES, _QUEUED_BYTES, _CONTEXTS
- * (unset ones are left alone).  False (with a log line) if one is not a number.
- */
-bool xdomain_host_limits_from_env(struct xdomain_host_limits *limits);
-
-struct xdomain_host_config {
-	struct wl_event_loop *loop;
-	/** Absolute path of the compositor's socket, for each context's connection. */
-	const char *compositor_path;
-	struct xdomain_host_limits limits; /* zeros: defaults */
-	bool trace;                        /* log every command and fd translation */
-};
-
-/**
- * The capset-5 context type: pass it in gpu_model_config.capsets with a
- * `struct xdomain_host_config *` as capset_data (it must outlive every device).
- */
-extern const struct gpu_model_capset_ops xdomain_host_capset;
-
-/** Live host contexts in this process (for fd/leak accounting in tests). */
-size_t xdomain_host_live_contexts(void);
-
-/* ---------------- images (cross-domain/image.c) ---------------- */
-
-/**
- * Linear layout of `width`×`height` in `drm_format`, as the host allocates it:
- * stride = width × bpp, checked arithmetic, size rounded up to `page_size`.
- * Returns false for unknown formats, zero or overflowing sizes.
- */
-bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format,
-			   uint64_t page_size, struct xdomain_image_requirements *out);
 
 #endif

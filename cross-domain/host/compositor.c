@@ -33,7 +33,7 @@ trace_append(char *buf, size_t size, const char *fmt, ...)
 	va_end(args);
 }
 
-void host_compositor_close(struct xdomain_host_ctx *ctx)
+void xdomain_service_compositor_close(struct xdomain_service_ctx *ctx)
 {
 	if (ctx->conn_source) {
 		wl_event_source_remove(ctx->conn_source);
@@ -44,12 +44,12 @@ void host_compositor_close(struct xdomain_host_ctx *ctx)
 		close(ctx->conn_fd);
 		ctx->conn_fd = -1;
 	}
-	host_queue_drop(ctx, &ctx->out_queue);
+	xdomain_service_queue_drop(ctx, &ctx->out_queue);
 }
 
-static void receive_one(struct xdomain_host_ctx *ctx);
+static void receive_one(struct xdomain_service_ctx *ctx);
 
-static void flush(struct xdomain_host_ctx *ctx)
+static void flush(struct xdomain_service_ctx *ctx)
 {
 	size_t queued = fdpass_queue_size(&ctx->out_queue);
 	ssize_t n = fdpass_queue_flush(&ctx->out_queue, ctx->conn_fd, MSG_DONTWAIT);
@@ -58,14 +58,14 @@ static void flush(struct xdomain_host_ctx *ctx)
 		/* The compositor went away; what it still sent is read until EOF. */
 		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor", ctx->ctx_id);
 		ctx->conn_write_broken = true;
-		host_queue_drop(ctx, &ctx->out_queue);
+		xdomain_service_queue_drop(ctx, &ctx->out_queue);
 	}
-	host_compositor_update(ctx);
+	xdomain_service_compositor_update(ctx);
 }
 
 static int handle_conn(int fd, uint32_t mask, void *data)
 {
-	struct xdomain_host_ctx *ctx = data;
+	struct xdomain_service_ctx *ctx = data;
 	if (mask & WL_EVENT_WRITABLE)
 		flush(ctx);
 	if ((mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) &&
@@ -75,18 +75,18 @@ static int handle_conn(int fd, uint32_t mask, void *data)
 		} else {
 			/* Readable while no POLL waits: only now stop watching (see below). */
 			ctx->conn_idle = true;
-			host_compositor_update(ctx);
+			xdomain_service_compositor_update(ctx);
 		}
 	} else if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		/* A hangup reported under an empty mask: leave the epoll set until a POLL. */
 		ctx->conn_idle = true;
 		ctx->conn_hup = true;
-		host_compositor_update(ctx);
+		xdomain_service_compositor_update(ctx);
 	}
 	return 0;
 }
 
-void host_compositor_update(struct xdomain_host_ctx *ctx)
+void xdomain_service_compositor_update(struct xdomain_service_ctx *ctx)
 {
 	if (ctx->conn_fd < 0)
 		return;
@@ -126,7 +126,7 @@ void host_compositor_update(struct xdomain_host_ctx *ctx)
 	ctx->conn_mask = mask;
 }
 
-void host_compositor_connect(struct xdomain_host_ctx *ctx)
+void xdomain_service_compositor_connect(struct xdomain_service_ctx *ctx)
 {
 	const char *path = ctx->config->compositor_path;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -148,7 +148,7 @@ void host_compositor_connect(struct xdomain_host_ctx *ctx)
 	}
 	ctx->conn_fd = fd;
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: connected to %s", ctx->ctx_id, path);
-	host_compositor_update(ctx);
+	xdomain_service_compositor_update(ctx);
 }
 
 /* §4.4: the host's read-pipe counter, +1 then max with 0x80000000 (§4.6). */
@@ -158,10 +158,10 @@ static uint32_t next_read_pipe_id(uint32_t last)
 	return id < XDOMAIN_PIPE_READ_START ? XDOMAIN_PIPE_READ_START : id;
 }
 
-bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view)
 {
 	if (!ctx->initialized || ctx->channel_type != XDOMAIN_CHANNEL_TYPE_WAYLAND) {
-		host_ctx_fail(ctx, "SEND without a channel");
+		xdomain_service_ctx_fail(ctx, "SEND without a channel");
 		return false;
 	}
 	struct xdomain_send_receive cmd;
@@ -172,7 +172,7 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 	char trace[1024] = "";
 	uint32_t num = cmd.num_identifiers;
 	if (num > XDOMAIN_MAX_IDENTIFIERS) { /* the decoder checked it; stay safe */
-		host_ctx_fail(ctx, "SEND with %u identifiers", num);
+		xdomain_service_ctx_fail(ctx, "SEND with %u identifiers", num);
 		return false;
 	}
 	for (uint32_t i = 0; i < num; i++) {
@@ -182,13 +182,13 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 			struct gpu_model_resource *res =
 				gpu_model_attached_resource(ctx->dev, ctx->ctx_id, id);
 			if (!res || res->backing.fd < 0) {
-				host_ctx_fail(ctx, "SEND: resource %u %s", id,
+				xdomain_service_ctx_fail(ctx, "SEND: resource %u %s", id,
 					      res ? "has no host fd" : "is not attached");
 				goto err;
 			}
 			fd = fcntl(res->backing.fd, F_DUPFD_CLOEXEC, 0);
 			if (fd < 0) {
-				host_ctx_fail(ctx, "SEND: dup of resource %u: %s", id, strerror(errno));
+				xdomain_service_ctx_fail(ctx, "SEND: dup of resource %u: %s", id, strerror(errno));
 				goto err;
 			}
 			if (ctx->trace)
@@ -197,23 +197,23 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 		} else if (cmd.identifier_types[i] == XDOMAIN_ID_TYPE_READ_PIPE) {
 			uint32_t expected = next_read_pipe_id(ctx->read_pipe_id);
 			if (have_pipe) {
-				host_ctx_fail(ctx, "SEND with more than one read pipe");
+				xdomain_service_ctx_fail(ctx, "SEND with more than one read pipe");
 				goto err;
 			}
 			if (id != expected) {
-				host_ctx_fail(ctx, "SEND: read pipe id 0x%x, expected 0x%x", id,
+				xdomain_service_ctx_fail(ctx, "SEND: read pipe id 0x%x, expected 0x%x", id,
 					      expected);
 				goto err;
 			}
 			have_pipe = true;
 			ctx->read_pipe_id = expected;
-			if (!host_read_pipe_create(ctx, id, &fd))
+			if (!xdomain_service_read_pipe_create(ctx, id, &fd))
 				goto err;
 			if (ctx->trace)
 				trace_append(trace, sizeof(trace), " read pipe 0x%x (write end fd %d)",
 					     id, fd);
 		} else {
-			host_ctx_fail(ctx, "SEND: identifier type %u", cmd.identifier_types[i]);
+			xdomain_service_ctx_fail(ctx, "SEND: identifier type %u", cmd.identifier_types[i]);
 			goto err;
 		}
 		fds[nfds++] = fd;
@@ -223,20 +223,20 @@ bool host_send(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view
 			  view->payload_size, nfds ? ", fds:" : "", trace);
 	if (nfds > 0 && view->payload_size == 0) {
 		/* fds travel with bytes on a stream socket (§4.4); Wayland always has some */
-		host_ctx_fail(ctx, "SEND with fds but no bytes");
+		xdomain_service_ctx_fail(ctx, "SEND with fds but no bytes");
 		goto err;
 	}
 	if (ctx->conn_eof || ctx->conn_write_broken || view->payload_size == 0)
 		goto drop; /* nobody to send to: a read pipe's reader sees EOF */
 	if (view->payload_size > ctx->limits.max_queued_bytes - ctx->queued_bytes) {
-		host_ctx_fail(ctx, "more than %llu bytes queued for the compositor",
+		xdomain_service_ctx_fail(ctx, "more than %llu bytes queued for the compositor",
 			      (unsigned long long)ctx->limits.max_queued_bytes);
 		goto err;
 	}
 	bool was_empty = fdpass_queue_empty(&ctx->out_queue);
 	/* The queue takes the fds over: they go with the first byte of the payload. */
 	if (!fdpass_queue_push(&ctx->out_queue, view->payload, view->payload_size, fds, nfds)) {
-		host_ctx_fail(ctx, "SEND: out of memory");
+		xdomain_service_ctx_fail(ctx, "SEND: out of memory");
 		goto err;
 	}
 	ctx->queued_bytes += view->payload_size;
@@ -255,7 +255,7 @@ err:
 }
 
 /* §4.5 classification; false: not a kind the protocol can carry. */
-static bool classify_fd(struct xdomain_host_ctx *ctx, int fd, uint32_t *type, uint64_t *size)
+static bool classify_fd(struct xdomain_service_ctx *ctx, int fd, uint32_t *type, uint64_t *size)
 {
 	off_t cur = lseek(fd, 0, SEEK_CUR);
 	off_t end = lseek(fd, 0, SEEK_END);
@@ -277,19 +277,19 @@ static bool classify_fd(struct xdomain_host_ctx *ctx, int fd, uint32_t *type, ui
 	return false;
 }
 
-static void receive_eof(struct xdomain_host_ctx *ctx)
+static void receive_eof(struct xdomain_service_ctx *ctx)
 {
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: compositor closed the connection", ctx->ctx_id);
 	ctx->conn_eof = true;
-	host_compositor_close(ctx);
-	if (!host_write_empty_receive(ctx)) {
-		host_ctx_ring_gone(ctx);
+	xdomain_service_compositor_close(ctx);
+	if (!xdomain_service_write_empty_receive(ctx)) {
+		xdomain_service_ctx_ring_gone(ctx);
 		return;
 	}
-	host_signal_one(ctx);
+	xdomain_service_signal_one(ctx);
 }
 
-static void receive_one(struct xdomain_host_ctx *ctx)
+static void receive_one(struct xdomain_service_ctx *ctx)
 {
 	uint8_t msg[XDOMAIN_RING_SIZE];
 	struct xdomain_send_receive hdr = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
@@ -330,13 +330,13 @@ static void receive_one(struct xdomain_host_ctx *ctx)
 			continue;
 		}
 		if (type == XDOMAIN_ID_TYPE_WRITE_PIPE && ctx->num_pipes >= ctx->limits.max_pipes) {
-			host_ctx_fail(ctx, "more than %u pipes", ctx->limits.max_pipes);
+			xdomain_service_ctx_fail(ctx, "more than %u pipes", ctx->limits.max_pipes);
 			goto err;
 		}
-		struct host_item *item = host_item_add(
-			ctx, type == XDOMAIN_ID_TYPE_WRITE_PIPE ? HOST_ITEM_WRITE_PIPE : HOST_ITEM_BLOB);
+		struct xdomain_service_item *item = xdomain_service_item_add(
+			ctx, type == XDOMAIN_ID_TYPE_WRITE_PIPE ? SERVICE_ITEM_WRITE_PIPE : SERVICE_ITEM_BLOB);
 		if (!item) {
-			host_ctx_fail(ctx, "more than %u items", ctx->limits.max_items);
+			xdomain_service_ctx_fail(ctx, "more than %u items", ctx->limits.max_items);
 			goto err;
 		}
 		if (type == XDOMAIN_ID_TYPE_WRITE_PIPE)
@@ -360,11 +360,11 @@ static void receive_one(struct xdomain_host_ctx *ctx)
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE %zu bytes%s%s", ctx->ctx_id, size,
 			  num ? ", ids:" : "", trace);
-	if (!host_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
-		host_ctx_ring_gone(ctx);
+	if (!xdomain_service_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
+		xdomain_service_ctx_ring_gone(ctx);
 		return;
 	}
-	host_signal_one(ctx);
+	xdomain_service_signal_one(ctx);
 	return;
 
 err:

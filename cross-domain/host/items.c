@@ -15,20 +15,21 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/host/service-private.h"
+#include "cross-domain/image.h"
 #include "util/log.h"
 #include "virtgpu/device/device.h"
 
-struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_type type)
+struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx *ctx, enum xdomain_service_item_type type)
 {
 	if (ctx->num_items >= ctx->limits.max_items)
 		return NULL;
 	/* The counter only wraps after 2^32 items; skip ids still in use then. */
-	while (ctx->next_item_id < HOST_FIRST_ITEM_ID || ctx->next_item_id >= XDOMAIN_PIPE_READ_START ||
-	       host_item_find(ctx, ctx->next_item_id))
+	while (ctx->next_item_id < SERVICE_FIRST_ITEM_ID || ctx->next_item_id >= XDOMAIN_PIPE_READ_START ||
+	       xdomain_service_item_find(ctx, ctx->next_item_id))
 		ctx->next_item_id = ctx->next_item_id >= XDOMAIN_PIPE_READ_START - 1
-					    ? HOST_FIRST_ITEM_ID
+					    ? SERVICE_FIRST_ITEM_ID
 					    : ctx->next_item_id + 1;
-	struct host_item *item = calloc(1, sizeof(*item));
+	struct xdomain_service_item *item = calloc(1, sizeof(*item));
 	if (!item)
 		return NULL;
 	item->ctx = ctx;
@@ -41,9 +42,9 @@ struct host_item *host_item_add(struct xdomain_host_ctx *ctx, enum host_item_typ
 	return item;
 }
 
-struct host_item *host_item_find(struct xdomain_host_ctx *ctx, uint32_t id)
+struct xdomain_service_item *xdomain_service_item_find(struct xdomain_service_ctx *ctx, uint32_t id)
 {
-	struct host_item *item;
+	struct xdomain_service_item *item;
 	wl_list_for_each (item, &ctx->items, link) {
 		if (item->id == id)
 			return item;
@@ -51,11 +52,11 @@ struct host_item *host_item_find(struct xdomain_host_ctx *ctx, uint32_t id)
 	return NULL;
 }
 
-void host_item_remove(struct host_item *item)
+void xdomain_service_item_remove(struct xdomain_service_item *item)
 {
-	struct xdomain_host_ctx *ctx = item->ctx;
-	if (item->type == HOST_ITEM_WRITE_PIPE) {
-		host_write_pipe_release(item);
+	struct xdomain_service_ctx *ctx = item->ctx;
+	if (item->type == SERVICE_ITEM_WRITE_PIPE) {
+		xdomain_service_write_pipe_release(item);
 		ctx->num_pipes--;
 	}
 	if (item->fd >= 0)
@@ -72,18 +73,18 @@ static bool same_request(const struct xdomain_get_image_requirements *a,
 	       a->drm_format == b->drm_format && a->flags == b->flags;
 }
 
-bool host_image_requirements(struct xdomain_host_ctx *ctx,
+bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 			     const struct xdomain_get_image_requirements *req)
 {
 	struct xdomain_image_requirements reqs = {0};
-	struct host_item *item = NULL, *it;
+	struct xdomain_service_item *item = NULL, *it;
 	/*
 	 * Image items are never freed (§4.3); answering a repeated request with the
 	 * same item keeps a guest without a cache from filling the table.  Ids are
 	 * opaque to guests (§2.5).
 	 */
 	wl_list_for_each (it, &ctx->items, link) {
-		if (it->type == HOST_ITEM_IMAGE && same_request(&it->request, req)) {
+		if (it->type == SERVICE_ITEM_IMAGE && same_request(&it->request, req)) {
 			item = it;
 			break;
 		}
@@ -94,9 +95,9 @@ bool host_image_requirements(struct xdomain_host_ctx *ctx,
 	} else if ((req->flags & ~XDOMAIN_GRALLOC_VALID) == 0 &&
 		   xdomain_linear_layout(req->width, req->height, req->drm_format,
 					 page > 0 ? (uint64_t)page : 4096u, &reqs)) {
-		item = host_item_add(ctx, HOST_ITEM_IMAGE);
+		item = xdomain_service_item_add(ctx, SERVICE_ITEM_IMAGE);
 		if (!item) {
-			host_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS: more than %u items",
+			xdomain_service_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS: more than %u items",
 				      ctx->limits.max_items);
 			return false;
 		}
@@ -117,18 +118,18 @@ bool host_image_requirements(struct xdomain_host_ctx *ctx,
 			  "blob id %u, size %llu, stride %u",
 			  ctx->ctx_id, req->width, req->height, req->drm_format, req->flags,
 			  reqs.blob_id, (unsigned long long)reqs.size, reqs.strides[0]);
-	void *ring = host_ring(ctx, ctx->query_ring_id, sizeof(reqs));
+	void *ring = xdomain_service_ring(ctx, ctx->query_ring_id, sizeof(reqs));
 	if (!ring) {
-		host_ctx_fail(ctx, "query ring %u is gone", ctx->query_ring_id);
+		xdomain_service_ctx_fail(ctx, "query ring %u is gone", ctx->query_ring_id);
 		return false;
 	}
 	memcpy(ring, &reqs, sizeof(reqs));
 	return true;
 }
 
-void host_blobs_release(struct xdomain_host_ctx *ctx)
+void xdomain_service_blobs_release(struct xdomain_service_ctx *ctx)
 {
-	struct host_blob *blob, *tmp;
+	struct xdomain_service_blob *blob, *tmp;
 	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
 		wl_list_remove(&blob->link);
 		free(blob);
@@ -141,10 +142,10 @@ void host_blobs_release(struct xdomain_host_ctx *ctx)
  * names another resource or none.  Detached blobs count too (their memory is
  * still there: a guest could otherwise create blobs without attaching them).
  */
-static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
+static uint64_t blob_bytes_in_use(struct xdomain_service_ctx *ctx)
 {
 	uint64_t total = 0;
-	struct host_blob *blob, *tmp;
+	struct xdomain_service_blob *blob, *tmp;
 	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
 		const struct gpu_model_resource *res = gpu_model_lookup_resource(ctx->dev, blob->res_id);
 		if (!res || res != blob->res || res->backing.addr != blob->addr) {
@@ -157,7 +158,7 @@ static uint64_t blob_bytes_in_use(struct xdomain_host_ctx *ctx)
 	return total;
 }
 
-static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
+static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_service_item *item,
 			     struct gpu_model_resource *res)
 {
 	if (res->size != item->reqs.size || res->size == 0 || res->size > SIZE_MAX) {
@@ -169,11 +170,11 @@ static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *ite
 	uint64_t in_use = blob_bytes_in_use(ctx);
 	if (res->size > ctx->limits.max_blob_bytes ||
 	    in_use > ctx->limits.max_blob_bytes - res->size) {
-		host_ctx_fail(ctx, "blob of %llu bytes over the limit (%llu bytes in use)",
+		xdomain_service_ctx_fail(ctx, "blob of %llu bytes over the limit (%llu bytes in use)",
 			      (unsigned long long)res->size, (unsigned long long)in_use);
 		return -ENOSPC;
 	}
-	struct host_blob *blob = calloc(1, sizeof(*blob));
+	struct xdomain_service_blob *blob = calloc(1, sizeof(*blob));
 	if (!blob)
 		return -ENOMEM;
 	int ret;
@@ -196,7 +197,7 @@ static int create_image_blob(struct xdomain_host_ctx *ctx, struct host_item *ite
 		.addr = addr, .size = res->size, .fd = fd, .owned = true};
 	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
 	/* The id is free in the device (it checked): an entry with it is stale. */
-	struct host_blob *old, *old_tmp;
+	struct xdomain_service_blob *old, *old_tmp;
 	wl_list_for_each_safe (old, old_tmp, &ctx->blobs, link) {
 		if (old->res_id == res->id) {
 			wl_list_remove(&old->link);
@@ -233,7 +234,7 @@ static bool write_sealed(int fd)
 }
 
 /* A memory fd from the compositor (keymap, format table, …), removed on use (§4.7). */
-static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *item,
+static int create_received_blob(struct xdomain_service_ctx *ctx, struct xdomain_service_item *item,
 				struct gpu_model_resource *res)
 {
 	/*
@@ -269,19 +270,19 @@ static int create_received_blob(struct xdomain_host_ctx *ctx, struct host_item *
 			  ctx->ctx_id, item->id, item->fd, res->id, (unsigned long long)res->size,
 			  writable ? "read-write" : "read-only");
 	item->fd = -1; /* the resource owns it now */
-	host_item_remove(item);
+	xdomain_service_item_remove(item);
 	return 0;
 }
 
-int host_create_blob(struct xdomain_host_ctx *ctx, uint64_t blob_id,
+int xdomain_service_create_blob(struct xdomain_service_ctx *ctx, uint64_t blob_id,
 		     struct gpu_model_resource *res)
 {
-	struct host_item *item = blob_id <= UINT32_MAX ? host_item_find(ctx, (uint32_t)blob_id) : NULL;
-	if (item && item->type == HOST_ITEM_IMAGE)
+	struct xdomain_service_item *item = blob_id <= UINT32_MAX ? xdomain_service_item_find(ctx, (uint32_t)blob_id) : NULL;
+	if (item && item->type == SERVICE_ITEM_IMAGE)
 		return create_image_blob(ctx, item, res);
-	if (item && item->type == HOST_ITEM_BLOB)
+	if (item && item->type == SERVICE_ITEM_BLOB)
 		return create_received_blob(ctx, item, res);
-	host_ctx_fail(ctx, "RESOURCE_CREATE_BLOB with unknown blob id %llu",
+	xdomain_service_ctx_fail(ctx, "RESOURCE_CREATE_BLOB with unknown blob id %llu",
 		      (unsigned long long)blob_id);
 	return -EINVAL;
 }

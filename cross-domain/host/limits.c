@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vsomm-host's per-context limits from its command line (--limit NAME=VALUE) and
- * environment (VSOMM_HOST_LIMIT_NAME).  The limits themselves are enforced in
- * host*.c; this only reads them.
+ * environment (VSOMM_HOST_LIMIT_NAME).  The limits themselves are enforced by the
+ * rest of cross-domain/host/; this only reads them.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/host/service.h"
 #include "util/log.h"
 
 static const struct {
@@ -18,16 +18,16 @@ static const struct {
 	bool wide; /* uint64_t, else uint32_t */
 } fields[] = {
 	{"blob-bytes", "VSOMM_HOST_LIMIT_BLOB_BYTES",
-	 offsetof(struct xdomain_host_limits, max_blob_bytes), true},
-	{"items", "VSOMM_HOST_LIMIT_ITEMS", offsetof(struct xdomain_host_limits, max_items), false},
-	{"pipes", "VSOMM_HOST_LIMIT_PIPES", offsetof(struct xdomain_host_limits, max_pipes), false},
+	 offsetof(struct xdomain_service_limits, max_blob_bytes), true},
+	{"items", "VSOMM_HOST_LIMIT_ITEMS", offsetof(struct xdomain_service_limits, max_items), false},
+	{"pipes", "VSOMM_HOST_LIMIT_PIPES", offsetof(struct xdomain_service_limits, max_pipes), false},
 	{"queued-bytes", "VSOMM_HOST_LIMIT_QUEUED_BYTES",
-	 offsetof(struct xdomain_host_limits, max_queued_bytes), true},
+	 offsetof(struct xdomain_service_limits, max_queued_bytes), true},
 	{"contexts", "VSOMM_HOST_LIMIT_CONTEXTS",
-	 offsetof(struct xdomain_host_limits, max_contexts), false},
+	 offsetof(struct xdomain_service_limits, max_contexts), false},
 };
 
-static bool set(struct xdomain_host_limits *limits, size_t i, const char *value)
+static bool set(struct xdomain_service_limits *limits, size_t i, const char *value)
 {
 	char *end;
 	errno = 0;
@@ -41,7 +41,7 @@ static bool set(struct xdomain_host_limits *limits, size_t i, const char *value)
 	return true;
 }
 
-bool xdomain_host_limits_parse(struct xdomain_host_limits *limits, const char *spec)
+bool xdomain_service_limits_parse(struct xdomain_service_limits *limits, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
 	if (!eq)
@@ -54,7 +54,7 @@ bool xdomain_host_limits_parse(struct xdomain_host_limits *limits, const char *s
 	return false;
 }
 
-bool xdomain_host_limits_from_env(struct xdomain_host_limits *limits)
+bool xdomain_service_limits_from_env(struct xdomain_service_limits *limits)
 {
 	bool ok = true;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

@@ -19,7 +19,7 @@
 #include "util/fdpass.h"
 #include "util/log.h"
 
-void host_queue_drop(struct xdomain_host_ctx *ctx, struct fdpass_queue *queue)
+void xdomain_service_queue_drop(struct xdomain_service_ctx *ctx, struct fdpass_queue *queue)
 {
 	ctx->queued_bytes -= fdpass_queue_size(queue);
 	fdpass_queue_clear(queue);
@@ -29,8 +29,8 @@ void host_queue_drop(struct xdomain_host_ctx *ctx, struct fdpass_queue *queue)
 
 static int handle_read_pipe(int fd, uint32_t mask, void *data)
 {
-	struct host_read_pipe *pipe = data;
-	struct xdomain_host_ctx *ctx = pipe->ctx;
+	struct xdomain_service_read_pipe *pipe = data;
+	struct xdomain_service_ctx *ctx = pipe->ctx;
 	/* Another source of this dispatch may have used the fence already. */
 	if (ctx->num_fences == 0 || ctx->dead)
 		return 0;
@@ -52,17 +52,17 @@ static int handle_read_pipe(int fd, uint32_t mask, void *data)
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> READ pipe %u, %zu bytes%s", ctx->ctx_id,
 			  pipe->id, size, hdr.hang_up ? ", hang-up" : "");
-	if (!host_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
-		host_ctx_ring_gone(ctx);
+	if (!xdomain_service_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
+		xdomain_service_ctx_ring_gone(ctx);
 		return 0;
 	}
 	if (hdr.hang_up)
-		host_read_pipe_destroy(pipe);
-	host_signal_one(ctx);
+		xdomain_service_read_pipe_destroy(pipe);
+	xdomain_service_signal_one(ctx);
 	return 0;
 }
 
-void host_read_pipe_update(struct host_read_pipe *pipe, bool armed)
+void xdomain_service_read_pipe_update(struct xdomain_service_read_pipe *pipe, bool armed)
 {
 	/*
 	 * The fd leaves the epoll set while no fence is held: a hung-up pipe would
@@ -80,13 +80,13 @@ void host_read_pipe_update(struct host_read_pipe *pipe, bool armed)
 	}
 }
 
-bool host_read_pipe_create(struct xdomain_host_ctx *ctx, uint32_t id, int *write_end)
+bool xdomain_service_read_pipe_create(struct xdomain_service_ctx *ctx, uint32_t id, int *write_end)
 {
 	if (ctx->num_pipes >= ctx->limits.max_pipes) {
-		host_ctx_fail(ctx, "more than %u pipes", ctx->limits.max_pipes);
+		xdomain_service_ctx_fail(ctx, "more than %u pipes", ctx->limits.max_pipes);
 		return false;
 	}
-	struct host_read_pipe *pipe = calloc(1, sizeof(*pipe));
+	struct xdomain_service_read_pipe *pipe = calloc(1, sizeof(*pipe));
 	if (!pipe)
 		goto err;
 	/* Not O_NONBLOCK on both ends: the write end belongs to some compositor client. */
@@ -100,7 +100,7 @@ bool host_read_pipe_create(struct xdomain_host_ctx *ctx, uint32_t id, int *write
 	pipe->fd = fds[0];
 	wl_list_insert(ctx->read_pipes.prev, &pipe->link);
 	ctx->num_pipes++;
-	host_read_pipe_update(pipe, ctx->num_fences > 0);
+	xdomain_service_read_pipe_update(pipe, ctx->num_fences > 0);
 	*write_end = fds[1];
 	return true;
 
@@ -110,11 +110,11 @@ err_fds:
 err_pipe:
 	free(pipe);
 err:
-	host_ctx_fail(ctx, "read pipe %u: %s", id, strerror(errno));
+	xdomain_service_ctx_fail(ctx, "read pipe %u: %s", id, strerror(errno));
 	return false;
 }
 
-void host_read_pipe_destroy(struct host_read_pipe *pipe)
+void xdomain_service_read_pipe_destroy(struct xdomain_service_read_pipe *pipe)
 {
 	if (pipe->source)
 		wl_event_source_remove(pipe->source);
@@ -126,25 +126,25 @@ void host_read_pipe_destroy(struct host_read_pipe *pipe)
 
 /* ---- write pipes ---- */
 
-void host_write_pipe_release(struct host_item *item)
+void xdomain_service_write_pipe_release(struct xdomain_service_item *item)
 {
-	host_queue_drop(item->ctx, &item->queue);
+	xdomain_service_queue_drop(item->ctx, &item->queue);
 	if (item->source) {
 		wl_event_source_remove(item->source);
 		item->source = NULL;
 	}
 }
 
-static void write_pipe_broken(struct host_item *item, int err)
+static void write_pipe_broken(struct xdomain_service_item *item, int err)
 {
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: write pipe %u: %s; dropping its data",
 		  item->ctx->ctx_id, item->id, strerror(err));
 	item->broken = true;
-	host_write_pipe_release(item);
+	xdomain_service_write_pipe_release(item);
 }
 
 /* Flush what the pipe takes now; true when the item still exists. */
-static bool write_pipe_flush(struct host_item *item)
+static bool write_pipe_flush(struct xdomain_service_item *item)
 {
 	size_t queued = fdpass_queue_size(&item->queue);
 	ssize_t n = fdpass_queue_flush_write(&item->queue, item->fd);
@@ -158,7 +158,7 @@ static bool write_pipe_flush(struct host_item *item)
 		item->source = NULL;
 	}
 	if (item->hang_up) {
-		host_item_remove(item);
+		xdomain_service_item_remove(item);
 		return false;
 	}
 	return true;
@@ -170,12 +170,12 @@ static int handle_write_pipe(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_write *cmd,
+bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx, const struct xdomain_read_write *cmd,
 		     const uint8_t *payload, size_t size)
 {
-	struct host_item *item = host_item_find(ctx, cmd->identifier);
-	if (!item || item->type != HOST_ITEM_WRITE_PIPE || item->hang_up) {
-		host_ctx_fail(ctx, "WRITE to unknown pipe %u", cmd->identifier);
+	struct xdomain_service_item *item = xdomain_service_item_find(ctx, cmd->identifier);
+	if (!item || item->type != SERVICE_ITEM_WRITE_PIPE || item->hang_up) {
+		xdomain_service_ctx_fail(ctx, "WRITE to unknown pipe %u", cmd->identifier);
 		return false;
 	}
 	size_t done = 0;
@@ -194,12 +194,12 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 	if (!item->broken && done < size) {
 		size_t rest = size - done;
 		if (rest > ctx->limits.max_queued_bytes - ctx->queued_bytes) {
-			host_ctx_fail(ctx, "write pipe %u: more than %llu bytes queued", item->id,
+			xdomain_service_ctx_fail(ctx, "write pipe %u: more than %llu bytes queued", item->id,
 				      (unsigned long long)ctx->limits.max_queued_bytes);
 			return false;
 		}
 		if (!fdpass_queue_push(&item->queue, payload + done, rest, NULL, 0)) {
-			host_ctx_fail(ctx, "write pipe %u: out of memory", item->id);
+			xdomain_service_ctx_fail(ctx, "write pipe %u: out of memory", item->id);
 			return false;
 		}
 		ctx->queued_bytes += rest;
@@ -207,7 +207,7 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 			item->source = wl_event_loop_add_fd(ctx->config->loop, item->fd,
 							    WL_EVENT_WRITABLE, handle_write_pipe, item);
 			if (!item->source) {
-				host_ctx_fail(ctx, "cannot watch write pipe %u", item->id);
+				xdomain_service_ctx_fail(ctx, "cannot watch write pipe %u", item->id);
 				return false;
 			}
 		}
@@ -215,7 +215,7 @@ bool host_pipe_write(struct xdomain_host_ctx *ctx, const struct xdomain_read_wri
 	if (cmd->hang_up) {
 		item->hang_up = true;
 		if (fdpass_queue_empty(&item->queue))
-			host_item_remove(item);
+			xdomain_service_item_remove(item);
 	}
 	return true;
 }

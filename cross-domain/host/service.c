@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host-side cross-domain context type (capset 5): context lifecycle, command
- * dispatch, INIT, fences and teardown.  Items live in host-items.c, pipes in
- * host-pipes.c, compositor I/O in host-compositor.c.
+ * dispatch, INIT, fences and teardown.  Items live in items.c, pipes in
+ * pipes.c, compositor I/O in compositor.c.
  *
  * Behaviour follows rutabaga's cross-domain (docs/cross-domain.md §4) with the
  * fixes of §4.9: every guest error ends only its context, and a held POLL fence is
@@ -20,14 +20,14 @@
 #include "virtgpu/device/device.h"
 
 static size_t live_contexts;
-static struct wl_list contexts = {&contexts, &contexts}; /* xdomain_host_ctx.link */
+static struct wl_list contexts = {&contexts, &contexts}; /* xdomain_service_ctx.link */
 
-size_t xdomain_host_live_contexts(void)
+size_t xdomain_service_live_contexts(void)
 {
 	return live_contexts;
 }
 
-static void host_get_capset(void *capset_data, void *buf)
+static void get_capset(void *capset_data, void *buf)
 {
 	const struct xdomain_capabilities caps = {
 		.version = XDOMAIN_CAPS_VERSION,
@@ -38,19 +38,19 @@ static void host_get_capset(void *capset_data, void *buf)
 	memcpy(buf, &caps, sizeof(caps));
 }
 
-static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_id,
+static void *ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_id,
 			     const char *debug_name)
 {
-	const struct xdomain_host_config *config = capset_data;
+	const struct xdomain_service_config *config = capset_data;
 	if (!config || !config->loop) {
 		vsomm_log(VSOMM_LOG_ERROR, "cross-domain context %u: no host configuration",
 			  ctx_id);
 		return NULL;
 	}
 	uint32_t max_contexts = config->limits.max_contexts ? config->limits.max_contexts
-							    : HOST_DEFAULT_MAX_CONTEXTS;
+							    : SERVICE_DEFAULT_MAX_CONTEXTS;
 	uint32_t on_dev = 0;
-	struct xdomain_host_ctx *other;
+	struct xdomain_service_ctx *other;
 	wl_list_for_each (other, &contexts, link)
 		on_dev += other->dev == dev;
 	if (on_dev >= max_contexts) {
@@ -58,7 +58,7 @@ static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t 
 			  "connection: refused", ctx_id, max_contexts);
 		return NULL;
 	}
-	struct xdomain_host_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct xdomain_service_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
 	ctx->dev = dev;
@@ -69,15 +69,15 @@ static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t 
 	ctx->limits = config->limits;
 	ctx->limits.max_contexts = max_contexts;
 	if (!ctx->limits.max_blob_bytes)
-		ctx->limits.max_blob_bytes = HOST_DEFAULT_MAX_BLOB_BYTES;
+		ctx->limits.max_blob_bytes = SERVICE_DEFAULT_MAX_BLOB_BYTES;
 	if (!ctx->limits.max_items)
-		ctx->limits.max_items = HOST_DEFAULT_MAX_ITEMS;
+		ctx->limits.max_items = SERVICE_DEFAULT_MAX_ITEMS;
 	if (!ctx->limits.max_pipes)
-		ctx->limits.max_pipes = HOST_DEFAULT_MAX_PIPES;
+		ctx->limits.max_pipes = SERVICE_DEFAULT_MAX_PIPES;
 	if (!ctx->limits.max_queued_bytes)
-		ctx->limits.max_queued_bytes = HOST_DEFAULT_MAX_QUEUED_BYTES;
+		ctx->limits.max_queued_bytes = SERVICE_DEFAULT_MAX_QUEUED_BYTES;
 	ctx->conn_fd = -1;
-	ctx->next_item_id = HOST_FIRST_ITEM_ID;
+	ctx->next_item_id = SERVICE_FIRST_ITEM_ID;
 	ctx->read_pipe_id = XDOMAIN_PIPE_READ_START;
 	fdpass_queue_init(&ctx->out_queue);
 	wl_list_init(&ctx->items);
@@ -89,31 +89,31 @@ static void *host_ctx_create(void *capset_data, struct gpu_model *dev, uint32_t 
 	return ctx;
 }
 
-void host_ctx_release(struct xdomain_host_ctx *ctx)
+void xdomain_service_ctx_release(struct xdomain_service_ctx *ctx)
 {
-	host_compositor_close(ctx);
-	struct host_read_pipe *pipe, *pipe_tmp;
+	xdomain_service_compositor_close(ctx);
+	struct xdomain_service_read_pipe *pipe, *pipe_tmp;
 	wl_list_for_each_safe (pipe, pipe_tmp, &ctx->read_pipes, link)
-		host_read_pipe_destroy(pipe);
-	struct host_item *item, *item_tmp;
+		xdomain_service_read_pipe_destroy(pipe);
+	struct xdomain_service_item *item, *item_tmp;
 	wl_list_for_each_safe (item, item_tmp, &ctx->items, link)
-		host_item_remove(item);
-	host_blobs_release(ctx);
+		xdomain_service_item_remove(item);
+	xdomain_service_blobs_release(ctx);
 }
 
-static void host_ctx_destroy(void *data)
+static void ctx_destroy(void *data)
 {
-	struct xdomain_host_ctx *ctx = data;
+	struct xdomain_service_ctx *ctx = data;
 	if (!ctx)
 		return;
-	host_ctx_release(ctx);
+	xdomain_service_ctx_release(ctx);
 	vsomm_log(VSOMM_LOG_DEBUG, "ctx %u (%s): destroyed", ctx->ctx_id, ctx->name);
 	live_contexts--;
 	wl_list_remove(&ctx->link);
 	free(ctx);
 }
 
-void *host_ring(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
+void *xdomain_service_ring(struct xdomain_service_ctx *ctx, uint32_t res_id, size_t min_size)
 {
 	/* INIT checked the rings, but the guest may detach or destroy them later. */
 	struct gpu_model_resource *res =
@@ -123,61 +123,61 @@ void *host_ring(struct xdomain_host_ctx *ctx, uint32_t res_id, size_t min_size)
 	return res->backing.addr;
 }
 
-bool host_write_channel_ring(struct xdomain_host_ctx *ctx, const void *data, size_t size)
+bool xdomain_service_write_channel_ring(struct xdomain_service_ctx *ctx, const void *data, size_t size)
 {
-	void *ring = host_ring(ctx, ctx->channel_ring_id, XDOMAIN_RING_SIZE);
+	void *ring = xdomain_service_ring(ctx, ctx->channel_ring_id, XDOMAIN_RING_SIZE);
 	if (!ring || size > XDOMAIN_RING_SIZE)
 		return false;
 	memcpy(ring, data, size);
 	return true;
 }
 
-bool host_write_empty_receive(struct xdomain_host_ctx *ctx)
+bool xdomain_service_write_empty_receive(struct xdomain_service_ctx *ctx)
 {
 	struct xdomain_send_receive msg = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE empty (compositor gone)",
 			  ctx->ctx_id);
-	return host_write_channel_ring(ctx, &msg, sizeof(msg));
+	return xdomain_service_write_channel_ring(ctx, &msg, sizeof(msg));
 }
 
-void host_update_sources(struct xdomain_host_ctx *ctx)
+void xdomain_service_update_sources(struct xdomain_service_ctx *ctx)
 {
 	bool armed = ctx->num_fences > 0 && !ctx->dead;
-	host_compositor_update(ctx);
-	struct host_read_pipe *pipe;
+	xdomain_service_compositor_update(ctx);
+	struct xdomain_service_read_pipe *pipe;
 	wl_list_for_each (pipe, &ctx->read_pipes, link)
-		host_read_pipe_update(pipe, armed);
+		xdomain_service_read_pipe_update(pipe, armed);
 }
 
-void host_signal_one(struct xdomain_host_ctx *ctx)
+void xdomain_service_signal_one(struct xdomain_service_ctx *ctx)
 {
 	if (ctx->num_fences == 0)
 		return;
 	uint64_t fence_id = ctx->fences[0];
 	ctx->num_fences--;
 	memmove(&ctx->fences[0], &ctx->fences[1], ctx->num_fences * sizeof(ctx->fences[0]));
-	host_update_sources(ctx);
+	xdomain_service_update_sources(ctx);
 	gpu_model_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
-static void ctx_end(struct xdomain_host_ctx *ctx, enum vsomm_log_level level, const char *reason)
+static void ctx_end(struct xdomain_service_ctx *ctx, enum vsomm_log_level level, const char *reason)
 {
 	vsomm_log(level, "ctx %u (%s): %s; context ended", ctx->ctx_id, ctx->name, reason);
-	host_ctx_release(ctx);
+	xdomain_service_ctx_release(ctx);
 	ctx->dead = true;
 	if (ctx->num_fences == 0)
 		return;
 	/* Tell the guest the channel is over instead of leaving its POLL hanging. */
 	if (ctx->initialized && ctx->channel_type != XDOMAIN_CHANNEL_TYPE_NONE)
-		host_write_empty_receive(ctx);
+		xdomain_service_write_empty_receive(ctx);
 	/* Signalling the newest held fence completes every earlier one (§5.11). */
 	uint64_t fence_id = ctx->fences[ctx->num_fences - 1];
 	ctx->num_fences = 0;
 	gpu_model_fence_signal(ctx->dev, ctx->ctx_id, XDOMAIN_CHANNEL_RING, fence_id);
 }
 
-void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
+void xdomain_service_ctx_fail(struct xdomain_service_ctx *ctx, const char *fmt, ...)
 {
 	if (ctx->dead)
 		return;
@@ -189,7 +189,7 @@ void host_ctx_fail(struct xdomain_host_ctx *ctx, const char *fmt, ...)
 	ctx_end(ctx, VSOMM_LOG_ERROR, reason);
 }
 
-void host_ctx_ring_gone(struct xdomain_host_ctx *ctx)
+void xdomain_service_ctx_ring_gone(struct xdomain_service_ctx *ctx)
 {
 	if (ctx->dead)
 		return;
@@ -204,10 +204,10 @@ void host_ctx_ring_gone(struct xdomain_host_ctx *ctx)
 	ctx_end(ctx, VSOMM_LOG_INFO, reason);
 }
 
-static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+static bool handle_init(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view)
 {
 	if (ctx->initialized) {
-		host_ctx_fail(ctx, "second INIT");
+		xdomain_service_ctx_fail(ctx, "second INIT");
 		return false;
 	}
 	uint32_t query_ring, channel_ring, channel_type;
@@ -229,18 +229,18 @@ static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_v
 			  "ctx %u: <- INIT query ring %u, channel ring %u, channel type %u",
 			  ctx->ctx_id, query_ring, channel_ring, channel_type);
 
-	if (!host_ring(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
-		host_ctx_fail(ctx, "INIT: query ring %u not attached or too small", query_ring);
+	if (!xdomain_service_ring(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
+		xdomain_service_ctx_fail(ctx, "INIT: query ring %u not attached or too small", query_ring);
 		return false;
 	}
 	if (channel_type != XDOMAIN_CHANNEL_TYPE_NONE &&
 	    channel_type != XDOMAIN_CHANNEL_TYPE_WAYLAND) {
-		host_ctx_fail(ctx, "INIT: unsupported channel type %u", channel_type);
+		xdomain_service_ctx_fail(ctx, "INIT: unsupported channel type %u", channel_type);
 		return false;
 	}
 	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND &&
-	    !host_ring(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
-		host_ctx_fail(ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
+	    !xdomain_service_ring(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
+		xdomain_service_ctx_fail(ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
 			      channel_ring, XDOMAIN_RING_SIZE);
 		return false;
 	}
@@ -249,35 +249,35 @@ static bool handle_init(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_v
 	ctx->channel_ring_id = channel_ring;
 	ctx->channel_type = channel_type;
 	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND)
-		host_compositor_connect(ctx);
+		xdomain_service_compositor_connect(ctx);
 	return true;
 }
 
-static bool handle_image_requirements(struct xdomain_host_ctx *ctx,
+static bool handle_image_requirements(struct xdomain_service_ctx *ctx,
 				      const struct xdomain_cmd_view *view)
 {
 	if (!ctx->initialized) {
-		host_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS before INIT");
+		xdomain_service_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS before INIT");
 		return false;
 	}
 	struct xdomain_get_image_requirements req;
 	XDOMAIN_LOAD(req, view);
-	return host_image_requirements(ctx, &req);
+	return xdomain_service_image_requirements(ctx, &req);
 }
 
-static bool handle_write(struct xdomain_host_ctx *ctx, const struct xdomain_cmd_view *view)
+static bool handle_write(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view)
 {
 	struct xdomain_read_write cmd;
 	XDOMAIN_LOAD(cmd, view);
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- WRITE pipe %u, %zu bytes%s", ctx->ctx_id,
 			  cmd.identifier, view->payload_size, cmd.hang_up ? ", hang-up" : "");
-	return host_pipe_write(ctx, &cmd, view->payload, view->payload_size);
+	return xdomain_service_pipe_write(ctx, &cmd, view->payload, view->payload_size);
 }
 
-static int host_submit(void *data, const void *buf, size_t size)
+static int submit(void *data, const void *buf, size_t size)
 {
-	struct xdomain_host_ctx *ctx = data;
+	struct xdomain_service_ctx *ctx = data;
 	if (ctx->dead)
 		return -EPIPE;
 	const uint8_t *p = buf;
@@ -286,7 +286,7 @@ static int host_submit(void *data, const void *buf, size_t size)
 		struct xdomain_cmd_view view;
 		enum xdomain_wire_error err = xdomain_decode_guest_cmd(p, left, &view);
 		if (err != XDOMAIN_WIRE_OK) {
-			host_ctx_fail(ctx, "malformed command at offset %zu: %s", size - left,
+			xdomain_service_ctx_fail(ctx, "malformed command at offset %zu: %s", size - left,
 				      xdomain_strerror(err));
 			return -EPIPE;
 		}
@@ -304,19 +304,19 @@ static int host_submit(void *data, const void *buf, size_t size)
 				vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- POLL", ctx->ctx_id);
 			break;
 		case XDOMAIN_CMD_SEND:
-			ok = host_send(ctx, &view);
+			ok = xdomain_service_send(ctx, &view);
 			break;
 		case XDOMAIN_CMD_WRITE:
 			ok = handle_write(ctx, &view);
 			break;
 		default:
-			host_ctx_fail(ctx, "unexpected command %u", view.cmd);
+			xdomain_service_ctx_fail(ctx, "unexpected command %u", view.cmd);
 			ok = false;
 			break;
 		}
 		if (!ok || ctx->dead) {
 			/* Handlers that fail end the context themselves; be sure of it. */
-			host_ctx_fail(ctx, "command %u failed", view.cmd);
+			xdomain_service_ctx_fail(ctx, "command %u failed", view.cmd);
 			return -EPIPE;
 		}
 		p += view.size;
@@ -325,15 +325,15 @@ static int host_submit(void *data, const void *buf, size_t size)
 	return 0;
 }
 
-static bool host_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
+static bool create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 {
-	struct xdomain_host_ctx *ctx = data;
+	struct xdomain_service_ctx *ctx = data;
 	if (ctx->dead)
 		return true;
 	if (ring_idx == XDOMAIN_QUERY_RING)
 		return true; /* queries are answered synchronously (§3.3) */
 	if (ring_idx != XDOMAIN_CHANNEL_RING) {
-		host_ctx_fail(ctx, "fence on unknown ring %u", ring_idx);
+		xdomain_service_ctx_fail(ctx, "fence on unknown ring %u", ring_idx);
 		return true;
 	}
 	if (!ctx->initialized || ctx->channel_type == XDOMAIN_CHANNEL_TYPE_NONE) {
@@ -342,36 +342,36 @@ static bool host_create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 		return true;
 	}
 	if (ctx->conn_eof) {
-		if (!host_write_empty_receive(ctx))
-			host_ctx_ring_gone(ctx);
+		if (!xdomain_service_write_empty_receive(ctx))
+			xdomain_service_ctx_ring_gone(ctx);
 		return true;
 	}
-	if (ctx->num_fences == HOST_MAX_HELD_FENCES) {
-		host_ctx_fail(ctx, "more than %u POLL fences outstanding", HOST_MAX_HELD_FENCES);
+	if (ctx->num_fences == SERVICE_MAX_HELD_FENCES) {
+		xdomain_service_ctx_fail(ctx, "more than %u POLL fences outstanding", SERVICE_MAX_HELD_FENCES);
 		return true;
 	}
 	ctx->fences[ctx->num_fences++] = fence_id;
 	if (ctx->num_fences == 1)
-		host_update_sources(ctx);
+		xdomain_service_update_sources(ctx);
 	return false;
 }
 
-static int host_ctx_create_blob(void *data, uint64_t blob_id, struct gpu_model_resource *res)
+static int ctx_create_blob(void *data, uint64_t blob_id, struct gpu_model_resource *res)
 {
-	struct xdomain_host_ctx *ctx = data;
+	struct xdomain_service_ctx *ctx = data;
 	if (ctx->dead)
 		return -EPIPE;
-	return host_create_blob(ctx, blob_id, res);
+	return xdomain_service_create_blob(ctx, blob_id, res);
 }
 
-const struct gpu_model_capset_ops xdomain_host_capset = {
+const struct gpu_model_capset_ops xdomain_service_capset = {
 	.capset_id = XDOMAIN_CAPSET_ID,
 	.max_version = XDOMAIN_CAPSET_VERSION,
 	.max_size = sizeof(struct xdomain_capabilities),
-	.get_capset = host_get_capset,
-	.ctx_create = host_ctx_create,
-	.ctx_destroy = host_ctx_destroy,
-	.submit = host_submit,
-	.create_fence = host_create_fence,
-	.create_blob = host_ctx_create_blob,
+	.get_capset = get_capset,
+	.ctx_create = ctx_create,
+	.ctx_destroy = ctx_destroy,
+	.submit = submit,
+	.create_fence = create_fence,
+	.create_blob = ctx_create_blob,
 };

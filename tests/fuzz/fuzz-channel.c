@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target (d): what a host writes into the channel ring (RECEIVE, READ) into
- * the guest channel (cross-domain/channel*.c), through a fake virtgpu device
+ * the guest channel (cross-domain/guest/channel*.c), through a fake virtgpu device
  * (the backend seam of virtgpu/virtgpu-private.h) whose ring contents and fences
  * come from the input.
  *

@@ -2,7 +2,7 @@
 /*
  * Fuzz target (b): virtio-gpu commands into the host device model
  * (gpu_model_process) with the real cross-domain context type
- * (xdomain_host_capset) and a fake compositor behind it.
+ * (xdomain_service_capset) and a fake compositor behind it.
  *
  * The input is a script of operations.  Some are raw commands (any bytes);
  * others build a well-formed frame around fuzzed fields (contexts, GUEST rings,
@@ -248,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_host_env_reset(env);
 
 	/* nothing a guest sends may leak: every fd closed, every context gone */
-	FUZZ_CHECK(xdomain_host_live_contexts() == 0);
+	FUZZ_CHECK(xdomain_service_live_contexts() == 0);
 	fuzz_check_fds(env);
 	return 0;
 }

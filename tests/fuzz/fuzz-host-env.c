@@ -84,7 +84,7 @@ struct fuzz_host_env *fuzz_host_env(void)
 	env.config.limits.max_pipes = 4;
 	env.config.limits.max_queued_bytes = 256u << 10;
 	env.config.trace = getenv("FUZZ_LOG") != NULL;
-	env.capsets[0] = &xdomain_host_capset;
+	env.capsets[0] = &xdomain_service_capset;
 	env.capsets[1] = NULL;
 	env.baseline_fds = -1;
 	return &env;

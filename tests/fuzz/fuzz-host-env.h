@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/host/service.h"
 #include "tests/fuzz/fuzz.h"
 #include "virtgpu/device/device.h"
 
@@ -19,7 +19,7 @@
 
 struct fuzz_host_env {
 	struct wl_event_loop *loop;
-	struct xdomain_host_config config;
+	struct xdomain_service_config config;
 	const struct gpu_model_capset_ops *capsets[2];
 	char dir[64], path[128];
 	int listen_fd;

@@ -37,6 +37,7 @@
 #include <wayland-server-protocol.h>
 
 #include "cross-domain/guest/channel.h"
+#include "cross-domain/image.h"
 #include "util/log.h"
 #include "protocols/xdg-shell-protocol.h"
 #include "proxy/proxy.h"

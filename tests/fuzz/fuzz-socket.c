@@ -214,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_host_env_dispatch(env);
 	FUZZ_CHECK(sock_server_connections(s->server) == 0);
 	fuzz_host_env_reset(env);
-	FUZZ_CHECK(xdomain_host_live_contexts() == 0);
+	FUZZ_CHECK(xdomain_service_live_contexts() == 0);
 	fuzz_check_fds(env);
 	return 0;
 }

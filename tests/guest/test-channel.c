@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest channel (cross-domain/channel*.c) over the socket backend, against the
+ * The guest channel (cross-domain/guest/channel*.c) over the socket backend, against the
  * scripted fake host of fake-host.c: INIT bytes, one POLL outstanding, SEND
  * chunking and fd classification, READ_PIPE ids and data, RECEIVE of blobs and
  * write pipes, host EOF, image requirements and their cache, fd accounting.

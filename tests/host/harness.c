@@ -63,7 +63,7 @@ void harness_init(struct harness *h)
 	h->config.loop = h->loop;
 	h->config.compositor_path = h->compositor_path;
 	h->config.trace = true;
-	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_host_capset, NULL};
+	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_service_capset, NULL};
 	struct gpu_model_config config = {
 		.capsets = capsets,
 		.capset_data = &h->config,

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/host/service.h"
 #include "virtgpu/device/device.h"
 
 #define CHECK(cond)                                                                       \
@@ -41,7 +41,7 @@ struct response {
 
 struct harness {
 	struct wl_event_loop *loop;
-	struct xdomain_host_config config;
+	struct xdomain_service_config config;
 	struct gpu_model *dev;
 	char dir[64];
 	char compositor_path[128];

@@ -75,7 +75,7 @@ static void test_send_blob(struct harness *h)
 {
 	struct gctx g;
 	gctx_init(h, &g, 1);
-	CHECK(xdomain_host_live_contexts() == 1);
+	CHECK(xdomain_service_live_contexts() == 1);
 	int memfd = make_memfd("hello-blob", 4096, 0);
 	CHECK(guest_blob_fd(h, 50, memfd, 4096, NULL) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(attach(h, 1, 50) == VIRTIO_GPU_RESP_OK_NODATA);
@@ -614,7 +614,7 @@ static void test_malformed(struct harness *h)
 	struct gctx g40 = {.id = 40, .next_fence = 1};
 	check_dead(h, &g40);
 	check_alive(h, &good, "after INIT");
-	CHECK(xdomain_host_live_contexts() == 3);
+	CHECK(xdomain_service_live_contexts() == 3);
 	close(good.comp);
 }
 
@@ -674,7 +674,7 @@ int main(int argc, char *argv[])
 		cases[i].run(h);
 		harness_finish(h);
 		free(h);
-		CHECK(xdomain_host_live_contexts() == 0);
+		CHECK(xdomain_service_live_contexts() == 0);
 		int fds_after = count_fds();
 		if (fds_after != fds_before) {
 			fprintf(stderr, "%s: %d fds before, %d after\n", cases[i].name, fds_before,

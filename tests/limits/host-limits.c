@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * host-limits CASE: each per-context limit of vsomm-host (struct
- * xdomain_host_limits) through the real device model (tests/host/harness.c).
+ * xdomain_service_limits) through the real device model (tests/host/harness.c).
  * A context that goes past its limit ends alone (its commands fail, its fences
  * are signalled at once); a second context on the same device keeps relaying.
  * Every case checks the process's fd count before and after, and that no
@@ -191,7 +191,7 @@ int main(int argc, char *argv[])
 		cases[i].run(h);
 		harness_finish(h);
 		free(h);
-		CHECK(xdomain_host_live_contexts() == 0);
+		CHECK(xdomain_service_live_contexts() == 0);
 		int fds_after = count_fds();
 		if (fds_after != fds_before) {
 			fprintf(stderr, "%s: %d fds before, %d after\n", argv[1], fds_before,

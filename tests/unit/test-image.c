@@ -3,7 +3,7 @@
  * Linear image layouts (cross-domain/image.c).  The fourccs come from libdrm's
  * <drm_fourcc.h>, which also checks image.c's local copies of those values.
  */
-#include "cross-domain/guest/channel.h"
+#include "cross-domain/image.h"
 
 #include <drm_fourcc.h>
 #include <stdint.h>

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cross-domain (virtio-gpu capset 5), host side: the boundary of
+ * cross-domain/host/, the service vsomm-host plugs into its device model
+ * (virtgpu/device.h) as the capset-5 context type.  One compositor connection per
+ * context, an item table, pipes both ways, per-context limits.
+ *
+ * Only the host (vsomm-host) includes this; the guest side is
+ * cross-domain/guest/channel.h.  What both sides share is the wire format
+ * (cross-domain/protocol.h) and the image layouts (cross-domain/image.h).
+ */
+#ifndef XDOMAIN_HOST_SERVICE_H
+#define XDOMAIN_HOST_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wl_event_loop;
+struct gpu_model_capset_ops;
+
+/** Per-context limits; a context that goes past one is torn down alone. */
+struct xdomain_service_limits {
+	uint64_t max_blob_bytes;   /* HOST3D memory of one context */
+	uint32_t max_items;        /* item table entries */
+	uint32_t max_pipes;        /* read + write pipes */
+	uint64_t max_queued_bytes; /* bytes waiting for the compositor */
+	uint32_t max_contexts;     /* contexts of one device (guest connection) */
+};
+
+/**
+ * Set one limit from "NAME=VALUE" (NAME: blob-bytes, items, pipes, queued-bytes,
+ * contexts; VALUE a number, 0 for the default).  False if either is wrong.
+ */
+bool xdomain_service_limits_parse(struct xdomain_service_limits *limits, const char *spec);
+/**
+ * Read VSOMM_HOST_LIMIT_BLOB_BYTES, _ITEMS, _PIPES, _QUEUED_BYTES, _CONTEXTS
+ * (unset ones are left alone).  False (with a log line) if one is not a number.
+ */
+bool xdomain_service_limits_from_env(struct xdomain_service_limits *limits);
+
+struct xdomain_service_config {
+	struct wl_event_loop *loop;
+	/** Absolute path of the compositor's socket, for each context's connection. */
+	const char *compositor_path;
+	struct xdomain_service_limits limits; /* zeros: defaults */
+	bool trace;                           /* log every command and fd translation */
+};
+
+/**
+ * The capset-5 context type: pass it in gpu_model_config.capsets with a
+ * `struct xdomain_service_config *` as capset_data (it must outlive every device).
+ */
+extern const struct gpu_model_capset_ops xdomain_service_capset;
+
+/** Live service contexts in this process (for fd/leak accounting in tests). */
+size_t xdomain_service_live_contexts(void);
+
+#endif
