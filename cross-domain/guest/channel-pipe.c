@@ -18,6 +18,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/guest/channel-private.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 
 /* ---- READ_PIPE ---- */
@@ -39,34 +40,25 @@ void xdomain_channel_read_pipe_destroy(struct xdomain_channel_read_pipe *rp)
 	if (rp->source)
 		wl_event_source_remove(rp->source);
 	close(rp->fd);
-	free(rp->queue);
+	fdpass_queue_finish(&rp->queue);
 	free(rp);
 }
 
 /* Write what the pipe takes.  false: the pipe is gone (destroyed). */
 static bool flush_read_pipe(struct xdomain_channel_read_pipe *rp)
 {
-	while (rp->off < rp->len) {
-		ssize_t n = write(rp->fd, rp->queue + rp->off, rp->len - rp->off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			/* EPIPE: the reader went away; the host's later READs are dropped */
-			vsomm_log(VSOMM_LOG_DEBUG, "read pipe 0x%x: %s", rp->id, strerror(errno));
-			xdomain_channel_read_pipe_destroy(rp);
-			return false;
-		}
-		rp->off += (size_t)n;
-	}
-	if (rp->off == rp->len)
-		rp->off = rp->len = 0;
-	if (rp->len == 0 && rp->hang_up) {
+	if (fdpass_queue_flush_write(&rp->queue, rp->fd) < 0) {
+		/* EPIPE: the reader went away; the host's later READs are dropped */
+		vsomm_log(VSOMM_LOG_DEBUG, "read pipe 0x%x: %s", rp->id, strerror(errno));
 		xdomain_channel_read_pipe_destroy(rp);
 		return false;
 	}
-	wl_event_source_fd_update(rp->source, rp->len ? WL_EVENT_WRITABLE : 0);
+	bool empty = fdpass_queue_empty(&rp->queue);
+	if (empty && rp->hang_up) {
+		xdomain_channel_read_pipe_destroy(rp);
+		return false;
+	}
+	wl_event_source_fd_update(rp->source, empty ? 0 : WL_EVENT_WRITABLE);
 	return true;
 }
 
@@ -89,6 +81,7 @@ struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomai
 		*err = -ENOMEM;
 		return NULL;
 	}
+	fdpass_queue_init(&rp->queue);
 	/*
 	 * O_NONBLOCK is set on the shared open file description: the caller passes the
 	 * write end on to the host side and is not expected to write into it itself.
@@ -122,26 +115,9 @@ err_fd:
 
 static bool queue_append(struct xdomain_channel_read_pipe *rp, const uint8_t *data, size_t size)
 {
-	if (rp->len + size > READ_PIPE_MAX_QUEUE)
+	if (fdpass_queue_size(&rp->queue) + size > READ_PIPE_MAX_QUEUE)
 		return false;
-	if (rp->off > 0) {
-		memmove(rp->queue, rp->queue + rp->off, rp->len - rp->off);
-		rp->len -= rp->off;
-		rp->off = 0;
-	}
-	if (rp->len + size > rp->cap) {
-		size_t cap = rp->cap ? rp->cap : 4096;
-		while (cap < rp->len + size)
-			cap *= 2;
-		uint8_t *q = realloc(rp->queue, cap);
-		if (!q)
-			return false;
-		rp->queue = q;
-		rp->cap = cap;
-	}
-	memcpy(rp->queue + rp->len, data, size);
-	rp->len += size;
-	return true;
+	return fdpass_queue_push(&rp->queue, data, size, NULL, 0);
 }
 
 void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
@@ -156,7 +132,7 @@ void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, con
 	}
 	if (size > 0 && !queue_append(rp, data, size)) {
 		vsomm_log(VSOMM_LOG_ERROR, "read pipe 0x%x: reader too slow, %zu bytes queued: dropped",
-			  id, rp->len - rp->off);
+			  id, fdpass_queue_size(&rp->queue));
 		xdomain_channel_read_pipe_destroy(rp);
 		return;
 	}

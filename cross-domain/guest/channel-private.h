@@ -13,6 +13,7 @@
 #include <wayland-util.h>
 
 #include "cross-domain/guest/channel.h"
+#include "util/fdpass.h"
 #include "virtgpu/virtgpu.h"
 
 #define IMAGE_CACHE_BUCKETS 64u
@@ -51,8 +52,7 @@ struct xdomain_channel_read_pipe {
 	uint32_t id;
 	int fd; /* non-blocking write end */
 	struct wl_event_source *source;
-	uint8_t *queue; /* bytes not yet written: queue[off..len) */
-	size_t off, len, cap;
+	struct fdpass_queue queue; /* bytes the pipe did not take yet */
 	bool hang_up; /* close once the queue is drained */
 };
 
