@@ -74,7 +74,8 @@ static int handle_read_pipe(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch, int fd, int *err)
+struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch,
+								   int fd, int *err)
 {
 	struct xdomain_channel_read_pipe *rp = calloc(1, sizeof(*rp));
 	if (!rp) {
@@ -121,7 +122,7 @@ static bool queue_append(struct xdomain_channel_read_pipe *rp, const uint8_t *da
 }
 
 void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
-			    size_t size, bool hang_up)
+				    size_t size, bool hang_up)
 {
 	struct xdomain_channel_read_pipe *rp = find_read_pipe(ch, id);
 	if (!rp) {

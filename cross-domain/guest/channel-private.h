@@ -79,11 +79,12 @@ void xdomain_channel_image_cache_finish(struct xdomain_channel *ch);
  * NULL and *err on failure.  The id is allocated here: call it only when the SEND
  * that carries it is certain to be submitted.
  */
-struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch, int fd, int *err);
+struct xdomain_channel_read_pipe *xdomain_channel_read_pipe_create(struct xdomain_channel *ch,
+								   int fd, int *err);
 void xdomain_channel_read_pipe_destroy(struct xdomain_channel_read_pipe *rp);
 /** A READ from the host: queue and write `size` bytes, then close on hang_up. */
 void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, const uint8_t *data,
-			    size_t size, bool hang_up);
+				    size_t size, bool hang_up);
 /** A WRITE_PIPE id from the host: returns the write end for the listener, or -errno. */
 int xdomain_channel_write_pipe_create(struct xdomain_channel *ch, uint32_t id);
 void xdomain_channel_write_pipe_destroy(struct xdomain_channel_write_pipe *wp);

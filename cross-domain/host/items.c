@@ -19,7 +19,8 @@
 #include "util/log.h"
 #include "virtgpu/device/device.h"
 
-struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx *ctx, enum xdomain_service_item_type type)
+struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx *ctx,
+						      enum xdomain_service_item_type type)
 {
 	if (ctx->num_items >= ctx->limits.max_items)
 		return NULL;
@@ -74,7 +75,7 @@ static bool same_request(const struct xdomain_get_image_requirements *a,
 }
 
 bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
-			     const struct xdomain_get_image_requirements *req)
+					const struct xdomain_get_image_requirements *req)
 {
 	struct xdomain_image_requirements reqs = {0};
 	struct xdomain_service_item *item = NULL, *it;
@@ -275,7 +276,7 @@ static int create_received_blob(struct xdomain_service_ctx *ctx, struct xdomain_
 }
 
 int xdomain_service_create_blob(struct xdomain_service_ctx *ctx, uint64_t blob_id,
-		     struct gpu_model_resource *res)
+				struct gpu_model_resource *res)
 {
 	struct xdomain_service_item *item = blob_id <= UINT32_MAX ? xdomain_service_item_find(ctx, (uint32_t)blob_id) : NULL;
 	if (item && item->type == SERVICE_ITEM_IMAGE)

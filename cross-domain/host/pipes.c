@@ -170,8 +170,9 @@ static int handle_write_pipe(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx, const struct xdomain_read_write *cmd,
-		     const uint8_t *payload, size_t size)
+bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx,
+				const struct xdomain_read_write *cmd, const uint8_t *payload,
+				size_t size)
 {
 	struct xdomain_service_item *item = xdomain_service_item_find(ctx, cmd->identifier);
 	if (!item || item->type != SERVICE_ITEM_WRITE_PIPE || item->hang_up) {

@@ -127,7 +127,8 @@ void xdomain_service_ctx_release(struct xdomain_service_ctx *ctx);
  */
 void *xdomain_service_ring(struct xdomain_service_ctx *ctx, uint32_t res_id, size_t min_size);
 /** Write `size` bytes at offset 0 of the channel ring; false if it is gone. */
-bool xdomain_service_write_channel_ring(struct xdomain_service_ctx *ctx, const void *data, size_t size);
+bool xdomain_service_write_channel_ring(struct xdomain_service_ctx *ctx, const void *data,
+					size_t size);
 /**
  * Complete the oldest held ring-1 fence after one message was written.  It is the
  * last thing a caller does with `ctx`: the device may react to the signal.
@@ -140,13 +141,15 @@ bool xdomain_service_write_empty_receive(struct xdomain_service_ctx *ctx);
 
 /* items.c */
 /** Add an item with the next id; NULL when max_items is reached or on ENOMEM. */
-struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx *ctx, enum xdomain_service_item_type type);
-struct xdomain_service_item *xdomain_service_item_find(struct xdomain_service_ctx *ctx, uint32_t id);
+struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx *ctx,
+						      enum xdomain_service_item_type type);
+struct xdomain_service_item *xdomain_service_item_find(struct xdomain_service_ctx *ctx,
+						       uint32_t id);
 void xdomain_service_item_remove(struct xdomain_service_item *item);
 bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
-			     const struct xdomain_get_image_requirements *req);
+					const struct xdomain_get_image_requirements *req);
 int xdomain_service_create_blob(struct xdomain_service_ctx *ctx, uint64_t blob_id,
-		     struct gpu_model_resource *res);
+				struct gpu_model_resource *res);
 void xdomain_service_blobs_release(struct xdomain_service_ctx *ctx);
 
 /* pipes.c */
@@ -155,8 +158,9 @@ bool xdomain_service_read_pipe_create(struct xdomain_service_ctx *ctx, uint32_t 
 void xdomain_service_read_pipe_destroy(struct xdomain_service_read_pipe *pipe);
 void xdomain_service_read_pipe_update(struct xdomain_service_read_pipe *pipe, bool armed);
 /** WRITE command: payload to a write-pipe item. */
-bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx, const struct xdomain_read_write *cmd,
-		     const uint8_t *payload, size_t size);
+bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx,
+				const struct xdomain_read_write *cmd, const uint8_t *payload,
+				size_t size);
 /** Drop a write pipe's queue and source (used by xdomain_service_item_remove). */
 void xdomain_service_write_pipe_release(struct xdomain_service_item *item);
 /** Empty a queue (closing its fds) and take its bytes off queued_bytes. */

@@ -39,7 +39,7 @@ static void get_capset(void *capset_data, void *buf)
 }
 
 static void *ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_id,
-			     const char *debug_name)
+			const char *debug_name)
 {
 	const struct xdomain_service_config *config = capset_data;
 	if (!config || !config->loop) {
@@ -123,7 +123,8 @@ void *xdomain_service_ring(struct xdomain_service_ctx *ctx, uint32_t res_id, siz
 	return res->backing.addr;
 }
 
-bool xdomain_service_write_channel_ring(struct xdomain_service_ctx *ctx, const void *data, size_t size)
+bool xdomain_service_write_channel_ring(struct xdomain_service_ctx *ctx, const void *data,
+					size_t size)
 {
 	void *ring = xdomain_service_ring(ctx, ctx->channel_ring_id, XDOMAIN_RING_SIZE);
 	if (!ring || size > XDOMAIN_RING_SIZE)
