@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../unit/check.h"
+#include "tests/lib/check.h"
 #include "virtgpu/socket/frame.h"
 
 #define FMT_XRGB8888 0x34325258u

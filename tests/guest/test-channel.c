@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <wayland-server-core.h>
 
-#include "../unit/check.h"
+#include "tests/lib/check.h"
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "fake-host.h"

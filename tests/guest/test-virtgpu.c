@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../unit/check.h"
+#include "tests/lib/check.h"
 #include "util/log.h"
 #include "fake-host.h"
 #include "virtgpu/virtgpu.h"

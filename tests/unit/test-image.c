@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 #define PAGE 4096u
 #define MIB (UINT64_C(1) << 20)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 #define MAX_MISALIGN 8
 
