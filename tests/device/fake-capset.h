@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test helpers for the host device model: a fake capset-5 context type, a check
- * macro and fd counting.  Header-only: each test is one executable.
+ * Test helpers for the host device model: a fake capset-5 context type.
+ * Header-only: each test is one executable.
  *
  * The fake context: submit fails when the first byte is 0xff; fences on ring 1 are
  * held (the test signals them) below fence_id 1000, on ring 2 signalled from inside create_fence(),
@@ -11,7 +11,6 @@
 #ifndef TESTS_DEVICE_FAKE_CAPSET_H
 #define TESTS_DEVICE_FAKE_CAPSET_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,31 +19,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/device/device.h"
-
-static int failures;
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                               \
-			failures++;                                                   \
-		}                                                                     \
-	} while (0)
-
-static inline int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	if (!dir)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the DIR's own fd */
-}
 
 struct fake_ctx {
 	struct gpu_model *dev;

@@ -23,11 +23,7 @@ static size_t num_resps;
 static void record_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
 			    int fd)
 {
-	if (num_resps == MAX_RESPS) {
-		fprintf(stderr, "too many responses\n");
-		failures++;
-		return;
-	}
+	CHECKF(num_resps < MAX_RESPS, "too many responses");
 	struct resp *r = &resps[num_resps++];
 	r->cookie = cookie;
 	r->size = size;
@@ -591,13 +587,7 @@ int main(void)
 	test_fences();
 	test_malformed();
 	int fds_after = count_fds();
-	CHECK(fds_before == fds_after);
-	if (fds_before != fds_after)
-		fprintf(stderr, "fd leak: %d before, %d after\n", fds_before, fds_after);
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
+	CHECK_EQ(fds_after, fds_before);
 	printf("test-device: all checks passed\n");
 	return 0;
 }

@@ -18,16 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/socket/frame-rx.h"
-
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                               \
-			exit(1);                                                      \
-		}                                                                     \
-	} while (0)
 
 /* A memfd whose size tells it apart. */
 static int memfd_of_size(off_t size)
@@ -284,15 +277,6 @@ static void test_refused(int variant)
 	sock_frame_rx_finish(&rx);
 	close(sv[0]);
 	close(sv[1]);
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
 }
 
 int main(void)

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,6 +39,7 @@
 #include <wayland-server-core.h>
 
 #include "cross-domain/guest/channel.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/virtgpu.h"
 
 #define PIPE_BYTES (1u << 20)
@@ -87,23 +87,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return pid == getpid() ? n - 1 : n; /* not the DIR's own fd */
 }
 
 /* ---------------- the scripted compositor (peer thread) ---------------- */
@@ -641,8 +624,8 @@ int main(void)
 	alarm(120); /* a hang is a failure, not a stuck CI job */
 	host_pid = (pid_t)atoi(host_pid_s);
 
-	own_fds = count_fds(getpid());
-	host_fds = count_fds(host_pid);
+	own_fds = count_fds_of(getpid());
+	host_fds = count_fds_of(host_pid);
 	peer.listen_fd = listen_at(peer_path);
 	g.loop = wl_event_loop_create();
 	g.a_buf = malloc(PIPE_BYTES + 1);
@@ -711,17 +694,17 @@ out:
 	free(g.a_buf);
 
 	/* teardown in vsomm-host is asynchronous: give it 2 s */
-	n = count_fds(host_pid);
+	n = count_fds_of(host_pid);
 	for (int64_t deadline = now_ms() + 2000; n != host_fds && now_ms() < deadline;) {
 		usleep(20000);
-		n = count_fds(host_pid);
+		n = count_fds_of(host_pid);
 	}
 	if (n != host_fds)
 		fail("vsomm-host had %d fds before, %d after", host_fds, n);
 	else
 		printf("ok: vsomm-host back to %d fds\n", n);
 	/* this process: every fd of the device, the channel and the test is gone too */
-	n = count_fds(getpid());
+	n = count_fds_of(getpid());
 	if (n != own_fds)
 		fail("this process had %d fds before the test, %d after", own_fds, n);
 

@@ -21,6 +21,7 @@
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/virtgpu-private.h"
 
 #define MAX_BOS 64
@@ -44,7 +45,6 @@ struct fake_dev {
 	uint64_t polls, submits;
 };
 
-static int count_fds(void);
 
 static void fake_close(struct virtgpu *dev)
 {
@@ -345,13 +345,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wl_event_loop_dispatch(loop, 0);
 	FUZZ_CHECK(count_fds() == fds_before);
 	return 0;
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
 }

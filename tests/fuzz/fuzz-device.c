@@ -230,7 +230,7 @@ static void run(struct fuzz_host_env *env, struct gpu_model *dev, struct fuzz_in
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_host_env *env = fuzz_host_env();
-	env->baseline_fds = fuzz_count_fds();
+	env->baseline_fds = count_fds();
 
 	struct gpu_model_config config = {
 		.capsets = env->capsets,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "tests/fuzz/fuzz-host-env.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,36 +14,13 @@
 
 static struct fuzz_host_env env;
 
-int fuzz_count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	FUZZ_CHECK(dir);
-	int n = 0;
-	struct dirent *ent;
-	while ((ent = readdir(dir)))
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the directory's own fd */
-}
-
 void fuzz_check_fds(struct fuzz_host_env *e)
 {
-	int n = fuzz_count_fds();
+	int n = count_fds();
 	if (n == e->baseline_fds)
 		return;
 	fprintf(stderr, "%d fds open, %d before this input:\n", n, e->baseline_fds);
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *ent;
-	while (dir && (ent = readdir(dir))) {
-		char path[300], target[256];
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", ent->d_name);
-		ssize_t len = readlink(path, target, sizeof(target) - 1);
-		target[len > 0 ? len : 0] = '\0';
-		fprintf(stderr, "  %s -> %s\n", ent->d_name, target);
-	}
-	if (dir)
-		closedir(dir);
+	print_fds(stderr);
 	abort();
 }
 

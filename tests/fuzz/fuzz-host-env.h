@@ -13,6 +13,7 @@
 
 #include "cross-domain/host/service.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/device/device.h"
 
 #define FUZZ_MAX_COMP_CONNS 32
@@ -43,7 +44,6 @@ void fuzz_host_env_send(struct fuzz_host_env *env, const void *bytes, size_t siz
 void fuzz_host_env_dispatch(struct fuzz_host_env *env);
 /** Close every compositor connection. */
 void fuzz_host_env_reset(struct fuzz_host_env *env);
-int fuzz_count_fds(void);
 /** Abort, listing the open fds, unless as many are open as baseline_fds (set at the
  * start of each input: libFuzzer opens fds of its own between inputs). */
 void fuzz_check_fds(struct fuzz_host_env *env);

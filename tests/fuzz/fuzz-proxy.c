@@ -42,6 +42,7 @@
 #include "protocols/xdg-shell-protocol.h"
 #include "proxy/proxy.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/lib/fds.h"
 
 enum {
 	F_NO_SHADOWS = 1 << 0,  /* backend without alloc_shadow: pools pass through */
@@ -83,7 +84,6 @@ struct fixture {
 	size_t num_kept;
 };
 
-static int count_fds(void);
 
 /* The input being run (libwayland 1.21 has no wl_client user data). */
 static struct fixture *current;
@@ -612,13 +612,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	current = NULL;
 	FUZZ_CHECK(count_fds() == fds_before);
 	return 0;
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
 }

@@ -146,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct server_env *s = server_env();
 	struct fuzz_host_env *env = s->env;
-	env->baseline_fds = fuzz_count_fds();
+	env->baseline_fds = count_fds();
 
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	FUZZ_CHECK(sock >= 0);

@@ -14,15 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond)                                                                  \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
+#define FUZZ_CHECK(cond) CHECK_OR(cond, abort())
 
 /** Input bytes consumed front to back; reads past the end give zeros. */
 struct fuzz_input {

@@ -2,7 +2,6 @@
 /* The scripted fake vsomm-host of the guest tests (see fake-host.h). */
 #include "fake-host.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_gpu.h>
@@ -20,17 +19,6 @@
 
 #define FMT_XRGB8888 0x34325258u
 #define PAGE 4096u
-
-int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	CHECK(d);
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 3; /* ".", "..", the DIR's own fd */
-}
 
 void fake_host_lock(struct fake_host *fh)
 {

@@ -114,7 +114,4 @@ void fake_host_kick(struct fake_host *fh, enum fh_fault fault);
 void fake_host_lock(struct fake_host *fh);
 void fake_host_unlock(struct fake_host *fh);
 
-/** Count the open fds of this process. */
-int count_fds(void);
-
 #endif

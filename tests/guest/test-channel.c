@@ -16,6 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "fake-host.h"

@@ -24,9 +24,9 @@
 #include <wayland-server-core.h>
 
 #include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
-#include "fake-host.h" /* count_fds */
 #include "virtgpu/virtgpu.h"
 
 #define FMT_XRGB8888 0x34325258u

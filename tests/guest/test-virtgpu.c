@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "util/log.h"
 #include "fake-host.h"
 #include "virtgpu/virtgpu.h"

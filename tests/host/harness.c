@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "tests/host/harness.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_gpu.h>
@@ -347,17 +346,6 @@ uint32_t gctx_pipe_id(struct gctx *g)
 	if (g->next_pipe_id < XDOMAIN_PIPE_READ_START)
 		g->next_pipe_id = XDOMAIN_PIPE_READ_START;
 	return g->next_pipe_id;
-}
-
-int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	CHECK(d);
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 ssize_t comp_recv(int fd, void *buf, size_t size, int *fds, size_t *nfds, int timeout_ms)

@@ -15,15 +15,9 @@
 #include <sys/types.h>
 
 #include "cross-domain/host/service.h"
+#include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 #include "virtgpu/device/device.h"
-
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                          \
-		}                                                                         \
-	} while (0)
 
 #define RESP_PENDING 0u /* no response yet (a held fence) */
 #define MAX_RESPONSES 8192u
@@ -109,7 +103,6 @@ bool gctx_poll_wait(struct harness *h, struct gctx *g);
 /** The next read-pipe id, as a guest predicts it. */
 uint32_t gctx_pipe_id(struct gctx *g);
 
-int count_fds(void);
 /** recvmsg on the fake compositor with up to 28 fds; returns bytes, -1 on error. */
 ssize_t comp_recv(int fd, void *buf, size_t size, int *fds, size_t *nfds, int timeout_ms);
 ssize_t comp_send(int fd, const void *buf, size_t size, const int *fds, size_t nfds);

@@ -14,7 +14,6 @@
  * $VSOMM_LOG_LEVEL: error, info (default), debug, trace.
  * Exit status 99: the proxy leaked fds (checked after it is destroyed).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,6 +30,7 @@
 #include "util/log.h"
 #include "protocols/forward-tables.h"
 #include "proxy/proxy.h"
+#include "tests/lib/fds.h"
 
 struct state {
 	pid_t child;
@@ -86,21 +86,6 @@ handle_signal(int signal_number, void *data)
 		}
 	}
 	return 0;
-}
-
-static int
-count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *entry;
-	int count = 0;
-
-	if (!dir)
-		return -1;
-	while ((entry = readdir(dir)))
-		count += entry->d_name[0] != '.';
-	closedir(dir);
-	return count - 1; /* the directory's own fd */
 }
 
 static int

@@ -10,44 +10,33 @@
 #include <wayland-client-core.h>
 
 #include "protocols/forward-tables.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                       \
-	do {                                                   \
-		if (!(cond)) {                                 \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);          \
-			fprintf(stderr, "\n");                 \
-			failures++;                            \
-		}                                              \
-	} while (0)
+#include "tests/lib/check.h"
 
 static void
 check_messages(const char *iface, const char *kind, const struct vsomm_message_info *ours,
 	       uint32_t count, const struct wl_message *theirs, int their_count)
 {
 	/* A newer system libwayland may know more messages; vsomm relays its own. */
-	CHECK((int)count <= their_count, "%s: %u %s, the interface has %d", iface, count, kind,
-	      their_count);
+	CHECKF((int)count <= their_count, "%s: %u %s, the interface has %d", iface, count, kind,
+	       their_count);
 	for (uint32_t i = 0; i < count && (int)i < their_count; i++) {
 		const struct vsomm_message_info *m = &ours[i];
 		const struct wl_message *w = &theirs[i];
 
-		CHECK(strcmp(m->name, w->name) == 0, "%s.%s vs %s", iface, m->name, w->name);
-		CHECK(strcmp(m->signature, w->signature) == 0, "%s.%s: signature %s vs %s", iface,
-		      m->name, m->signature, w->signature);
+		CHECKF(strcmp(m->name, w->name) == 0, "%s.%s vs %s", iface, m->name, w->name);
+		CHECKF(strcmp(m->signature, w->signature) == 0, "%s.%s: signature %s vs %s", iface,
+		       m->name, m->signature, w->signature);
 		for (uint32_t a = 0; a < m->arg_count; a++) {
 			const struct wl_interface *t = m->types[a];
 			const struct wl_interface *u = w->types[a];
 
-			CHECK((t == NULL) == (u == NULL) && (!t || strcmp(t->name, u->name) == 0),
-			      "%s.%s: argument %u type", iface, m->name, a);
+			CHECKF((t == NULL) == (u == NULL) && (!t || strcmp(t->name, u->name) == 0),
+			       "%s.%s: argument %u type", iface, m->name, a);
 		}
-		CHECK(m->new_id_arg < 0 || (m->new_id_args == 1u << m->new_id_arg),
-		      "%s.%s: new_id mask", iface, m->name);
-		CHECK(!m->new_id_info || m->new_id_info->interface == m->types[m->new_id_arg],
-		      "%s.%s: new_id interface", iface, m->name);
+		CHECKF(m->new_id_arg < 0 || (m->new_id_args == 1u << m->new_id_arg),
+		       "%s.%s: new_id mask", iface, m->name);
+		CHECKF(!m->new_id_info || m->new_id_info->interface == m->types[m->new_id_arg],
+		       "%s.%s: new_id interface", iface, m->name);
 	}
 }
 
@@ -58,7 +47,7 @@ message(const char *iface, bool request, const char *name)
 	int opcode = info ? vsomm_forward_opcode(info, request, name) : -1;
 
 	if (opcode < 0) {
-		CHECK(0, "no %s.%s", iface, name);
+		CHECKF(0, "no %s.%s", iface, name);
 		return NULL;
 	}
 	return request ? &info->requests[opcode] : &info->events[opcode];
@@ -69,57 +58,55 @@ main(void)
 {
 	const struct vsomm_message_info *m;
 
-	CHECK(vsomm_forward_interface_count > 60, "only %zu interfaces",
-	      vsomm_forward_interface_count);
+	CHECKF(vsomm_forward_interface_count > 60, "only %zu interfaces",
+	       vsomm_forward_interface_count);
 	for (size_t i = 0; i < vsomm_forward_interface_count; i++) {
 		const struct vsomm_interface_info *info = &vsomm_forward_interfaces[i];
 
-		CHECK(i == 0 || strcmp(vsomm_forward_interfaces[i - 1].name, info->name) < 0,
-		      "not sorted at %s", info->name);
-		CHECK(vsomm_forward_find(info->name) == info, "find %s", info->name);
-		CHECK(strcmp(info->interface->name, info->name) == 0, "%s: interface name",
-		      info->name);
-		CHECK(info->version >= 1 && (int)info->version <= info->interface->version,
-		      "%s: version %u", info->name, info->version);
+		CHECKF(i == 0 || strcmp(vsomm_forward_interfaces[i - 1].name, info->name) < 0,
+		       "not sorted at %s", info->name);
+		CHECKF(vsomm_forward_find(info->name) == info, "find %s", info->name);
+		CHECKF(strcmp(info->interface->name, info->name) == 0, "%s: interface name",
+		       info->name);
+		CHECKF(info->version >= 1 && (int)info->version <= info->interface->version,
+		       "%s: version %u", info->name, info->version);
 		check_messages(info->name, "requests", info->requests, info->request_count,
 			       info->interface->methods, info->interface->method_count);
 		check_messages(info->name, "events", info->events, info->event_count,
 			       info->interface->events, info->interface->event_count);
 	}
-	CHECK(vsomm_forward_find("no_such_interface") == NULL, "find unknown");
+	CHECKF(vsomm_forward_find("no_such_interface") == NULL, "find unknown");
 
 	/* Globals: derived, not listed. */
-	CHECK(vsomm_forward_find("wl_compositor")->global, "wl_compositor global");
-	CHECK(vsomm_forward_find("xdg_wm_base")->global, "xdg_wm_base global");
-	CHECK(vsomm_forward_find("zwp_linux_dmabuf_v1")->global, "dmabuf global");
-	CHECK(!vsomm_forward_find("wl_display")->global, "wl_display not global");
-	CHECK(!vsomm_forward_find("wl_registry")->global, "wl_registry not global");
-	CHECK(!vsomm_forward_find("wl_callback")->global, "wl_callback not global");
-	CHECK(!vsomm_forward_find("wl_surface")->global, "wl_surface not global");
-	CHECK(!vsomm_forward_find("wl_data_offer")->global, "wl_data_offer not global");
+	CHECKF(vsomm_forward_find("wl_compositor")->global, "wl_compositor global");
+	CHECKF(vsomm_forward_find("xdg_wm_base")->global, "xdg_wm_base global");
+	CHECKF(vsomm_forward_find("zwp_linux_dmabuf_v1")->global, "dmabuf global");
+	CHECKF(!vsomm_forward_find("wl_display")->global, "wl_display not global");
+	CHECKF(!vsomm_forward_find("wl_registry")->global, "wl_registry not global");
+	CHECKF(!vsomm_forward_find("wl_callback")->global, "wl_callback not global");
+	CHECKF(!vsomm_forward_find("wl_surface")->global, "wl_surface not global");
+	CHECKF(!vsomm_forward_find("wl_data_offer")->global, "wl_data_offer not global");
 
 	if ((m = message("wl_callback", false, "done")))
-		CHECK(m->destructor, "wl_callback.done ends the object");
+		CHECKF(m->destructor, "wl_callback.done ends the object");
 	if ((m = message("wp_presentation_feedback", false, "discarded")))
-		CHECK(m->destructor, "feedback.discarded ends the object");
+		CHECKF(m->destructor, "feedback.discarded ends the object");
 	if ((m = message("wl_surface", true, "destroy")))
-		CHECK(m->destructor, "wl_surface.destroy");
+		CHECKF(m->destructor, "wl_surface.destroy");
 	if ((m = message("wl_surface", true, "attach")))
-		CHECK(m->object_args == 1 && m->nullable_args == 1 && !m->destructor, "attach");
+		CHECKF(m->object_args == 1 && m->nullable_args == 1 && !m->destructor, "attach");
 	if ((m = message("wl_registry", true, "bind")))
-		CHECK(m->generic_new_id && m->new_id_arg == 3 && m->arg_count == 4, "bind");
+		CHECKF(m->generic_new_id && m->new_id_arg == 3 && m->arg_count == 4, "bind");
 	if ((m = message("wl_keyboard", false, "keymap")))
-		CHECK(m->fd_args == 2, "keymap fd");
+		CHECKF(m->fd_args == 2, "keymap fd");
 	if ((m = message("wl_data_device", false, "data_offer")))
-		CHECK(m->new_id_arg == 0 &&
-			      m->new_id_info == vsomm_forward_find("wl_data_offer"),
-		      "data_offer new_id");
+		CHECKF(m->new_id_arg == 0 &&
+			       m->new_id_info == vsomm_forward_find("wl_data_offer"),
+		       "data_offer new_id");
 	if ((m = message("xdg_toplevel", true, "set_parent")))
-		CHECK(m->nullable_args == 1 && m->object_args == 1, "set_parent");
+		CHECKF(m->nullable_args == 1 && m->object_args == 1, "set_parent");
 	if ((m = message("wl_surface", true, "offset")))
-		CHECK(m->since == 5, "wl_surface.offset since 5");
+		CHECKF(m->since == 5, "wl_surface.offset since 5");
 
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	return 0;
 }

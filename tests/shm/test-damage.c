@@ -7,15 +7,7 @@
 #include <unistd.h>
 
 #include "proxy/damage.h"
-
-#define CHECK(expr)                                                                   \
-	do {                                                                          \
-		if (!(expr)) {                                                        \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#expr);                                               \
-			exit(1);                                                      \
-		}                                                                     \
-	} while (0)
+#include "tests/lib/check.h"
 
 static void check_extents(pixman_region32_t *r, int x1, int y1, int x2, int y2)
 {
