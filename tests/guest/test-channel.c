@@ -19,7 +19,7 @@
 #include "tests/lib/fds.h"
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
-#include "fake-host.h"
+#include "tests/lib/fake-vsomm-host.h"
 #include "virtgpu/virtgpu.h"
 
 #define FMT_XRGB8888 0x34325258u

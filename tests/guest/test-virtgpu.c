@@ -18,7 +18,7 @@
 #include "tests/lib/check.h"
 #include "tests/lib/fds.h"
 #include "util/log.h"
-#include "fake-host.h"
+#include "tests/lib/fake-vsomm-host.h"
 #include "virtgpu/virtgpu.h"
 
 static struct fake_host fh;

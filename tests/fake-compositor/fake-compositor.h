@@ -4,8 +4,8 @@
  * client (guest-client.c) agree on: sizes, patterns, dmabuf parameters, pixels.
  * Each side checks the other against these numbers.
  */
-#ifndef TESTS_FAKEHOST_H
-#define TESTS_FAKEHOST_H
+#ifndef TESTS_FAKE_COMPOSITOR_H
+#define TESTS_FAKE_COMPOSITOR_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The scripted fake vsomm-host of the guest tests (see fake-host.h). */
-#include "fake-host.h"
+#include "tests/lib/fake-vsomm-host.h"
 
 #include <errno.h>
 #include <fcntl.h>

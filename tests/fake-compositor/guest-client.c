@@ -45,7 +45,7 @@
 #include "protocols/linux-dmabuf-unstable-v1-client-protocol.h"
 #include "protocols/primary-selection-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
-#include "tests/fakehost/fakehost.h"
+#include "tests/fake-compositor/fake-compositor.h"
 
 static struct {
 	struct wl_display *display;

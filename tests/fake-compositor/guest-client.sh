@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # fakehost.sh MODE: guest-client MODE through vsomm → vsomm-host → fake-compositor
-# (tests/fakehost/), in a private runtime dir.  Checks:
+# (tests/fake-compositor/), in a private runtime dir.  Checks:
 #  - the guest client's own checks (exit status) and the compositor's "PASS" lines
 #    for MODE, and no "FAIL" line anywhere;
 #  - shm: vsomm's --trace shows the full first copy and exactly 64×64×4 bytes for
@@ -20,7 +20,7 @@ FAKE_LOG=$XDG_RUNTIME_DIR/fake-compositor.log
 GUEST_LOG=$XDG_RUNTIME_DIR/guest-client.log
 VSOMM_LOG=$XDG_RUNTIME_DIR/vsomm.log
 
-"$BUILD/tests/fakehost/fake-compositor" --socket "$FAKE_SOCKET" >"$FAKE_LOG" 2>&1 &
+"$BUILD/tests/fake-compositor/fake-compositor" --socket "$FAKE_SOCKET" >"$FAKE_LOG" 2>&1 &
 FAKE_PID=$!
 harness_track "$FAKE_PID"
 if ! wait_for 10 grep -q '^ready on' "$FAKE_LOG"; then
@@ -40,7 +40,7 @@ fi
 host_fds=$(fd_count "$VSOMM_HOST_PID")
 
 status=0
-timeout 120 "$BUILD/launcher/vsomm" --trace -- "$BUILD/tests/fakehost/guest-client" "$MODE" \
+timeout 120 "$BUILD/launcher/vsomm" --trace -- "$BUILD/tests/fake-compositor/guest-client" "$MODE" \
 	>"$GUEST_LOG" 2>"$VSOMM_LOG" || status=$?
 cat "$GUEST_LOG"
 grep '^PASS\|^FAIL' "$FAKE_LOG" | sed 's/^/compositor: /' || true

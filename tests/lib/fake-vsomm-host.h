@@ -9,8 +9,8 @@
  *
  * It is deliberately independent of cross-domain/wire.c: it parses by hand.
  */
-#ifndef TESTS_GUEST_FAKE_HOST_H
-#define TESTS_GUEST_FAKE_HOST_H
+#ifndef TESTS_LIB_FAKE_VSOMM_HOST_H
+#define TESTS_LIB_FAKE_VSOMM_HOST_H
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -50,7 +50,7 @@
 #include "protocols/linux-dmabuf-unstable-v1-protocol.h"
 #include "protocols/primary-selection-unstable-v1-protocol.h"
 #include "protocols/xdg-shell-protocol.h"
-#include "tests/fakehost/fakehost.h"
+#include "tests/fake-compositor/fake-compositor.h"
 
 #define MAX_PLANES 4
 #define PIPE_CHUNK (64u * 1024u)

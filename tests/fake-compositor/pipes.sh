@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # pipes.sh CASE: hostile clipboard pipes (issue 6) through one `vsomm --serve`
-# and vsomm-host before the fake compositor (tests/fakehost/), next to good
+# and vsomm-host before the fake compositor (tests/fake-compositor/), next to good
 # clients.  CASE:
 #   hog      guest-client hog asks for the selection and never reads its pipe
 #            while the compositor writes FH_HOG_BYTES (80 MiB) into it: vsomm
@@ -23,7 +23,7 @@ source "$SRCDIR/tests/lib/weston.sh"
 harness_init
 FAKE_LOG=$XDG_RUNTIME_DIR/fake-compositor.log
 VSOMM_ERR=$XDG_RUNTIME_DIR/vsomm.err
-CLIENT=$BUILD/tests/fakehost/guest-client
+CLIENT=$BUILD/tests/fake-compositor/guest-client
 status=0
 
 fail() {
@@ -37,7 +37,7 @@ die() {
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' /proc/"$1"/status; }
 
-"$BUILD/tests/fakehost/fake-compositor" --socket fakehost-0 --script "$CASE" >"$FAKE_LOG" 2>&1 &
+"$BUILD/tests/fake-compositor/fake-compositor" --socket fakehost-0 --script "$CASE" >"$FAKE_LOG" 2>&1 &
 FAKE_PID=$!
 harness_track "$FAKE_PID"
 wait_for 10 grep -q '^ready on' "$FAKE_LOG" || die "fake-compositor did not come up"
