@@ -120,7 +120,7 @@ host-killed)
 	vsomm_pid=$!
 	harness_track "$vsomm_pid"
 	GOOD_DIR=$XDG_RUNTIME_DIR
-	wait_for 20 eval '"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$XDG_RUNTIME_DIR/s.png" && python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" "$XDG_RUNTIME_DIR/s.png" >/dev/null' ||
+	wait_for 20 eval '"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$XDG_RUNTIME_DIR/s.png" && python3 "$SRCDIR/tests/lib/check-shots.py" "$XDG_RUNTIME_DIR/s.png" >/dev/null' ||
 		fail "weston-simple-shm does not render through vsomm"
 	kill -KILL "$VSOMM_HOST_PID"
 	wait "$VSOMM_HOST_PID" 2>/dev/null || true

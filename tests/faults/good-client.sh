@@ -22,10 +22,10 @@ good_renders() {
 	kill -0 "$GOOD_PID" 2>/dev/null || good_fail "weston-simple-shm died"
 	"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$shot" || return 1
 	if [[ -f $prev ]]; then
-		python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" --changed "$prev" "$shot" \
+		python3 "$SRCDIR/tests/lib/check-shots.py" --changed "$prev" "$shot" \
 			>"$GOOD_DIR/shots.log" || return 1
 	else
-		python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" "$shot" >"$GOOD_DIR/shots.log" || return 1
+		python3 "$SRCDIR/tests/lib/check-shots.py" "$shot" >"$GOOD_DIR/shots.log" || return 1
 	fi
 	GOOD_SHOT=$((GOOD_SHOT + 1))
 }

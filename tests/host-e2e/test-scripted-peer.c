@@ -2,7 +2,7 @@
 /*
  * scripted-peer: fds through a guest channel, against a scripted compositor.
  *
- * tests/e2e/scripted-peer.sh starts vsomm-host with --compositor pointing at
+ * tests/host-e2e/scripted-peer.sh starts vsomm-host with --compositor pointing at
  * $VSOMM_PEER_SOCKET; this program listens there itself (a peer thread speaks raw
  * bytes + SCM_RIGHTS, no Wayland) and opens a guest channel to vsomm-host:
  *

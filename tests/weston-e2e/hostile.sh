@@ -21,11 +21,11 @@ vsomm_host_start
 host_fds=$(fd_count "$VSOMM_HOST_PID")
 
 export BUILD SRCDIR WESTON_SOCKET VSOMM_HOST_PID
-export HOSTILE_CLIENT=$BUILD/tests/vsomm-e2e/hostile-client
+export HOSTILE_CLIENT=$BUILD/tests/weston-e2e/hostile-client
 export HOSTILE_CASES="${*:-garbage unknown-id pool-too-big buffer-offset buffer-stride buffer-height truncate many-objects}"
 vsomm_err=$XDG_RUNTIME_DIR/vsomm.err
 "$BUILD/launcher/vsomm" --device "socket:$VSOMM_HOST_SOCK" -- \
-	bash "$SRCDIR/tests/vsomm-e2e/hostile-app.sh" 2>"$vsomm_err" &
+	bash "$SRCDIR/tests/weston-e2e/hostile-app.sh" 2>"$vsomm_err" &
 vsomm_pid=$!
 harness_track "$vsomm_pid"
 status=0

@@ -55,14 +55,14 @@ shot() {
 	"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$XDG_RUNTIME_DIR/$1.png"
 }
 drawn() {
-	shot first && python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" "$XDG_RUNTIME_DIR/first.png" >/dev/null
+	shot first && python3 "$SRCDIR/tests/lib/check-shots.py" "$XDG_RUNTIME_DIR/first.png" >/dev/null
 }
-wait_for 30 drawn || fail "no drawn window: $(python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" "$XDG_RUNTIME_DIR/first.png")"
+wait_for 30 drawn || fail "no drawn window: $(python3 "$SRCDIR/tests/lib/check-shots.py" "$XDG_RUNTIME_DIR/first.png")"
 sleep 1
 shot second
 sleep 1
 shot third
-python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" --changed \
+python3 "$SRCDIR/tests/lib/check-shots.py" --changed \
 	"$XDG_RUNTIME_DIR/first.png" "$XDG_RUNTIME_DIR/second.png" "$XDG_RUNTIME_DIR/third.png" ||
 	fail "$name does not render through vsomm"
 

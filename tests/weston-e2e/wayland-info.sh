@@ -28,7 +28,7 @@ if grep -qi 'error' "$through.err"; then
 	harness_dump "$through.err"
 	exit 1
 fi
-if ! python3 "$SRCDIR/tests/vsomm-e2e/check-protocols.py" "$SRCDIR" "$BUILD/protocols/forward-tables.json" "$direct" "$through"; then
+if ! python3 "$SRCDIR/tests/weston-e2e/check-protocols.py" "$SRCDIR" "$BUILD/protocols/forward-tables.json" "$direct" "$through"; then
 	diff -u "$direct" "$through" >&2 || true
 	exit 1
 fi

@@ -19,7 +19,7 @@ vsomm_host_start
 export VSOMM_HOST_PID VSOMM_HOST_SOCK
 
 status=0
-"$BUILD/tests/e2e/test-scripted-peer" || status=$?
+"$BUILD/tests/host-e2e/test-scripted-peer" || status=$?
 if ((status != 0)); then
 	harness_dump "$VSOMM_HOST_LOG"
 fi

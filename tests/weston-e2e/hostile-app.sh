@@ -27,9 +27,9 @@ good_renders() {
 	kill -0 "$good" 2>/dev/null || fail "weston-simple-shm died"
 	"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$shot" || return 1
 	if [[ -f $prev ]]; then
-		python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" --changed "$prev" "$shot" >"$dir/shots.log" || return 1
+		python3 "$SRCDIR/tests/lib/check-shots.py" --changed "$prev" "$shot" >"$dir/shots.log" || return 1
 	else
-		python3 "$SRCDIR/tests/vsomm-e2e/check-shots.py" "$shot" >"$dir/shots.log" || return 1
+		python3 "$SRCDIR/tests/lib/check-shots.py" "$shot" >"$dir/shots.log" || return 1
 	fi
 	shot_n=$((shot_n + 1))
 }
