@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fake-compositor: a scripted host compositor for the protocol tests of vsomm
- * (issue 3), where a real Weston cannot show what vsomm sent.
+ * fake-compositor: a scripted host compositor for the protocol tests of vsomm:
+ * it checks what vsomm sent (fds, their content, exact damage), which a real
+ * Weston cannot show.
  *
  *   fake-compositor --socket NAME [--script hog|partial]   (NAME in $XDG_RUNTIME_DIR)
  *
@@ -12,20 +13,20 @@
  * creates the objects of new_id arguments and destroys on destroy/release; a
  * small table adds the scripted behaviour:
  *
- *  - wl_seat.get_keyboard: keymap event, a sealed memfd of FH_KEYMAP_SIZE bytes;
- *  - get_data_device / get_device (primary): an offer of FH_MIME as selection;
- *    its receive() writes FH_PIPE_BYTES of a pattern into the given fd;
+ *  - wl_seat.get_keyboard: keymap event, a sealed memfd of FC_KEYMAP_SIZE bytes;
+ *  - get_data_device / get_device (primary): an offer of FC_MIME as selection;
+ *    its receive() writes FC_PIPE_BYTES of a pattern into the given fd;
  *  - set_selection(source): source.send() with a pipe, read back and checked
  *    byte for byte, then source.cancelled (which tells the guest it is done);
  *  - zwp_linux_buffer_params_v1: add() recorded (fd, plane, offset, stride,
  *    modifier) and checked on create/create_immed; on commits of that buffer the
  *    fd's content is checked and that it is the guest's own memory (same inode as
  *    announced in the toplevel title, a guest write after commit 1 seen);
- *  - wl_shm buffers of FH_SHM_WIDTH×FH_SHM_HEIGHT: the pixels of both commits.
+ *  - wl_shm buffers of FC_SHM_WIDTH×FC_SHM_HEIGHT: the pixels of both commits.
  *
- * --script hog: offers write FH_HOG_BYTES (the guest never reads them);
- * --script partial: offers write FH_BIG_BYTES (the guest closes its read end
- * early) and a source's pipe is closed after FH_PARTIAL_BYTES.  A writer whose
+ * --script hog: offers write FC_HOG_BYTES (the guest never reads them);
+ * --script partial: offers write FC_BIG_BYTES (the guest closes its read end
+ * early) and a source's pipe is closed after FC_PARTIAL_BYTES.  A writer whose
  * reader went away (EPIPE) reports how far it got.
  *
  * It prints "PASS <what>" or "FAIL <what>" lines on stdout (line-buffered); the
@@ -101,7 +102,7 @@ static struct wl_event_loop *loop;
 static int failures;
 static bool dmabuf_ino_known;
 static uint64_t dmabuf_dev, dmabuf_ino;
-static size_t offer_bytes = FH_PIPE_BYTES, source_bytes = FH_PIPE_BYTES;
+static size_t offer_bytes = FC_PIPE_BYTES, source_bytes = FC_PIPE_BYTES;
 static bool source_close_early;
 
 static void report(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -165,7 +166,7 @@ static int handle_pipe(int fd, uint32_t mask, void *data)
 				return 0;
 			}
 			for (size_t i = 0; i < len; i++)
-				buf[i] = fh_pattern(job->seed, job->done + i);
+				buf[i] = fc_pattern(job->seed, job->done + i);
 			n = write(fd, buf, len);
 		} else {
 			if (source_close_early && len == 0) {
@@ -179,7 +180,7 @@ static int handle_pipe(int fd, uint32_t mask, void *data)
 			}
 			for (ssize_t i = 0; i < n; i++)
 				if (job->done + (size_t)i >= job->total ||
-				    buf[i] != fh_pattern(job->seed, job->done + (size_t)i))
+				    buf[i] != fc_pattern(job->seed, job->done + (size_t)i))
 					job->mismatches++;
 		}
 		if (n < 0) {
@@ -273,10 +274,10 @@ static struct object *object_create(struct wl_client *client, const struct wl_in
 
 static void seat_get_keyboard(struct request *r)
 {
-	int fd = memfd_create("fakehost-keymap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	uint8_t buf[FH_KEYMAP_SIZE];
+	int fd = memfd_create("fake-compositor-keymap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t buf[FC_KEYMAP_SIZE];
 	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = fh_pattern(FH_SEED_KEYMAP, i);
+		buf[i] = fc_pattern(FC_SEED_KEYMAP, i);
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
 		report(false, "keymap memfd: %s", strerror(errno));
@@ -285,9 +286,9 @@ static void seat_get_keyboard(struct request *r)
 		return;
 	}
 	wl_keyboard_send_keymap(r->created->resource, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd,
-				FH_KEYMAP_SIZE);
+				FC_KEYMAP_SIZE);
 	close(fd);
-	report(true, "keymap sent (%u bytes)", FH_KEYMAP_SIZE);
+	report(true, "keymap sent (%u bytes)", FC_KEYMAP_SIZE);
 }
 
 static void data_device_offer(struct request *r)
@@ -298,7 +299,7 @@ static void data_device_offer(struct request *r)
 	if (!offer)
 		return;
 	wl_data_device_send_data_offer(dev, offer->resource);
-	wl_data_offer_send_offer(offer->resource, FH_MIME);
+	wl_data_offer_send_offer(offer->resource, FC_MIME);
 	wl_data_device_send_selection(dev, offer->resource);
 }
 
@@ -311,7 +312,7 @@ static void primary_device_offer(struct request *r)
 	if (!offer)
 		return;
 	zwp_primary_selection_device_v1_send_data_offer(dev, offer->resource);
-	zwp_primary_selection_offer_v1_send_offer(offer->resource, FH_MIME);
+	zwp_primary_selection_offer_v1_send_offer(offer->resource, FC_MIME);
 	zwp_primary_selection_device_v1_send_selection(dev, offer->resource);
 }
 
@@ -320,7 +321,7 @@ static void offer_receive(struct request *r)
 	bool primary = wl_resource_instance_of(r->obj->resource,
 					       &zwp_primary_selection_offer_v1_interface, NULL);
 	job_start(primary ? "primary-offer" : "data-offer", r->args[1].h, true,
-		  primary ? FH_SEED_PRIMARY_OFFER : FH_SEED_OFFER, offer_bytes, NULL);
+		  primary ? FC_SEED_PRIMARY_OFFER : FC_SEED_OFFER, offer_bytes, NULL);
 }
 
 static void set_selection(struct request *r)
@@ -336,12 +337,12 @@ static void set_selection(struct request *r)
 		return;
 	}
 	if (primary)
-		zwp_primary_selection_source_v1_send_send(source, FH_MIME, p[1]);
+		zwp_primary_selection_source_v1_send_send(source, FC_MIME, p[1]);
 	else
-		wl_data_source_send_send(source, FH_MIME, p[1]);
+		wl_data_source_send_send(source, FC_MIME, p[1]);
 	close(p[1]);
 	job_start(primary ? "primary-source" : "data-source", p[0], false,
-		  primary ? FH_SEED_PRIMARY_SOURCE : FH_SEED_SOURCE, source_bytes, source);
+		  primary ? FC_SEED_PRIMARY_SOURCE : FC_SEED_SOURCE, source_bytes, source);
 }
 
 static void toplevel_created(struct request *r)
@@ -358,7 +359,7 @@ static void toplevel_set_title(struct request *r)
 	const char *title = r->args[0].s;
 	unsigned long long dev, ino;
 	printf("title: %s\n", title ? title : "(null)");
-	if (title && sscanf(title, FH_DMABUF_TITLE " %llu:%llu", &dev, &ino) == 2) {
+	if (title && sscanf(title, FC_DMABUF_TITLE " %llu:%llu", &dev, &ino) == 2) {
 		dmabuf_ino_known = true;
 		dmabuf_dev = dev;
 		dmabuf_ino = ino;
@@ -392,18 +393,18 @@ static bool same_memory(int fd)
 	       (uint64_t)st.st_ino == dmabuf_ino;
 }
 
-/* Move the planes to `buffer` and check them against fakehost.h. */
+/* Move the planes to `buffer` and check them against fake-compositor.h. */
 static void params_to_buffer(struct object *params, struct object *buffer, int32_t w, int32_t h,
 			     uint32_t format)
 {
 	memcpy(buffer->planes, params->planes, sizeof(buffer->planes));
 	memset(params->planes, 0, sizeof(params->planes));
 	const struct plane *p = buffer->planes;
-	bool ok = w == FH_DMABUF_WIDTH && h == FH_DMABUF_HEIGHT && format == FH_DRM_FORMAT_NV12 &&
+	bool ok = w == FC_DMABUF_WIDTH && h == FC_DMABUF_HEIGHT && format == FC_DRM_FORMAT_NV12 &&
 		  p[0].set && p[1].set && !p[2].set && !p[3].set && p[0].offset == 0 &&
-		  p[0].stride == FH_DMABUF_STRIDE0 && p[1].offset == FH_DMABUF_OFFSET1 &&
-		  p[1].stride == FH_DMABUF_STRIDE1 && p[0].modifier == FH_DMABUF_MODIFIER &&
-		  p[1].modifier == FH_DMABUF_MODIFIER;
+		  p[0].stride == FC_DMABUF_STRIDE0 && p[1].offset == FC_DMABUF_OFFSET1 &&
+		  p[1].stride == FC_DMABUF_STRIDE1 && p[0].modifier == FC_DMABUF_MODIFIER &&
+		  p[1].modifier == FC_DMABUF_MODIFIER;
 	report(ok, "dmabuf params: %dx%d format 0x%08x, planes 0 (offset %u stride %u) and 1 "
 		   "(offset %u stride %u), modifier 0x%016" PRIx64,
 	       w, h, format, p[0].offset, p[0].stride, p[1].offset, p[1].stride, p[0].modifier);
@@ -445,27 +446,27 @@ static void check_dmabuf(struct object *buf)
 	buf->commits++;
 	int fd = buf->planes[0].fd;
 	struct stat st = {0};
-	if (fstat(fd, &st) < 0 || st.st_size != FH_DMABUF_SIZE) {
+	if (fstat(fd, &st) < 0 || st.st_size != FC_DMABUF_SIZE) {
 		report(false, "dmabuf fd size %lld", (long long)st.st_size);
 		return;
 	}
-	uint8_t *map = mmap(NULL, FH_DMABUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	uint8_t *map = mmap(NULL, FC_DMABUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		report(false, "dmabuf mmap: %s", strerror(errno));
 		return;
 	}
-	size_t mark = sizeof(FH_DMABUF_MARK) - 1;
+	size_t mark = sizeof(FC_DMABUF_MARK) - 1;
 	if (buf->commits == 1) {
 		size_t bad = 0;
-		for (size_t i = 0; i < FH_DMABUF_SIZE; i++)
-			bad += map[i] != fh_pattern(FH_SEED_DMABUF, i);
+		for (size_t i = 0; i < FC_DMABUF_SIZE; i++)
+			bad += map[i] != fc_pattern(FC_SEED_DMABUF, i);
 		report(bad == 0, "dmabuf content on commit 1 (%zu of %u bytes differ)", bad,
-		       FH_DMABUF_SIZE);
+		       FC_DMABUF_SIZE);
 	} else if (buf->commits == 2) {
-		report(memcmp(map + FH_DMABUF_MARK_OFFSET, FH_DMABUF_MARK, mark) == 0,
+		report(memcmp(map + FC_DMABUF_MARK_OFFSET, FC_DMABUF_MARK, mark) == 0,
 		       "dmabuf: the guest's write after commit 1 is seen (same memory, never copied)");
 	}
-	munmap(map, FH_DMABUF_SIZE);
+	munmap(map, FC_DMABUF_SIZE);
 }
 
 static uint32_t pixel(const uint8_t *data, int32_t stride, int x, int y)
@@ -479,7 +480,7 @@ static void check_shm(struct object *surface, struct wl_shm_buffer *shm)
 {
 	int32_t w = wl_shm_buffer_get_width(shm), h = wl_shm_buffer_get_height(shm);
 	int32_t stride = wl_shm_buffer_get_stride(shm);
-	if (w != FH_SHM_WIDTH || h != FH_SHM_HEIGHT)
+	if (w != FC_SHM_WIDTH || h != FC_SHM_HEIGHT)
 		return;
 	int n = ++surface->shm_commits;
 	wl_shm_buffer_begin_access(shm);
@@ -487,9 +488,9 @@ static void check_shm(struct object *surface, struct wl_shm_buffer *shm)
 	size_t bad = 0;
 	for (int y = 0; y < h; y++) {
 		for (int x = 0; x < w; x++) {
-			bool in_rect = x >= FH_SHM_RECT_X && x < FH_SHM_RECT_X + FH_SHM_RECT_SIZE &&
-				       y >= FH_SHM_RECT_Y && y < FH_SHM_RECT_Y + FH_SHM_RECT_SIZE;
-			uint32_t want = n >= 2 && in_rect ? FH_SHM_COLOR2 : FH_SHM_COLOR1;
+			bool in_rect = x >= FC_SHM_RECT_X && x < FC_SHM_RECT_X + FC_SHM_RECT_SIZE &&
+				       y >= FC_SHM_RECT_Y && y < FC_SHM_RECT_Y + FC_SHM_RECT_SIZE;
+			uint32_t want = n >= 2 && in_rect ? FC_SHM_COLOR2 : FC_SHM_COLOR1;
 			bad += pixel(data, stride, x, y) != want;
 		}
 	}
@@ -606,15 +607,15 @@ static void bind_global(struct wl_client *client, void *data, uint32_t version, 
 	if (iface == &wl_seat_interface) {
 		wl_seat_send_capabilities(obj->resource, WL_SEAT_CAPABILITY_KEYBOARD);
 		if (version >= WL_SEAT_NAME_SINCE_VERSION)
-			wl_seat_send_name(obj->resource, "fakehost-seat");
+			wl_seat_send_name(obj->resource, "fake-compositor-seat");
 	} else if (iface == &zwp_linux_dmabuf_v1_interface) {
-		static const uint32_t formats[] = {FH_DRM_FORMAT_XRGB8888, FH_DRM_FORMAT_NV12};
+		static const uint32_t formats[] = {FC_DRM_FORMAT_XRGB8888, FC_DRM_FORMAT_NV12};
 		for (size_t i = 0; i < 2; i++) {
 			zwp_linux_dmabuf_v1_send_format(obj->resource, formats[i]);
 			if (version >= ZWP_LINUX_DMABUF_V1_MODIFIER_SINCE_VERSION)
 				zwp_linux_dmabuf_v1_send_modifier(obj->resource, formats[i],
-								  FH_DMABUF_MODIFIER >> 32,
-								  FH_DMABUF_MODIFIER & 0xffffffffu);
+								  FC_DMABUF_MODIFIER >> 32,
+								  FC_DMABUF_MODIFIER & 0xffffffffu);
 		}
 	}
 }
@@ -636,10 +637,10 @@ int main(int argc, char **argv)
 		if (opt == 's') {
 			socket = optarg;
 		} else if (opt == 'S' && strcmp(optarg, "hog") == 0) {
-			offer_bytes = FH_HOG_BYTES;
+			offer_bytes = FC_HOG_BYTES;
 		} else if (opt == 'S' && strcmp(optarg, "partial") == 0) {
-			offer_bytes = FH_BIG_BYTES;
-			source_bytes = FH_PARTIAL_BYTES;
+			offer_bytes = FC_BIG_BYTES;
+			source_bytes = FC_PARTIAL_BYTES;
 			source_close_early = true;
 		} else {
 			fprintf(stderr, "%s", usage);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * guest-client: the guest side of the fake-host protocol tests, run through
+ * guest-client: the guest side of the fake-compositor protocol tests, run through
  * `vsomm` against `vsomm-host --compositor <fake-compositor>`.
  *
  *   guest-client keymap|clipboard|dmabuf|shm|hog|partial
  *
- * keymap     wl_keyboard.keymap: format xkb_v1, size FH_KEYMAP_SIZE, the fd maps
+ * keymap     wl_keyboard.keymap: format xkb_v1, size FC_KEYMAP_SIZE, the fd maps
  *            with that size and holds the compositor's pattern;
  * clipboard  wl_data_device and zwp_primary_selection: the compositor's offer is
  *            received through a pipe (1 MiB checked here); our source is offered
@@ -20,10 +20,10 @@
  * hog        (fake-compositor --script hog) receives the selection and never
  *            reads its pipe: passes when vsomm drops the pipe (its write end is
  *            closed: POLLHUP on our read end) while the compositor writes on;
- * partial    (fake-compositor --script partial) reads FH_PARTIAL_BYTES of the
+ * partial    (fake-compositor --script partial) reads FC_PARTIAL_BYTES of the
  *            selection and closes its read end; then offers its own source,
- *            whose send() writes FH_BIG_BYTES while the compositor closes its
- *            read end after FH_PARTIAL_BYTES: the writes end (all taken, or an
+ *            whose send() writes FC_BIG_BYTES while the compositor closes its
+ *            read end after FC_PARTIAL_BYTES: the writes end (all taken, or an
  *            error), then the source is cancelled.
  *
  * Exits 0 when every check of its side passed; prints "guest: PASS/FAIL ...".
@@ -143,8 +143,8 @@ static void handle_keymap(void *data, struct wl_keyboard *kb, uint32_t format, i
 	struct stat st = {0};
 	bool stat_ok = fstat(fd, &st) == 0;
 	report(format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, "keymap format %u", format);
-	report(size == FH_KEYMAP_SIZE, "keymap size %u", size);
-	report(stat_ok && st.st_size >= FH_KEYMAP_SIZE, "keymap fd holds %lld bytes",
+	report(size == FC_KEYMAP_SIZE, "keymap size %u", size);
+	report(stat_ok && st.st_size >= FC_KEYMAP_SIZE, "keymap fd holds %lld bytes",
 	       (long long)st.st_size);
 	uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
@@ -152,7 +152,7 @@ static void handle_keymap(void *data, struct wl_keyboard *kb, uint32_t format, i
 	} else {
 		size_t bad = 0;
 		for (size_t i = 0; i < size; i++)
-			bad += map[i] != fh_pattern(FH_SEED_KEYMAP, i);
+			bad += map[i] != fc_pattern(FC_SEED_KEYMAP, i);
 		report(bad == 0, "keymap content (%zu of %u bytes differ)", bad, size);
 		munmap(map, size);
 	}
@@ -189,15 +189,15 @@ static void read_all(int fd, uint32_t seed, const char *what)
 		if (n == 0)
 			break;
 		for (ssize_t i = 0; i < n; i++)
-			bad += done + (size_t)i >= FH_PIPE_BYTES ||
-			       buf[i] != fh_pattern(seed, done + (size_t)i);
+			bad += done + (size_t)i >= FC_PIPE_BYTES ||
+			       buf[i] != fc_pattern(seed, done + (size_t)i);
 		done += (size_t)n;
 	}
 	close(fd);
-	report(done == FH_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done, bad);
+	report(done == FC_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done, bad);
 }
 
-static size_t source_bytes = FH_PIPE_BYTES;
+static size_t source_bytes = FC_PIPE_BYTES;
 static bool source_may_break; /* partial: the reader may go away */
 
 static void write_all(int fd, uint32_t seed, const char *what)
@@ -207,7 +207,7 @@ static void write_all(int fd, uint32_t seed, const char *what)
 	while (done < source_bytes) {
 		size_t len = source_bytes - done < sizeof(buf) ? source_bytes - done : sizeof(buf);
 		for (size_t i = 0; i < len; i++)
-			buf[i] = fh_pattern(seed, done + i);
+			buf[i] = fc_pattern(seed, done + i);
 		size_t off = 0;
 		while (off < len) {
 			ssize_t n = write(fd, buf + off, len - off);
@@ -250,7 +250,7 @@ static const struct wl_data_device_listener dd_listener = {
 
 static void handle_source_send(void *data, struct wl_data_source *src, const char *mime, int32_t fd)
 {
-	write_all(fd, FH_SEED_SOURCE, "data-source send");
+	write_all(fd, FC_SEED_SOURCE, "data-source send");
 }
 
 static void handle_source_cancelled(void *data, struct wl_data_source *src)
@@ -284,7 +284,7 @@ static const struct zwp_primary_selection_device_v1_listener pd_listener = {
 static void handle_p_source_send(void *data, struct zwp_primary_selection_source_v1 *src,
 				 const char *mime, int32_t fd)
 {
-	write_all(fd, FH_SEED_PRIMARY_SOURCE, "primary-source send");
+	write_all(fd, FC_SEED_PRIMARY_SOURCE, "primary-source send");
 }
 
 static void handle_p_source_cancelled(void *data, struct zwp_primary_selection_source_v1 *src)
@@ -317,16 +317,16 @@ static void run_clipboard(void)
 	report(selection_offer != NULL, "data-device selection offered");
 	if (selection_offer) {
 		wr = pipe_write_end(&rd);
-		wl_data_offer_receive(selection_offer, FH_MIME, wr);
+		wl_data_offer_receive(selection_offer, FC_MIME, wr);
 		wl_display_flush(g.display);
 		close(wr);
-		read_all(rd, FH_SEED_OFFER, "data-offer receive");
+		read_all(rd, FC_SEED_OFFER, "data-offer receive");
 		wl_data_offer_destroy(selection_offer);
 	}
 	/* our wl_data_source → the compositor, which cancels it once it has read all */
 	struct wl_data_source *src = wl_data_device_manager_create_data_source(g.ddm);
 	wl_data_source_add_listener(src, &source_listener, NULL);
-	wl_data_source_offer(src, FH_MIME);
+	wl_data_source_offer(src, FC_MIME);
 	wl_data_device_set_selection(dd, src, 0);
 	source_cancelled = false;
 	wait_for(&source_cancelled, "data-source cancelled");
@@ -343,16 +343,16 @@ static void run_clipboard(void)
 	report(selection_offer != NULL, "primary selection offered");
 	if (selection_offer) {
 		wr = pipe_write_end(&rd);
-		zwp_primary_selection_offer_v1_receive(selection_offer, FH_MIME, wr);
+		zwp_primary_selection_offer_v1_receive(selection_offer, FC_MIME, wr);
 		wl_display_flush(g.display);
 		close(wr);
-		read_all(rd, FH_SEED_PRIMARY_OFFER, "primary-offer receive");
+		read_all(rd, FC_SEED_PRIMARY_OFFER, "primary-offer receive");
 		zwp_primary_selection_offer_v1_destroy(selection_offer);
 	}
 	struct zwp_primary_selection_source_v1 *psrc =
 		zwp_primary_selection_device_manager_v1_create_source(g.psm);
 	zwp_primary_selection_source_v1_add_listener(psrc, &p_source_listener, NULL);
-	zwp_primary_selection_source_v1_offer(psrc, FH_MIME);
+	zwp_primary_selection_source_v1_offer(psrc, FC_MIME);
 	zwp_primary_selection_device_v1_set_selection(pd, psrc, 0);
 	source_cancelled = false;
 	wait_for(&source_cancelled, "primary-source cancelled");
@@ -369,7 +369,7 @@ static uint32_t configure_serial;
 static void handle_modifier(void *data, struct zwp_linux_dmabuf_v1 *d, uint32_t format,
 			    uint32_t hi, uint32_t lo)
 {
-	if (format == FH_DRM_FORMAT_NV12 && ((uint64_t)hi << 32 | lo) == FH_DMABUF_MODIFIER)
+	if (format == FC_DRM_FORMAT_NV12 && ((uint64_t)hi << 32 | lo) == FC_DMABUF_MODIFIER)
 		modifier_seen = true;
 }
 
@@ -396,16 +396,16 @@ static void run_dmabuf(void)
 	xdg_wm_base_add_listener(g.wm, &wm_listener, NULL);
 	roundtrip();
 	report(modifier_seen, "zwp_linux_dmabuf_v1.modifier NV12 0x%016llx announced",
-	       (unsigned long long)FH_DMABUF_MODIFIER);
+	       (unsigned long long)FC_DMABUF_MODIFIER);
 
 	int fd = memfd_create("guest-dmabuf", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, FH_DMABUF_SIZE) < 0)
+	if (fd < 0 || ftruncate(fd, FC_DMABUF_SIZE) < 0)
 		die("memfd");
-	uint8_t *map = mmap(NULL, FH_DMABUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint8_t *map = mmap(NULL, FC_DMABUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
-	for (size_t i = 0; i < FH_DMABUF_SIZE; i++)
-		map[i] = fh_pattern(FH_SEED_DMABUF, i);
+	for (size_t i = 0; i < FC_DMABUF_SIZE; i++)
+		map[i] = fc_pattern(FC_SEED_DMABUF, i);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		die("fstat");
@@ -416,7 +416,7 @@ static void run_dmabuf(void)
 	struct xdg_toplevel *top = xdg_surface_get_toplevel(xs);
 	xdg_toplevel_add_listener(top, &toplevel_listener, NULL);
 	char title[128];
-	snprintf(title, sizeof(title), FH_DMABUF_TITLE " %llu:%llu", (unsigned long long)st.st_dev,
+	snprintf(title, sizeof(title), FC_DMABUF_TITLE " %llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	xdg_toplevel_set_title(top, title);
 	wl_surface_commit(surface);
@@ -424,19 +424,19 @@ static void run_dmabuf(void)
 	xdg_surface_ack_configure(xs, configure_serial);
 
 	struct zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(g.dmabuf);
-	uint32_t hi = (uint32_t)(FH_DMABUF_MODIFIER >> 32), lo = (uint32_t)FH_DMABUF_MODIFIER;
-	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, FH_DMABUF_STRIDE0, hi, lo);
-	zwp_linux_buffer_params_v1_add(params, fd, 1, FH_DMABUF_OFFSET1, FH_DMABUF_STRIDE1, hi, lo);
+	uint32_t hi = (uint32_t)(FC_DMABUF_MODIFIER >> 32), lo = (uint32_t)FC_DMABUF_MODIFIER;
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, FC_DMABUF_STRIDE0, hi, lo);
+	zwp_linux_buffer_params_v1_add(params, fd, 1, FC_DMABUF_OFFSET1, FC_DMABUF_STRIDE1, hi, lo);
 	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(
-		params, FH_DMABUF_WIDTH, FH_DMABUF_HEIGHT, FH_DRM_FORMAT_NV12, 0);
+		params, FC_DMABUF_WIDTH, FC_DMABUF_HEIGHT, FC_DRM_FORMAT_NV12, 0);
 	zwp_linux_buffer_params_v1_destroy(params);
 	wl_surface_attach(surface, buffer, 0, 0);
-	wl_surface_damage_buffer(surface, 0, 0, FH_DMABUF_WIDTH, FH_DMABUF_HEIGHT);
+	wl_surface_damage_buffer(surface, 0, 0, FC_DMABUF_WIDTH, FC_DMABUF_HEIGHT);
 	wl_surface_commit(surface);
 	roundtrip(); /* the compositor has checked commit 1 */
 
-	memcpy(map + FH_DMABUF_MARK_OFFSET, FH_DMABUF_MARK, sizeof(FH_DMABUF_MARK) - 1);
-	wl_surface_damage_buffer(surface, 0, 0, FH_DMABUF_WIDTH, 1);
+	memcpy(map + FC_DMABUF_MARK_OFFSET, FC_DMABUF_MARK, sizeof(FC_DMABUF_MARK) - 1);
+	wl_surface_damage_buffer(surface, 0, 0, FC_DMABUF_WIDTH, 1);
 	wl_surface_commit(surface);
 	roundtrip();
 	report(true, "dmabuf %s committed twice", title);
@@ -445,7 +445,7 @@ static void run_dmabuf(void)
 	xdg_toplevel_destroy(top);
 	xdg_surface_destroy(xs);
 	wl_surface_destroy(surface);
-	munmap(map, FH_DMABUF_SIZE);
+	munmap(map, FC_DMABUF_SIZE);
 	close(fd);
 	roundtrip();
 }
@@ -456,38 +456,38 @@ static void fill(uint32_t *px, int x, int y, int w, int h, uint32_t color)
 {
 	for (int j = y; j < y + h; j++)
 		for (int i = x; i < x + w; i++)
-			px[(size_t)j * FH_SHM_WIDTH + (size_t)i] = color;
+			px[(size_t)j * FC_SHM_WIDTH + (size_t)i] = color;
 }
 
 static void run_shm(void)
 {
-	const int32_t stride = FH_SHM_WIDTH * 4;
-	const size_t size = (size_t)stride * FH_SHM_HEIGHT;
+	const int32_t stride = FC_SHM_WIDTH * 4;
+	const size_t size = (size_t)stride * FC_SHM_HEIGHT;
 	int fd = memfd_create("guest-shm", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
 		die("memfd");
 	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (px == MAP_FAILED)
 		die("mmap");
-	fill(px, 0, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT, FH_SHM_COLOR1);
+	fill(px, 0, 0, FC_SHM_WIDTH, FC_SHM_HEIGHT, FC_SHM_COLOR1);
 
 	struct wl_shm_pool *pool = wl_shm_create_pool(g.shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT,
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, FC_SHM_WIDTH, FC_SHM_HEIGHT,
 							     stride, WL_SHM_FORMAT_XRGB8888);
 	struct wl_surface *surface = wl_compositor_create_surface(g.compositor);
 	wl_surface_attach(surface, buffer, 0, 0);
-	wl_surface_damage_buffer(surface, 0, 0, FH_SHM_WIDTH, FH_SHM_HEIGHT);
+	wl_surface_damage_buffer(surface, 0, 0, FC_SHM_WIDTH, FC_SHM_HEIGHT);
 	wl_surface_commit(surface);
 	roundtrip();
 
-	fill(px, FH_SHM_RECT_X, FH_SHM_RECT_Y, FH_SHM_RECT_SIZE, FH_SHM_RECT_SIZE, FH_SHM_COLOR2);
-	px[0] = FH_SHM_CANARY; /* not damaged: must not be copied */
+	fill(px, FC_SHM_RECT_X, FC_SHM_RECT_Y, FC_SHM_RECT_SIZE, FC_SHM_RECT_SIZE, FC_SHM_COLOR2);
+	px[0] = FC_SHM_CANARY; /* not damaged: must not be copied */
 	wl_surface_attach(surface, buffer, 0, 0);
-	wl_surface_damage_buffer(surface, FH_SHM_RECT_X, FH_SHM_RECT_Y, FH_SHM_RECT_SIZE,
-				 FH_SHM_RECT_SIZE);
+	wl_surface_damage_buffer(surface, FC_SHM_RECT_X, FC_SHM_RECT_Y, FC_SHM_RECT_SIZE,
+				 FC_SHM_RECT_SIZE);
 	wl_surface_commit(surface);
 	roundtrip();
-	report(true, "shm: full commit, then one %dx%d damage", FH_SHM_RECT_SIZE, FH_SHM_RECT_SIZE);
+	report(true, "shm: full commit, then one %dx%d damage", FC_SHM_RECT_SIZE, FC_SHM_RECT_SIZE);
 
 	wl_surface_destroy(surface);
 	wl_buffer_destroy(buffer);
@@ -511,7 +511,7 @@ static int receive_selection(struct wl_data_device **dd)
 		exit(1);
 	}
 	int rd, wr = pipe_write_end(&rd);
-	wl_data_offer_receive(selection_offer, FH_MIME, wr);
+	wl_data_offer_receive(selection_offer, FC_MIME, wr);
 	wl_display_flush(g.display);
 	close(wr);
 	return rd;
@@ -543,7 +543,7 @@ static void run_partial(void)
 {
 	struct wl_data_device *dd;
 	int rd = receive_selection(&dd);
-	static uint8_t buf[FH_PARTIAL_BYTES];
+	static uint8_t buf[FC_PARTIAL_BYTES];
 	size_t done = 0, bad = 0;
 	while (done < sizeof(buf)) {
 		ssize_t n = read(rd, buf + done, sizeof(buf) - done);
@@ -554,18 +554,18 @@ static void run_partial(void)
 		done += (size_t)n;
 	}
 	for (size_t i = 0; i < done; i++)
-		bad += buf[i] != fh_pattern(FH_SEED_OFFER, i);
-	close(rd); /* mid-transfer: the compositor writes FH_BIG_BYTES */
+		bad += buf[i] != fc_pattern(FC_SEED_OFFER, i);
+	close(rd); /* mid-transfer: the compositor writes FC_BIG_BYTES */
 	report(done == sizeof(buf) && bad == 0,
 	       "partial: read %zu bytes of the offer (%zu differ), closed the read end", done, bad);
 	wl_data_offer_destroy(selection_offer);
 
-	/* our source: the compositor closes its read end after FH_PARTIAL_BYTES */
-	source_bytes = FH_BIG_BYTES;
+	/* our source: the compositor closes its read end after FC_PARTIAL_BYTES */
+	source_bytes = FC_BIG_BYTES;
 	source_may_break = true;
 	struct wl_data_source *src = wl_data_device_manager_create_data_source(g.ddm);
 	wl_data_source_add_listener(src, &source_listener, NULL);
-	wl_data_source_offer(src, FH_MIME);
+	wl_data_source_offer(src, FC_MIME);
 	wl_data_device_set_selection(dd, src, 0);
 	source_cancelled = false;
 	wait_for(&source_cancelled, "data-source cancelled");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# fakehost.sh MODE: guest-client MODE through vsomm → vsomm-host → fake-compositor
+# guest-client.sh MODE: guest-client MODE through vsomm → vsomm-host → fake-compositor
 # (tests/fake-compositor/), in a private runtime dir.  Checks:
 #  - the guest client's own checks (exit status) and the compositor's "PASS" lines
 #    for MODE, and no "FAIL" line anywhere;
@@ -10,12 +10,12 @@
 #  - vsomm-host's fd count is back to where it was before the client ran.
 set -euo pipefail
 : "${BUILD:?}" "${SRCDIR:?}"
-MODE=${1:?usage: fakehost.sh keymap|clipboard|dmabuf|shm}
+MODE=${1:?usage: guest-client.sh keymap|clipboard|dmabuf|shm}
 # shellcheck source=tests/lib/weston.sh
 source "$SRCDIR/tests/lib/weston.sh"
 
 harness_init
-FAKE_SOCKET=fakehost-0
+FAKE_SOCKET=fake-compositor-0
 FAKE_LOG=$XDG_RUNTIME_DIR/fake-compositor.log
 GUEST_LOG=$XDG_RUNTIME_DIR/guest-client.log
 VSOMM_LOG=$XDG_RUNTIME_DIR/vsomm.log

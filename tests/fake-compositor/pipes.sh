@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# pipes.sh CASE: hostile clipboard pipes (issue 6) through one `vsomm --serve`
+# pipes.sh CASE: hostile clipboard pipes through one `vsomm --serve`
 # and vsomm-host before the fake compositor (tests/fake-compositor/), next to good
 # clients.  CASE:
 #   hog      guest-client hog asks for the selection and never reads its pipe
-#            while the compositor writes FH_HOG_BYTES (80 MiB) into it: vsomm
+#            while the compositor writes FC_HOG_BYTES (80 MiB) into it: vsomm
 #            drops the pipe at its per-pipe queue limit (one log line), the
 #            compositor's write ends (no block), good clients (keymap, shm) run
 #            to the end meanwhile, and vsomm's RSS comes back down.
@@ -37,12 +37,12 @@ die() {
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' /proc/"$1"/status; }
 
-"$BUILD/tests/fake-compositor/fake-compositor" --socket fakehost-0 --script "$CASE" >"$FAKE_LOG" 2>&1 &
+"$BUILD/tests/fake-compositor/fake-compositor" --socket fake-compositor-0 --script "$CASE" >"$FAKE_LOG" 2>&1 &
 FAKE_PID=$!
 harness_track "$FAKE_PID"
 wait_for 10 grep -q '^ready on' "$FAKE_LOG" || die "fake-compositor did not come up"
 # shellcheck disable=SC2034 # read by vsomm_host_start
-VSOMM_COMPOSITOR=fakehost-0
+VSOMM_COMPOSITOR=fake-compositor-0
 vsomm_host_start --log-level info
 wait_for 10 grep -q 'listening on' "$VSOMM_HOST_LOG" || die "vsomm-host did not say it is listening"
 host_fds=$(fd_count "$VSOMM_HOST_PID")

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * evil-client CASE: a hostile Wayland client of $WAYLAND_DISPLAY for the
- * isolation test (faults.sh hostile).  Cases the vsomm-e2e hostile client does
+ * isolation test (faults.sh hostile).  Cases the weston-e2e hostile client does
  * not have:
  *
  *   random SEED   4 KiB of pseudo-random bytes (seeded), our end of file, then

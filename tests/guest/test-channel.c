@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The guest channel (cross-domain/guest/channel*.c) over the socket backend, against the
- * scripted fake host of fake-host.c: INIT bytes, one POLL outstanding, SEND
- * chunking and fd classification, READ_PIPE ids and data, RECEIVE of blobs and
+ * scripted fake vsomm-host (tests/lib/fake-vsomm-host.c): INIT bytes, one POLL
+ * outstanding, SEND chunking and fd classification, READ_PIPE ids and data, RECEIVE of blobs and
  * write pipes, host EOF, image requirements and their cache, fd accounting.
  */
 #include <errno.h>

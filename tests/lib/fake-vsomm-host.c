@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The scripted fake vsomm-host of the guest tests (see fake-host.h). */
+/* The scripted fake vsomm-host of the guest tests (see fake-vsomm-host.h). */
 #include "tests/lib/fake-vsomm-host.h"
 
 #include <errno.h>
@@ -86,7 +86,7 @@ static void complete_fence(struct fake_host *fh, uint64_t tag, uint64_t fence, u
 
 static int memfd_with(const void *content, size_t size)
 {
-	int fd = memfd_create("fake-host-item", MFD_CLOEXEC);
+	int fd = memfd_create("fake-vsomm-host-item", MFD_CLOEXEC);
 	CHECK(fd >= 0);
 	CHECK(ftruncate(fd, (off_t)size) == 0);
 	if (content)
