@@ -6,7 +6,6 @@
  */
 #include "util/fdpass.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,20 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/unit/check.h"
-
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	CHECK(dir);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the directory's own fd */
-}
+#include "tests/lib/check.h"
+#include "tests/lib/fds.h"
 
 /* A memfd whose size names it: the receiver can tell which one it got. */
 static int tagged_fd(off_t tag)
