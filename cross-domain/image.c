@@ -24,9 +24,8 @@ static_assert(XDOMAIN_MAX_IMAGE_BYTES <= UINT32_MAX, "offsets are u32 on the wir
  * here because lib_common (linked by both sides) does not depend on libdrm;
  * tests/unit/test-image.c checks every one against the libdrm header.
  */
-#define FOURCC(a, b, c, d)                                                    \
-	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |       \
-	 ((uint32_t)(d) << 24))
+#define FOURCC(a, b, c, d) \
+	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
 #define FMT_R8 FOURCC('R', '8', ' ', ' ')
 #define FMT_RG88 FOURCC('R', 'G', '8', '8')
 #define FMT_GR88 FOURCC('G', 'R', '8', '8')
@@ -58,7 +57,15 @@ struct format_desc {
 	struct plane_desc planes[MAX_PLANES];
 };
 
-#define PACKED(fourcc, bpp) { (fourcc), 1, { { (bpp), 1, 1 } } }
+#define PACKED(fourcc, bpp)                 \
+	{                                   \
+		(fourcc), 1,                \
+		{                           \
+			{                   \
+				(bpp), 1, 1 \
+			}                   \
+		}                           \
+	}
 
 static const struct format_desc formats[] = {
 	PACKED(FMT_R8, 1),
@@ -77,7 +84,7 @@ static const struct format_desc formats[] = {
 	PACKED(FMT_ABGR2101010, 4),
 	PACKED(FMT_ABGR16161616F, 8),
 	/* Y plane at full resolution, then interleaved CbCr at half width and height. */
-	{ FMT_NV12, 2, { { 1, 1, 1 }, { 2, 2, 2 } } },
+	{FMT_NV12, 2, {{1, 1, 1}, {2, 2, 2}}},
 };
 
 static const struct format_desc *find_format(uint32_t fourcc)
@@ -94,8 +101,8 @@ static uint32_t div_round_up(uint32_t v, uint32_t d)
 	return v / d + (v % d != 0); /* no v + d − 1: that overflows near UINT32_MAX */
 }
 
-bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format,
-			   uint64_t page_size, struct xdomain_image_requirements *out)
+bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format, uint64_t page_size,
+			   struct xdomain_image_requirements *out)
 {
 	const struct format_desc *fmt = find_format(drm_format);
 	uint64_t offset = 0, size, rem;
@@ -133,7 +140,7 @@ bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format,
 
 	out->modifier = 0; /* DRM_FORMAT_MOD_LINEAR */
 	out->size = size;
-	out->blob_id = 0;  /* assigned by the caller (host item table) */
+	out->blob_id = 0; /* assigned by the caller (host item table) */
 	out->map_info = XDOMAIN_MAP_CACHE_CACHED;
 	out->memory_idx = -1;
 	out->physical_device_idx = -1;

@@ -17,7 +17,7 @@
  * stride = width × bpp, checked arithmetic, size rounded up to `page_size`.
  * Returns false for unknown formats, zero or overflowing sizes.
  */
-bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format,
-			   uint64_t page_size, struct xdomain_image_requirements *out);
+bool xdomain_linear_layout(uint32_t width, uint32_t height, uint32_t drm_format, uint64_t page_size,
+			   struct xdomain_image_requirements *out);
 
 #endif

@@ -71,12 +71,12 @@ enum xdomain_id_type {
 #define XDOMAIN_GRALLOC_SW_WRITE_OFTEN (1u << 11)
 #define XDOMAIN_GRALLOC_VIDEO_DECODER (1u << 13)
 #define XDOMAIN_GRALLOC_VIDEO_ENCODER (1u << 14)
-#define XDOMAIN_GRALLOC_VALID                                                            \
-	(XDOMAIN_GRALLOC_SCANOUT | XDOMAIN_GRALLOC_RENDERING | XDOMAIN_GRALLOC_LINEAR |   \
-	 XDOMAIN_GRALLOC_TEXTURING | XDOMAIN_GRALLOC_CAMERA_WRITE |                        \
-	 XDOMAIN_GRALLOC_CAMERA_READ | XDOMAIN_GRALLOC_PROTECTED |                         \
-	 XDOMAIN_GRALLOC_SW_READ_OFTEN | XDOMAIN_GRALLOC_SW_WRITE_OFTEN |                  \
-	 XDOMAIN_GRALLOC_VIDEO_DECODER | XDOMAIN_GRALLOC_VIDEO_ENCODER)
+#define XDOMAIN_GRALLOC_VALID                                                                     \
+	(XDOMAIN_GRALLOC_SCANOUT | XDOMAIN_GRALLOC_RENDERING | XDOMAIN_GRALLOC_LINEAR |           \
+	 XDOMAIN_GRALLOC_TEXTURING | XDOMAIN_GRALLOC_CAMERA_WRITE | XDOMAIN_GRALLOC_CAMERA_READ | \
+	 XDOMAIN_GRALLOC_PROTECTED | XDOMAIN_GRALLOC_SW_READ_OFTEN |                              \
+	 XDOMAIN_GRALLOC_SW_WRITE_OFTEN | XDOMAIN_GRALLOC_VIDEO_DECODER |                         \
+	 XDOMAIN_GRALLOC_VIDEO_ENCODER)
 
 /* map_info cache types (low bits) and access bits */
 #define XDOMAIN_MAP_CACHE_CACHED 0x01u
@@ -157,8 +157,7 @@ struct xdomain_read_write {
 
 #define XDOMAIN_ASSERT_LAYOUT(type, field, off) \
 	static_assert(offsetof(struct type, field) == (off), #type "." #field " offset")
-#define XDOMAIN_ASSERT_SIZE(type, size) \
-	static_assert(sizeof(struct type) == (size), #type " size")
+#define XDOMAIN_ASSERT_SIZE(type, size) static_assert(sizeof(struct type) == (size), #type " size")
 
 XDOMAIN_ASSERT_SIZE(xdomain_capabilities, 16);
 XDOMAIN_ASSERT_LAYOUT(xdomain_capabilities, version, 0);
@@ -216,14 +215,14 @@ static_assert(sizeof(struct xdomain_send_receive) + XDOMAIN_MAX_RECEIVE_BYTES ==
 /** Why a command was rejected; xdomain_strerror() names it for the one log line. */
 enum xdomain_wire_error {
 	XDOMAIN_WIRE_OK = 0,
-	XDOMAIN_WIRE_TRUNCATED,      /* fewer than 8 bytes left for a header */
-	XDOMAIN_WIRE_BAD_SIZE,       /* cmd_size < 8 or > what remains */
-	XDOMAIN_WIRE_SHORT_CMD,      /* cmd_size < the command's struct size */
-	XDOMAIN_WIRE_BAD_PAYLOAD,    /* opaque_data_size beyond cmd_size */
-	XDOMAIN_WIRE_TOO_MANY_IDS,   /* num_identifiers > 28 */
-	XDOMAIN_WIRE_BAD_ID_TYPE,    /* identifier type unknown or not valid in this direction */
-	XDOMAIN_WIRE_BAD_HANG_UP,    /* hang_up not 0 or 1 */
-	XDOMAIN_WIRE_UNKNOWN_CMD,    /* command id not one vsomm implements */
+	XDOMAIN_WIRE_TRUNCATED,    /* fewer than 8 bytes left for a header */
+	XDOMAIN_WIRE_BAD_SIZE,     /* cmd_size < 8 or > what remains */
+	XDOMAIN_WIRE_SHORT_CMD,    /* cmd_size < the command's struct size */
+	XDOMAIN_WIRE_BAD_PAYLOAD,  /* opaque_data_size beyond cmd_size */
+	XDOMAIN_WIRE_TOO_MANY_IDS, /* num_identifiers > 28 */
+	XDOMAIN_WIRE_BAD_ID_TYPE,  /* identifier type unknown or not valid in this direction */
+	XDOMAIN_WIRE_BAD_HANG_UP,  /* hang_up not 0 or 1 */
+	XDOMAIN_WIRE_UNKNOWN_CMD,  /* command id not one vsomm implements */
 };
 
 /**

@@ -139,7 +139,7 @@ enum xdomain_wire_error xdomain_decode_guest_cmd(const void *buf, size_t len,
 		break;
 	case XDOMAIN_CMD_GET_IMAGE_REQUIREMENTS:
 		err = size < sizeof(struct xdomain_get_image_requirements) ? XDOMAIN_WIRE_SHORT_CMD
-									    : XDOMAIN_WIRE_OK;
+									   : XDOMAIN_WIRE_OK;
 		break;
 	case XDOMAIN_CMD_POLL:
 		err = size < sizeof(struct xdomain_poll) ? XDOMAIN_WIRE_SHORT_CMD : XDOMAIN_WIRE_OK;

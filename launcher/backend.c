@@ -53,7 +53,8 @@ static int connect_host(void *data, struct wl_client *client, void **out)
 	struct virtgpu *dev;
 	int err = virtgpu_open(backend->device, &dev);
 	if (err < 0) {
-		vsomm_log(VSOMM_LOG_ERROR, "cannot open the virtgpu device %s: %s; is vsomm-host running?",
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "cannot open the virtgpu device %s: %s; is vsomm-host running?",
 			  backend->device ? backend->device : "(default)", strerror(-err));
 		close(sv[0]);
 		close(sv[1]);
@@ -102,8 +103,8 @@ static int alloc_shadow(void *data, void *conn_ptr, uint32_t width, uint32_t hei
 	struct xdomain_channel *ch = xdomain_pump_channel(conn->pump);
 	struct xdomain_image_requirements req;
 	int err = xdomain_channel_image_requirements(
-		ch, width, height, drm_format, XDOMAIN_GRALLOC_LINEAR | XDOMAIN_GRALLOC_SW_WRITE_OFTEN,
-		&req);
+		ch, width, height, drm_format,
+		XDOMAIN_GRALLOC_LINEAR | XDOMAIN_GRALLOC_SW_WRITE_OFTEN, &req);
 	if (err < 0)
 		return err;
 	struct virtgpu_bo *bo = calloc(1, sizeof(*bo));

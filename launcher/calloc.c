@@ -30,8 +30,7 @@
 
 typedef void *(*calloc_func_t)(size_t, size_t);
 
-static void *
-zeroed_malloc(size_t total)
+static void *zeroed_malloc(size_t total)
 {
 	void *p = malloc(total);
 
@@ -42,8 +41,7 @@ zeroed_malloc(size_t total)
 	return p;
 }
 
-void *
-calloc(size_t count, size_t size)
+void *calloc(size_t count, size_t size)
 {
 	static calloc_func_t next;
 	static bool resolving;

@@ -63,8 +63,8 @@ enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, 
 	if (*err < 0)
 		goto out_loop;
 	struct probe probe = {0};
-	struct xdomain_channel *ch = xdomain_channel_create(
-		loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &probe_listener, &probe, err);
+	struct xdomain_channel *ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND,
+							    &probe_listener, &probe, err);
 	if (!ch) {
 		result = LAUNCHER_PROBE_NO_CHANNEL;
 		goto out_loop;

@@ -146,7 +146,7 @@ static int listen_on(const char *path, struct bound_socket *out)
 		fprintf(stderr, "vsomm-host: socket: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
-	unlink(out->staged); /* a leftover of a dead process with our pid */
+	unlink(out->staged);      /* a leftover of a dead process with our pid */
 	mode_t old = umask(0177); /* the socket is created 0600 */
 	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
@@ -283,8 +283,9 @@ int main(int argc, char *argv[])
 	int activated_fd = launcher_sd_take_fd(&sd_fds, "vsomm-host");
 	for (size_t i = 0; i < sd_fds.count; i++)
 		if (sd_fds.fds[i] >= 0)
-			vsomm_log(VSOMM_LOG_ERROR, "vsomm-host: ignoring activated fd %d named '%s'",
-				  sd_fds.fds[i], sd_fds.names[i]);
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "vsomm-host: ignoring activated fd %d named '%s'", sd_fds.fds[i],
+				  sd_fds.names[i]);
 	launcher_sd_close_rest(&sd_fds);
 
 	if (!compositor_arg) {
@@ -324,7 +325,8 @@ int main(int argc, char *argv[])
 	if (vhost_user_arg) {
 		status = listen_on(vhost_user_arg, &vu_sock);
 		if (status != EXIT_OK) {
-			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
+			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n",
+				vhost_user_arg);
 			goto err_listen;
 		}
 	}
@@ -336,10 +338,10 @@ int main(int argc, char *argv[])
 		goto err_listen;
 	}
 	bool running = true;
-	struct wl_event_source *sigterm =
-		wl_event_loop_add_signal(loop, SIGTERM, handle_signal, &running);
-	struct wl_event_source *sigint =
-		wl_event_loop_add_signal(loop, SIGINT, handle_signal, &running);
+	struct wl_event_source *sigterm = wl_event_loop_add_signal(loop, SIGTERM, handle_signal,
+								   &running);
+	struct wl_event_source *sigint = wl_event_loop_add_signal(loop, SIGINT, handle_signal,
+								  &running);
 	struct sock_server *server = NULL;
 	struct vu_backend *vhost_user = NULL;
 	if (!sigterm || !sigint) {
@@ -363,7 +365,8 @@ int main(int argc, char *argv[])
 	if (vhost_user_arg) {
 		vhost_user = vu_backend_create(loop, vu_sock.fd, capsets, &config);
 		if (!vhost_user) {
-			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n", vhost_user_arg);
+			fprintf(stderr, "vsomm-host: cannot serve vhost-user on %s\n",
+				vhost_user_arg);
 			goto err_serve;
 		}
 		vu_sock.fd = -1;

@@ -37,8 +37,8 @@
 #define AUTO_SOCKETS 32
 #define SERVE_SOCKET "wayland-vsomm"
 #define PROBE_TIMEOUT_MS 10000
-#define STOP_TIMEOUT_MS 5000   /* default grace between a stop signal and SIGKILL */
-#define KILL_REPEAT_MS 100     /* SIGKILL again until no descendant is left */
+#define STOP_TIMEOUT_MS 5000 /* default grace between a stop signal and SIGKILL */
+#define KILL_REPEAT_MS 100   /* SIGKILL again until no descendant is left */
 
 struct config {
 	const char *device; /* NULL or "auto": pick */
@@ -153,7 +153,8 @@ static int add_socket_quiet(struct vsomm *vsomm, const char *name)
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	if (name) {
 		if (strchr(name, '/')) {
-			fprintf(stderr, "vsomm: --socket takes a name in XDG_RUNTIME_DIR, not '%s'\n",
+			fprintf(stderr,
+				"vsomm: --socket takes a name in XDG_RUNTIME_DIR, not '%s'\n",
 				name);
 			return LAUNCHER_EXIT_ERROR;
 		}
@@ -245,8 +246,9 @@ static int add_activated_sockets(struct vsomm *vsomm, struct launcher_sd_fds *fd
 static int check_app(const char *app)
 {
 	if (strchr(app, '/'))
-		return access(app, X_OK) == 0 ? 0 : errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND
-								   : LAUNCHER_EXIT_NOT_EXECUTABLE;
+		return access(app, X_OK) == 0 ? 0
+		       : errno == ENOENT      ? LAUNCHER_EXIT_NOT_FOUND
+					      : LAUNCHER_EXIT_NOT_EXECUTABLE;
 	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -406,7 +408,13 @@ static int parse_config(int argc, char **argv, struct config *config)
 
 	const char *stop_timeout = env_or_null("VSOMM_STOP_TIMEOUT");
 
-	enum { OPT_TITLE = 256, OPT_APP_ID, OPT_LOG_LEVEL, OPT_TRACE, OPT_STOP_TIMEOUT };
+	enum {
+		OPT_TITLE = 256,
+		OPT_APP_ID,
+		OPT_LOG_LEVEL,
+		OPT_TRACE,
+		OPT_STOP_TIMEOUT
+	};
 	static const struct option longopts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"serve", no_argument, NULL, 's'},
@@ -460,7 +468,8 @@ static int parse_config(int argc, char **argv, struct config *config)
 		}
 	}
 	if (level && !vsomm_log_parse_level(level, &config->level)) {
-		fprintf(stderr, "vsomm: unknown log level '%s' (silent, error, info, debug, trace)\n",
+		fprintf(stderr,
+			"vsomm: unknown log level '%s' (silent, error, info, debug, trace)\n",
 			level);
 		return LAUNCHER_EXIT_ERROR;
 	}
@@ -614,7 +623,8 @@ int main(int argc, char **argv)
 	}
 	char picked[4200];
 	/* auto: a virtio_gpu render node with capset 5, else vsomm-host's socket (NULL) */
-	if (!config.device && virtgpu_find_render_node(VIRTGPU_DRI_DIR, picked, sizeof(picked)) == 0)
+	if (!config.device &&
+	    virtgpu_find_render_node(VIRTGPU_DRI_DIR, picked, sizeof(picked)) == 0)
 		config.device = picked;
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	if ((!dir || dir[0] != '/') && (fds.count == 0 || !config.device)) {
@@ -643,12 +653,14 @@ int main(int argc, char **argv)
 		int added = add_activated_sockets(&vsomm, &fds);
 		if (added <= 0) {
 			if (added == 0)
-				fputs("vsomm: socket activation passed no fd named 'wayland'\n", stderr);
+				fputs("vsomm: socket activation passed no fd named 'wayland'\n",
+				      stderr);
 			goto out;
 		}
 	} else {
-		status = add_socket(&vsomm, config.socket ? config.socket
-							  : config.serve ? SERVE_SOCKET : NULL);
+		status = add_socket(&vsomm, config.socket  ? config.socket
+					    : config.serve ? SERVE_SOCKET
+							   : NULL);
 		if (status != 0)
 			goto out;
 		status = LAUNCHER_EXIT_ERROR;
@@ -661,7 +673,8 @@ int main(int argc, char **argv)
 	}
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < 3; i++) {
-		sources[i] = wl_event_loop_add_signal(vsomm.loop, signals[i], handle_signal, &vsomm);
+		sources[i] = wl_event_loop_add_signal(vsomm.loop, signals[i], handle_signal,
+						      &vsomm);
 		if (!sources[i])
 			goto out_signals;
 	}

@@ -15,8 +15,7 @@
 #include "util/log.h"
 #include "proxy/proxy-private.h"
 
-static struct proxy_object *
-find_by_host_id(struct proxy_client *pc, uint32_t id)
+static struct proxy_object *find_by_host_id(struct proxy_client *pc, uint32_t id)
 {
 	struct proxy_object *object;
 
@@ -31,8 +30,7 @@ find_by_host_id(struct proxy_client *pc, uint32_t id)
 
 /* Tell the guest why and disconnect it.  Not from inside a dispatch of this
  * client's requests (it destroys the client). */
-static void
-host_failed(struct proxy_client *pc)
+static void host_failed(struct proxy_client *pc)
 {
 	int error = wl_display_get_error(pc->host);
 	struct wl_client *client = pc->client;
@@ -52,7 +50,8 @@ host_failed(struct proxy_client *pc)
 					       "host compositor: error %u on %s", code,
 					       object->info->name);
 		else
-			wl_client_post_implementation_error(client, "host compositor: error %u on %s@%u",
+			wl_client_post_implementation_error(client,
+							    "host compositor: error %u on %s@%u",
 							    code, interface->name, id);
 	} else {
 		vsomm_log(VSOMM_LOG_INFO, "host connection lost: %s",
@@ -62,8 +61,7 @@ host_failed(struct proxy_client *pc)
 	wl_client_destroy(client);
 }
 
-static bool
-flush_host(struct proxy_client *pc)
+static bool flush_host(struct proxy_client *pc)
 {
 	bool want_writable = false;
 
@@ -88,8 +86,7 @@ flush_host(struct proxy_client *pc)
 	return true;
 }
 
-static bool
-read_host(struct proxy_client *pc, bool readable)
+static bool read_host(struct proxy_client *pc, bool readable)
 {
 	while (wl_display_prepare_read(pc->host) != 0) {
 		if (wl_display_dispatch_pending(pc->host) < 0)
@@ -107,8 +104,7 @@ read_host(struct proxy_client *pc, bool readable)
 static void handle_client_destroy(struct wl_listener *listener, void *data);
 
 /* Relay what the host sent.  false: pc is gone or being ended. */
-static bool
-relay_host(struct proxy_client *pc, uint32_t mask)
+static bool relay_host(struct proxy_client *pc, uint32_t mask)
 {
 	/* HANGUP/ERROR: read what is left (the host's error event, maybe);
 	 * read_events then reports the EOF. */
@@ -129,15 +125,13 @@ relay_host(struct proxy_client *pc, uint32_t mask)
 	return true;
 }
 
-static int
-handle_host_fd(int fd, uint32_t mask, void *data)
+static int handle_host_fd(int fd, uint32_t mask, void *data)
 {
 	relay_host(data, mask);
 	return 0;
 }
 
-static void
-handle_ready_idle(void *data)
+static void handle_ready_idle(void *data)
 {
 	struct proxy_client *pc = data;
 
@@ -146,8 +140,7 @@ handle_ready_idle(void *data)
 		wl_client_flush(pc->client);
 }
 
-void
-proxy_client_host_ready(struct wl_client *client)
+void proxy_client_host_ready(struct wl_client *client)
 {
 	struct wl_listener *l = wl_client_get_destroy_listener(client, handle_client_destroy);
 	if (!l)
@@ -159,8 +152,7 @@ proxy_client_host_ready(struct wl_client *client)
 	pc->ready_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_ready_idle, pc);
 }
 
-static void
-handle_flush_idle(void *data)
+static void handle_flush_idle(void *data)
 {
 	struct proxy_client *pc = data;
 
@@ -169,8 +161,7 @@ handle_flush_idle(void *data)
 		host_failed(pc);
 }
 
-void
-proxy_client_schedule_flush(struct proxy_client *pc)
+void proxy_client_schedule_flush(struct proxy_client *pc)
 {
 	if (pc->flush_idle || !pc->host)
 		return;
@@ -179,8 +170,7 @@ proxy_client_schedule_flush(struct proxy_client *pc)
 		vsomm_log(VSOMM_LOG_ERROR, "cannot flush the host connection");
 }
 
-static void
-handle_kill_idle(void *data)
+static void handle_kill_idle(void *data)
 {
 	struct proxy_client *pc = data;
 
@@ -188,16 +178,14 @@ handle_kill_idle(void *data)
 	wl_client_destroy(pc->client);
 }
 
-static void
-handle_client_destroy(struct wl_listener *listener, void *data)
+static void handle_client_destroy(struct wl_listener *listener, void *data)
 {
 	struct proxy_client *pc = wl_container_of(listener, pc, client_destroy);
 
 	proxy_client_destroy(pc);
 }
 
-void
-proxy_client_create(struct proxy *proxy, struct wl_client *client)
+void proxy_client_create(struct proxy *proxy, struct wl_client *client)
 {
 	struct proxy_client *pc;
 	int fd;
@@ -245,8 +233,7 @@ err:
 	pc->kill_idle = wl_event_loop_add_idle(proxy->loop, handle_kill_idle, pc);
 }
 
-void
-proxy_client_destroy(struct proxy_client *pc)
+void proxy_client_destroy(struct proxy_client *pc)
 {
 	if (pc->flush_idle)
 		wl_event_source_remove(pc->flush_idle);

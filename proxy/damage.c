@@ -84,7 +84,9 @@ void proxy_damage_add_surface(pixman_region32_t *buffer_damage, const pixman_reg
  * lines into vsomm's cache first (the read-for-ownership of a plain memcpy)
  * only doubles the memory traffic of a full-frame copy.
  */
-enum { STREAM_MIN = 256 * 1024 };
+enum {
+	STREAM_MIN = 256 * 1024
+};
 static int stream_mode = -1;
 
 static void copy_span(void *dst, const void *src, size_t len)
@@ -142,8 +144,8 @@ size_t proxy_damage_copy(void *dst, uint32_t dst_stride, struct proxy_guarded_ma
 		if (len == (size_t)width * bytes_per_pixel && src_stride == dst_stride) {
 			size_t rows = (size_t)(b->y2 - b->y1);
 			copy_span((char *)dst + (size_t)b->y1 * dst_stride,
-			       (const char *)src->addr + src_offset + (size_t)b->y1 * src_stride,
-			       rows * dst_stride);
+				  (const char *)src->addr + src_offset + (size_t)b->y1 * src_stride,
+				  rows * dst_stride);
 			copied += rows * dst_stride;
 			continue;
 		}

@@ -24,8 +24,7 @@
 #include "util/log.h"
 #include "proxy/proxy-private.h"
 
-void
-proxy_close_fds(const char *signature, union wl_argument *args)
+void proxy_close_fds(const char *signature, union wl_argument *args)
 {
 	int i = 0;
 
@@ -42,8 +41,7 @@ proxy_close_fds(const char *signature, union wl_argument *args)
 	}
 }
 
-static void
-close_fd_args(const struct vsomm_message_info *m, union wl_argument *args)
+static void close_fd_args(const struct vsomm_message_info *m, union wl_argument *args)
 {
 	/* Bit by bit of the mask: most messages have no fd. */
 	for (uint32_t bits = m->fd_args; bits; bits &= bits - 1) {
@@ -61,8 +59,7 @@ static int dispatch_request(const void *implementation, void *target, uint32_t o
 static int dispatch_event(const void *implementation, void *target, uint32_t opcode,
 			  const struct wl_message *message, union wl_argument *args);
 
-static void
-handle_resource_destroy(struct wl_resource *resource)
+static void handle_resource_destroy(struct wl_resource *resource)
 {
 	struct proxy_object *object = wl_resource_get_user_data(resource);
 
@@ -76,19 +73,18 @@ handle_resource_destroy(struct wl_resource *resource)
 	free(object);
 }
 
-void
-proxy_object_set_host(struct proxy_object *object, struct wl_proxy *host)
+void proxy_object_set_host(struct proxy_object *object, struct wl_proxy *host)
 {
 	object->host = host;
 	/* Fails only when the proxy already has a listener: never ours. */
 	if (wl_proxy_add_dispatcher(host, dispatch_event, object->info, object) < 0)
-		vsomm_log(VSOMM_LOG_ERROR, "host %s@%u already has a listener",
-			  object->info->name, wl_proxy_get_id(host));
+		vsomm_log(VSOMM_LOG_ERROR, "host %s@%u already has a listener", object->info->name,
+			  wl_proxy_get_id(host));
 }
 
-struct proxy_object *
-proxy_object_create(struct proxy_client *pc, const struct vsomm_interface_info *info,
-		    struct wl_resource *resource, struct wl_proxy *host)
+struct proxy_object *proxy_object_create(struct proxy_client *pc,
+					 const struct vsomm_interface_info *info,
+					 struct wl_resource *resource, struct wl_proxy *host)
 {
 	struct proxy_object *object = calloc(1, sizeof(*object));
 
@@ -109,8 +105,7 @@ proxy_object_create(struct proxy_client *pc, const struct vsomm_interface_info *
 
 /* Our implementations are entries of vsomm_forward_interfaces: a pointer
  * compare tells whether an implementation (or listener) is one. */
-static const struct vsomm_interface_info *
-table_entry(const void *implementation)
+static const struct vsomm_interface_info *table_entry(const void *implementation)
 {
 	uintptr_t p = (uintptr_t)implementation;
 	uintptr_t base = (uintptr_t)vsomm_forward_interfaces;
@@ -130,14 +125,13 @@ table_entry(const void *implementation)
  */
 #define CLASS_CACHE_SIZE 256u
 
-static const struct vsomm_interface_info *
-info_from_class(const char *class)
+static const struct vsomm_interface_info *info_from_class(const char *class)
 {
 	static struct {
 		const char *class;
 		const struct vsomm_interface_info *info;
 	} cache[CLASS_CACHE_SIZE];
-	size_t slot = ((uintptr_t)class >> 3) % CLASS_CACHE_SIZE;
+	size_t slot = ((uintptr_t) class >> 3) % CLASS_CACHE_SIZE;
 	const struct vsomm_interface_info *info;
 
 	if (cache[slot].class == class)
@@ -151,8 +145,7 @@ info_from_class(const char *class)
 	return info;
 }
 
-struct proxy_object *
-proxy_object_from_resource(struct wl_resource *resource)
+struct proxy_object *proxy_object_from_resource(struct wl_resource *resource)
 {
 	const struct vsomm_interface_info *info;
 
@@ -165,8 +158,7 @@ proxy_object_from_resource(struct wl_resource *resource)
 	return wl_resource_get_user_data(resource);
 }
 
-struct proxy_object *
-proxy_object_from_host(struct wl_proxy *host)
+struct proxy_object *proxy_object_from_host(struct wl_proxy *host)
 {
 	/* A host proxy is ours when its listener is an interface entry
 	 * (proxy_object_set_host); then its user data is the object. */
@@ -177,9 +169,8 @@ proxy_object_from_host(struct wl_proxy *host)
 
 /* The new guest resource of a request's new_id: same version as its parent
  * (or the version the request names, for an untyped new_id). */
-static bool
-create_request_new_id(struct proxy_object *object, const struct vsomm_message_info *m,
-		      union wl_argument *args, struct proxy_object **new_object)
+static bool create_request_new_id(struct proxy_object *object, const struct vsomm_message_info *m,
+				  union wl_argument *args, struct proxy_object **new_object)
 {
 	struct wl_client *client = object->client->client;
 	const struct vsomm_interface_info *info = m->new_id_info;
@@ -193,10 +184,10 @@ create_request_new_id(struct proxy_object *object, const struct vsomm_message_in
 		info = vsomm_forward_find(args[i - 2].s);
 		version = args[i - 1].u;
 		if (!info || version == 0 || version > info->version) {
-			wl_resource_post_error(object->client->display.resource,
-					       WL_DISPLAY_ERROR_INVALID_OBJECT, "%s.%s: cannot relay %s version %u",
-					       object->info->name, m->name,
-					       args[i - 2].s ? args[i - 2].s : "(null)", version);
+			wl_resource_post_error(
+				object->client->display.resource, WL_DISPLAY_ERROR_INVALID_OBJECT,
+				"%s.%s: cannot relay %s version %u", object->info->name, m->name,
+				args[i - 2].s ? args[i - 2].s : "(null)", version);
 			return false;
 		}
 	}
@@ -216,8 +207,7 @@ create_request_new_id(struct proxy_object *object, const struct vsomm_message_in
 	return true;
 }
 
-void
-proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
+void proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
 {
 	const struct vsomm_message_info *m = &object->info->requests[opcode];
 	union wl_argument out[PROXY_MAX_ARGS];
@@ -247,7 +237,8 @@ proxy_forward_request(struct proxy_object *object, uint32_t opcode, union wl_arg
 		arg = proxy_object_from_resource((struct wl_resource *)args[i].o);
 		if (!arg) {
 			wl_resource_post_error(object->client->display.resource,
-					       WL_DISPLAY_ERROR_INVALID_OBJECT, "%s.%s: argument %u is not a relayed object",
+					       WL_DISPLAY_ERROR_INVALID_OBJECT,
+					       "%s.%s: argument %u is not a relayed object",
 					       object->info->name, m->name, i);
 			goto out;
 		}
@@ -291,8 +282,7 @@ out:
 	close_fd_args(m, args);
 }
 
-void
-proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
+void proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
 {
 	const struct vsomm_message_info *m = &object->info->events[opcode];
 	struct wl_client *client = object->client->client;
@@ -339,7 +329,8 @@ proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argum
 		} else if (drop) {
 			wl_proxy_destroy(host);
 		} else {
-			resource = wl_resource_create(client, m->new_id_info->interface, (int)version, 0);
+			resource = wl_resource_create(client, m->new_id_info->interface,
+						      (int)version, 0);
 			if (resource)
 				new_object = proxy_object_create(object->client, m->new_id_info,
 								 resource, host);
@@ -370,9 +361,8 @@ proxy_forward_event(struct proxy_object *object, uint32_t opcode, union wl_argum
 	}
 }
 
-static int
-dispatch_request(const void *implementation, void *target, uint32_t opcode,
-		 const struct wl_message *message, union wl_argument *args)
+static int dispatch_request(const void *implementation, void *target, uint32_t opcode,
+			    const struct wl_message *message, union wl_argument *args)
 {
 	struct wl_resource *resource = target;
 	struct proxy_object *object = wl_resource_get_user_data(resource);
@@ -397,9 +387,8 @@ dispatch_request(const void *implementation, void *target, uint32_t opcode,
 	return 0;
 }
 
-static int
-dispatch_event(const void *implementation, void *target, uint32_t opcode,
-	       const struct wl_message *message, union wl_argument *args)
+static int dispatch_event(const void *implementation, void *target, uint32_t opcode,
+			  const struct wl_message *message, union wl_argument *args)
 {
 	struct wl_proxy *host = target;
 	struct proxy_object *object = wl_proxy_get_user_data(host);

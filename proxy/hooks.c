@@ -19,8 +19,7 @@ static const struct proxy_hook *const hook_tables[] = {
 	proxy_shm_hooks,
 };
 
-bool
-proxy_hooks_init(struct proxy *proxy)
+bool proxy_hooks_init(struct proxy *proxy)
 {
 	size_t count = vsomm_forward_interface_count;
 	uint32_t slots = 0;
@@ -41,8 +40,8 @@ proxy_hooks_init(struct proxy *proxy)
 	for (size_t t = 0; t < sizeof(hook_tables) / sizeof(hook_tables[0]); t++) {
 		for (const struct proxy_hook *h = hook_tables[t]; h->interface; h++) {
 			const struct vsomm_interface_info *info = vsomm_forward_find(h->interface);
-			int opcode = info ? vsomm_forward_opcode(info, h->direction == PROXY_REQUEST,
-								 h->message)
+			int opcode = info ? vsomm_forward_opcode(
+						    info, h->direction == PROXY_REQUEST, h->message)
 					  : -1;
 
 			if (opcode < 0) {
@@ -51,7 +50,8 @@ proxy_hooks_init(struct proxy *proxy)
 					  h->interface, h->message);
 				goto err;
 			}
-			proxy->hook_slots[proxy->hook_base[2 * (size_t)(info - vsomm_forward_interfaces) +
+			proxy->hook_slots[proxy->hook_base[2 * (size_t)(info -
+									vsomm_forward_interfaces) +
 							   h->direction] +
 					  (uint32_t)opcode] = h->func;
 		}
@@ -63,8 +63,7 @@ err:
 	return false;
 }
 
-void
-proxy_hooks_finish(struct proxy *proxy)
+void proxy_hooks_finish(struct proxy *proxy)
 {
 	free(proxy->hook_slots);
 	proxy->hook_slots = NULL;

@@ -31,8 +31,7 @@ static const struct {
 	{"VSOMM_LIMIT_PENDING_BYTES", offsetof(struct proxy_limits, max_pending_bytes), true},
 };
 
-bool
-proxy_limits_from_env(struct proxy_limits *limits)
+bool proxy_limits_from_env(struct proxy_limits *limits)
 {
 	bool ok = true;
 
@@ -45,8 +44,7 @@ proxy_limits_from_env(struct proxy_limits *limits)
 			continue;
 		errno = 0;
 		n = strtoull(value, &end, 0);
-		if (errno || *end || value[0] == '-' ||
-		    (!env_limits[i].wide && n > UINT32_MAX)) {
+		if (errno || *end || value[0] == '-' || (!env_limits[i].wide && n > UINT32_MAX)) {
 			vsomm_log(VSOMM_LOG_ERROR, "%s: not a number: '%s'", env_limits[i].env,
 				  value);
 			ok = false;
@@ -60,8 +58,7 @@ proxy_limits_from_env(struct proxy_limits *limits)
 	return ok;
 }
 
-void
-proxy_limits_apply_defaults(struct proxy_limits *limits)
+void proxy_limits_apply_defaults(struct proxy_limits *limits)
 {
 	if (!limits->max_objects)
 		limits->max_objects = PROXY_DEFAULT_MAX_OBJECTS;
@@ -71,8 +68,7 @@ proxy_limits_apply_defaults(struct proxy_limits *limits)
 		limits->max_pending_bytes = PROXY_DEFAULT_MAX_PENDING_BYTES;
 }
 
-static void
-handle_kill_idle(void *data)
+static void handle_kill_idle(void *data)
 {
 	struct proxy_client *pc = data;
 
@@ -80,13 +76,12 @@ handle_kill_idle(void *data)
 	wl_client_destroy(pc->client);
 }
 
-static void
-exceeded(struct proxy_client *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void exceeded(struct proxy_client *pc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* One log line, an error for the client, and its end from an idle callback
  * (this may run inside libwayland's dispatch of the client). */
-static void
-exceeded(struct proxy_client *pc, const char *fmt, ...)
+static void exceeded(struct proxy_client *pc, const char *fmt, ...)
 {
 	char what[160];
 	va_list args;
@@ -104,15 +99,13 @@ exceeded(struct proxy_client *pc, const char *fmt, ...)
 	pc->limit_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_kill_idle, pc);
 }
 
-static enum wl_iterator_result
-count_resource(struct wl_resource *resource, void *data)
+static enum wl_iterator_result count_resource(struct wl_resource *resource, void *data)
 {
 	(*(uint32_t *)data)++;
 	return WL_ITERATOR_CONTINUE;
 }
 
-static void
-handle_resource_created(struct wl_listener *listener, void *data)
+static void handle_resource_created(struct wl_listener *listener, void *data)
 {
 	struct proxy_client *pc = wl_container_of(listener, pc, resource_created);
 	uint32_t max = pc->proxy->limits.max_objects;
@@ -129,16 +122,14 @@ handle_resource_created(struct wl_listener *listener, void *data)
 	pc->objects_until_count = max - live + 1;
 }
 
-void
-proxy_limits_client_init(struct proxy_client *pc)
+void proxy_limits_client_init(struct proxy_client *pc)
 {
 	pc->objects_until_count = pc->proxy->limits.max_objects + 1;
 	pc->resource_created.notify = handle_resource_created;
 	wl_client_add_resource_created_listener(pc->client, &pc->resource_created);
 }
 
-void
-proxy_limits_client_finish(struct proxy_client *pc)
+void proxy_limits_client_finish(struct proxy_client *pc)
 {
 	if (pc->limit_idle)
 		wl_event_source_remove(pc->limit_idle);
@@ -148,28 +139,26 @@ proxy_limits_client_finish(struct proxy_client *pc)
 	pc->resource_created.notify = NULL;
 }
 
-bool
-proxy_limits_shadow_check(struct proxy_client *pc, uint64_t bytes)
+bool proxy_limits_shadow_check(struct proxy_client *pc, uint64_t bytes)
 {
 	uint64_t max = pc->proxy->limits.max_shadow_bytes;
 
 	if (bytes > max || pc->shadow_bytes > max - bytes) {
-		exceeded(pc, "shadow buffers over %" PRIu64 " bytes (%" PRIu64 " in use, %" PRIu64
-			     " more asked)",
+		exceeded(pc,
+			 "shadow buffers over %" PRIu64 " bytes (%" PRIu64 " in use, %" PRIu64
+			 " more asked)",
 			 max, pc->shadow_bytes, bytes);
 		return false;
 	}
 	return true;
 }
 
-void
-proxy_limits_shadow_add(struct proxy_client *pc, int64_t bytes)
+void proxy_limits_shadow_add(struct proxy_client *pc, int64_t bytes)
 {
 	pc->shadow_bytes += (uint64_t)bytes;
 }
 
-static uint64_t
-socket_outq(int fd)
+static uint64_t socket_outq(int fd)
 {
 	int n = 0;
 
@@ -178,8 +167,7 @@ socket_outq(int fd)
 	return (uint64_t)n;
 }
 
-bool
-proxy_limits_pending_poll(struct proxy_client *pc)
+bool proxy_limits_pending_poll(struct proxy_client *pc)
 {
 	if (++pc->pending_polls < PROXY_PENDING_POLL_EVERY)
 		return !pc->limit_hit;
@@ -187,8 +175,7 @@ proxy_limits_pending_poll(struct proxy_client *pc)
 	return proxy_limits_pending_check(pc);
 }
 
-bool
-proxy_limits_pending_check(struct proxy_client *pc)
+bool proxy_limits_pending_check(struct proxy_client *pc)
 {
 	uint64_t max = pc->proxy->limits.max_pending_bytes;
 	uint64_t pending;

@@ -89,9 +89,9 @@ struct proxy_client {
 	/* Object 1: the guest's wl_display resource and the host wl_display. */
 	struct proxy_object display;
 	struct wl_registry *host_registry;
-	struct wl_list globals; /* proxy_global.link */
+	struct wl_list globals;    /* proxy_global.link */
 	struct wl_list registries; /* guest wl_registry resources (wl_resource_get_link) */
-	struct wl_list objects; /* proxy_object.link */
+	struct wl_list objects;    /* proxy_object.link */
 	/* limits.c */
 	struct wl_listener resource_created;
 	struct wl_event_source *limit_idle;
@@ -103,7 +103,7 @@ struct proxy_client {
 
 enum proxy_direction {
 	PROXY_REQUEST, /* guest → host */
-	PROXY_EVENT, /* host → guest */
+	PROXY_EVENT,   /* host → guest */
 };
 
 struct proxy_hook {
@@ -167,9 +167,9 @@ void proxy_hooks_finish(struct proxy *proxy);
  * of vsomm_forward_interfaces (every dispatcher's implementation is one) and
  * opcode below its message count (the dispatchers check it): two loads.
  */
-static inline proxy_hook_func_t
-proxy_hook_find(const struct proxy *proxy, const struct vsomm_interface_info *info,
-		uint32_t opcode, enum proxy_direction direction)
+static inline proxy_hook_func_t proxy_hook_find(const struct proxy *proxy,
+						const struct vsomm_interface_info *info,
+						uint32_t opcode, enum proxy_direction direction)
 {
 	size_t i = (size_t)(info - vsomm_forward_interfaces);
 

@@ -9,16 +9,14 @@
 #include "util/log.h"
 #include "proxy/proxy-private.h"
 
-static void
-handle_client_created(struct wl_listener *listener, void *data)
+static void handle_client_created(struct wl_listener *listener, void *data)
 {
 	struct proxy *proxy = wl_container_of(listener, proxy, client_created);
 
 	proxy_client_create(proxy, data);
 }
 
-static char *
-copy_option(const char *value, bool *ok)
+static char *copy_option(const char *value, bool *ok)
 {
 	char *copy;
 
@@ -30,9 +28,8 @@ copy_option(const char *value, bool *ok)
 	return copy;
 }
 
-struct proxy *
-proxy_create(struct wl_display *display, const struct proxy_options *options,
-	     const struct proxy_backend *backend, void *data)
+struct proxy *proxy_create(struct wl_display *display, const struct proxy_options *options,
+			   const struct proxy_backend *backend, void *data)
 {
 	struct proxy *proxy;
 	bool ok = true;
@@ -70,8 +67,7 @@ err_options:
 	return NULL;
 }
 
-void
-proxy_destroy(struct proxy *proxy)
+void proxy_destroy(struct proxy *proxy)
 {
 	struct proxy_client *pc, *tmp;
 
@@ -87,8 +83,7 @@ proxy_destroy(struct proxy *proxy)
 	free(proxy);
 }
 
-const struct proxy_stats *
-proxy_get_stats(const struct proxy *proxy)
+const struct proxy_stats *proxy_get_stats(const struct proxy *proxy)
 {
 	return &proxy->stats;
 }

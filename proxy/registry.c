@@ -28,14 +28,13 @@
 
 struct proxy_global {
 	struct wl_list link; /* proxy_client.globals */
-	uint32_t name; /* the host's name, announced unchanged */
-	uint32_t version; /* min(host, vsomm) */
+	uint32_t name;       /* the host's name, announced unchanged */
+	uint32_t version;    /* min(host, vsomm) */
 	const struct vsomm_interface_info *info;
 	bool removed;
 };
 
-static struct proxy_global *
-find_global(struct proxy_client *pc, uint32_t name)
+static struct proxy_global *find_global(struct proxy_client *pc, uint32_t name)
 {
 	struct proxy_global *global;
 
@@ -46,9 +45,8 @@ find_global(struct proxy_client *pc, uint32_t name)
 	return NULL;
 }
 
-static void
-registry_bind(struct wl_client *client, struct wl_resource *registry, uint32_t name,
-	      const char *interface, uint32_t version, uint32_t id)
+static void registry_bind(struct wl_client *client, struct wl_resource *registry, uint32_t name,
+			  const char *interface, uint32_t version, uint32_t id)
 {
 	struct proxy_client *pc = wl_resource_get_user_data(registry);
 	struct proxy_global *global = find_global(pc, name);
@@ -78,8 +76,9 @@ registry_bind(struct wl_client *client, struct wl_resource *registry, uint32_t n
 		proxy_client_schedule_flush(pc);
 	}
 	if (pc->proxy->trace)
-		vsomm_log(VSOMM_LOG_TRACE, "guest -> host wl_registry.bind(%u, \"%s\", %u) -> %s@%u",
-			  name, interface, version, interface, id);
+		vsomm_log(VSOMM_LOG_TRACE,
+			  "guest -> host wl_registry.bind(%u, \"%s\", %u) -> %s@%u", name,
+			  interface, version, interface, id);
 	if (!proxy_object_create(pc, global->info, resource, host)) {
 		if (host)
 			wl_proxy_destroy(host);
@@ -92,14 +91,12 @@ static const struct wl_registry_interface registry_impl = {
 	.bind = registry_bind,
 };
 
-static void
-handle_registry_destroy(struct wl_resource *resource)
+static void handle_registry_destroy(struct wl_resource *resource)
 {
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
-static void
-display_get_registry(struct proxy_client *pc, uint32_t id)
+static void display_get_registry(struct proxy_client *pc, uint32_t id)
 {
 	struct wl_resource *resource;
 	struct proxy_global *global;
@@ -120,9 +117,8 @@ display_get_registry(struct proxy_client *pc, uint32_t id)
 
 static const char display_tag;
 
-static int
-dispatch_display(const void *implementation, void *target, uint32_t opcode,
-		 const struct wl_message *message, union wl_argument *args)
+static int dispatch_display(const void *implementation, void *target, uint32_t opcode,
+			    const struct wl_message *message, union wl_argument *args)
 {
 	struct wl_resource *resource = target;
 	struct proxy_client *pc = wl_resource_get_user_data(resource);
@@ -145,9 +141,8 @@ dispatch_display(const void *implementation, void *target, uint32_t opcode,
 	return 0;
 }
 
-static void
-handle_host_global(void *data, struct wl_registry *registry, uint32_t name,
-		   const char *interface, uint32_t version)
+static void handle_host_global(void *data, struct wl_registry *registry, uint32_t name,
+			       const char *interface, uint32_t version)
 {
 	struct proxy_client *pc = data;
 	const struct vsomm_interface_info *info = vsomm_forward_find(interface);
@@ -175,8 +170,7 @@ handle_host_global(void *data, struct wl_registry *registry, uint32_t name,
 		wl_registry_send_global(resource, name, info->name, global->version);
 }
 
-static void
-handle_host_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+static void handle_host_global_remove(void *data, struct wl_registry *registry, uint32_t name)
 {
 	struct proxy_client *pc = data;
 	struct proxy_global *global = find_global(pc, name);
@@ -196,8 +190,7 @@ static const struct wl_registry_listener host_registry_listener = {
 	.global_remove = handle_host_global_remove,
 };
 
-bool
-proxy_registry_init(struct proxy_client *pc)
+bool proxy_registry_init(struct proxy_client *pc)
 {
 	struct wl_resource *display = wl_client_get_object(pc->client, 1);
 
@@ -225,14 +218,12 @@ proxy_registry_init(struct proxy_client *pc)
 	return true;
 }
 
-void
-proxy_registry_finish(struct proxy_client *pc)
+void proxy_registry_finish(struct proxy_client *pc)
 {
 	struct proxy_global *global, *tmp;
 	struct wl_resource *resource, *next;
 
-	wl_resource_for_each_safe(resource, next, &pc->registries)
-		wl_resource_destroy(resource);
+	wl_resource_for_each_safe(resource, next, &pc->registries) wl_resource_destroy(resource);
 	wl_list_for_each_safe(global, tmp, &pc->globals, link) {
 		wl_list_remove(&global->link);
 		free(global);

@@ -63,10 +63,10 @@ struct shm_surface {
 	struct proxy_object *object;
 	struct shm_buffer *pending_buffer; /* attached, not yet committed */
 	bool pending_attach;               /* attach seen (maybe of NULL or a non-shm buffer) */
-	bool viewport;                     /* has had a wp_viewport: surface ≠ buffer coordinates */
-	struct shm_buffer *current;        /* committed shm buffer */
-	pixman_region32_t damage;          /* surface coordinates */
-	pixman_region32_t buffer_damage;   /* buffer coordinates */
+	bool viewport;                   /* has had a wp_viewport: surface ≠ buffer coordinates */
+	struct shm_buffer *current;      /* committed shm buffer */
+	pixman_region32_t damage;        /* surface coordinates */
+	pixman_region32_t buffer_damage; /* buffer coordinates */
 	int32_t scale, pending_scale;
 	uint32_t transform, pending_transform;
 	struct wl_list buffers; /* shm_surface_buffer.surface_link */
@@ -152,8 +152,8 @@ static void handle_shm_create_pool(struct proxy_object *object, uint32_t opcode,
 		wl_client_post_no_memory(client);
 		goto out;
 	}
-	pool->object = proxy_object_create(object->client,
-					   vsomm_forward_find("wl_shm_pool"), resource, NULL);
+	pool->object = proxy_object_create(object->client, vsomm_forward_find("wl_shm_pool"),
+					   resource, NULL);
 	if (!pool->object) {
 		wl_resource_destroy(resource);
 		munmap(pool->map.addr, pool->map.size);
@@ -309,10 +309,9 @@ static bool buffer_ensure_host(struct shm_buffer *buffer)
 		uint64_t least = (uint64_t)buffer->width * buffer->bpp * (uint64_t)buffer->height;
 		if (!proxy_limits_shadow_check(pc, least))
 			return false;
-		int err = proxy->backend.alloc_shadow(proxy->backend_data, pc->conn,
-						      (uint32_t)buffer->width,
-						      (uint32_t)buffer->height,
-						      buffer->drm_format, &buffer->shadow);
+		int err = proxy->backend.alloc_shadow(
+			proxy->backend_data, pc->conn, (uint32_t)buffer->width,
+			(uint32_t)buffer->height, buffer->drm_format, &buffer->shadow);
 		if (err < 0) {
 			vsomm_log(VSOMM_LOG_ERROR, "no shadow memory for a %dx%d buffer: %s",
 				  buffer->width, buffer->height, strerror(-err));
@@ -398,8 +397,8 @@ static void handle_surface_attach(struct proxy_object *object, uint32_t opcode,
 {
 	struct shm_surface *surface = shadows_enabled(object) ? surface_get(object) : NULL;
 	if (surface) {
-		struct shm_buffer *buffer =
-			buffer_from_object(proxy_object_from_resource((struct wl_resource *)args[0].o));
+		struct shm_buffer *buffer = buffer_from_object(
+			proxy_object_from_resource((struct wl_resource *)args[0].o));
 		surface->pending_attach = true;
 		surface->pending_buffer = buffer;
 		if (buffer) {
@@ -418,8 +417,9 @@ static void handle_surface_damage(struct proxy_object *object, uint32_t opcode,
 	if (surface) {
 		int32_t w = args[2].i, h = args[3].i;
 		if (w > 0 && h > 0) {
-			pixman_region32_t *r = opcode == WL_SURFACE_DAMAGE ? &surface->damage
-									   : &surface->buffer_damage;
+			pixman_region32_t *r = opcode == WL_SURFACE_DAMAGE
+						       ? &surface->damage
+						       : &surface->buffer_damage;
 			pixman_region32_union_rect(r, r, args[0].i, args[1].i, (unsigned)w,
 						   (unsigned)h);
 		}
@@ -509,8 +509,7 @@ static void handle_viewporter_get_viewport(struct proxy_object *object, uint32_t
 }
 
 /* Only formats the host can lay out are advertised: a shadow must exist. */
-static void handle_shm_format(struct proxy_object *object, uint32_t opcode,
-			      union wl_argument *args)
+static void handle_shm_format(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
 {
 	if (shadows_enabled(object) && format_bpp(shm_to_drm_format(args[0].u)) == 0)
 		return;

@@ -14,12 +14,10 @@
 #include "util/log.h"
 #include "proxy/proxy-private.h"
 
-static void
-append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void
-append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
 	va_list args;
 	int n;
@@ -33,9 +31,8 @@ append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 		*len += (size_t)n < size - *len ? (size_t)n : size - *len;
 }
 
-static void
-append_object(char *buf, size_t size, size_t *len, enum proxy_direction direction,
-	      const struct wl_object *o)
+static void append_object(char *buf, size_t size, size_t *len, enum proxy_direction direction,
+			  const struct wl_object *o)
 {
 	if (!o) {
 		append(buf, size, len, "nil");
@@ -50,10 +47,9 @@ append_object(char *buf, size_t size, size_t *len, enum proxy_direction directio
 	}
 }
 
-void
-proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
-	    const struct proxy_object *object, const struct wl_message *message,
-	    const union wl_argument *args)
+void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
+		 const struct proxy_object *object, const struct wl_message *message,
+		 const union wl_argument *args)
 {
 	char buf[1024];
 	size_t len = 0;
@@ -98,7 +94,8 @@ proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
 				append_object(buf, sizeof(buf), &len, direction, args[i].o);
 			break;
 		case 'a':
-			append(buf, sizeof(buf), &len, "array[%zu]", args[i].a ? args[i].a->size : 0);
+			append(buf, sizeof(buf), &len, "array[%zu]",
+			       args[i].a ? args[i].a->size : 0);
 			break;
 		case 'h':
 			append(buf, sizeof(buf), &len, "fd %d", args[i].h);

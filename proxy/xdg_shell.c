@@ -14,9 +14,8 @@
  */
 #define MAX_PREFIXED 3072
 
-static void
-forward_prefixed(struct proxy_object *object, uint32_t opcode, union wl_argument *args,
-		 const char *prefix)
+static void forward_prefixed(struct proxy_object *object, uint32_t opcode, union wl_argument *args,
+			     const char *prefix)
 {
 	const char *value = args[0].s;
 	size_t prefix_len, value_len;
@@ -47,14 +46,14 @@ forward_prefixed(struct proxy_object *object, uint32_t opcode, union wl_argument
 	free(prefixed);
 }
 
-static void
-toplevel_set_title(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
+static void toplevel_set_title(struct proxy_object *object, uint32_t opcode,
+			       union wl_argument *args)
 {
 	forward_prefixed(object, opcode, args, object->client->proxy->title_prefix);
 }
 
-static void
-toplevel_set_app_id(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
+static void toplevel_set_app_id(struct proxy_object *object, uint32_t opcode,
+				union wl_argument *args)
 {
 	forward_prefixed(object, opcode, args, object->client->proxy->app_id_prefix);
 }

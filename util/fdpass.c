@@ -28,8 +28,8 @@ void fdpass_close_fds(const int *fds, size_t nfds)
 			close(fds[i]);
 }
 
-ssize_t fdpass_sendv(int sock, const struct iovec *iov, size_t iovcnt, const int *fds,
-		     size_t nfds, int flags)
+ssize_t fdpass_sendv(int sock, const struct iovec *iov, size_t iovcnt, const int *fds, size_t nfds,
+		     int flags)
 {
 	union fds_cmsg cmsg;
 	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt};
@@ -54,15 +54,14 @@ ssize_t fdpass_sendv(int sock, const struct iovec *iov, size_t iovcnt, const int
 	return n;
 }
 
-ssize_t fdpass_send(int sock, const void *buf, size_t size, const int *fds, size_t nfds,
-		    int flags)
+ssize_t fdpass_send(int sock, const void *buf, size_t size, const int *fds, size_t nfds, int flags)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = size};
 	return fdpass_sendv(sock, &iov, 1, fds, nfds, flags);
 }
 
-ssize_t fdpass_recvv(int sock, const struct iovec *iov, size_t iovcnt, int *fds,
-		     size_t max_fds, size_t *nfds, int flags, unsigned *status)
+ssize_t fdpass_recvv(int sock, const struct iovec *iov, size_t iovcnt, int *fds, size_t max_fds,
+		     size_t *nfds, int flags, unsigned *status)
 {
 	union fds_cmsg cmsg;
 	unsigned ignored;
@@ -108,8 +107,8 @@ ssize_t fdpass_recvv(int sock, const struct iovec *iov, size_t iovcnt, int *fds,
 	return n;
 }
 
-ssize_t fdpass_recv(int sock, void *buf, size_t size, int *fds, size_t max_fds,
-		    size_t *nfds, int flags, unsigned *status)
+ssize_t fdpass_recv(int sock, void *buf, size_t size, int *fds, size_t max_fds, size_t *nfds,
+		    int flags, unsigned *status)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = size};
 	return fdpass_recvv(sock, &iov, 1, fds, max_fds, nfds, flags, status);
@@ -219,8 +218,8 @@ static bool reserve_fds(struct fdpass_queue *queue, size_t extra)
 	return true;
 }
 
-bool fdpass_queue_push(struct fdpass_queue *queue, const void *bytes, size_t size,
-		       const int *fds, size_t nfds)
+bool fdpass_queue_push(struct fdpass_queue *queue, const void *bytes, size_t size, const int *fds,
+		       size_t nfds)
 {
 	if (nfds > FDPASS_MAX_FDS || (nfds > 0 && size == 0)) {
 		errno = EINVAL;

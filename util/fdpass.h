@@ -38,11 +38,10 @@ void fdpass_close_fds(const int *fds, size_t nfds);
  * The fds stay the caller's in every case: when any byte was written the peer got
  * its own copies, and the caller usually closes its ones then.
  */
-ssize_t fdpass_sendv(int sock, const struct iovec *iov, size_t iovcnt, const int *fds,
-		     size_t nfds, int flags);
+ssize_t fdpass_sendv(int sock, const struct iovec *iov, size_t iovcnt, const int *fds, size_t nfds,
+		     int flags);
 /** fdpass_sendv() of one buffer. */
-ssize_t fdpass_send(int sock, const void *buf, size_t size, const int *fds, size_t nfds,
-		    int flags);
+ssize_t fdpass_send(int sock, const void *buf, size_t size, const int *fds, size_t nfds, int flags);
 
 /** What fdpass_recv() reports besides the bytes, as bits of `*status`. */
 enum fdpass_recv_status {
@@ -67,11 +66,11 @@ enum fdpass_recv_status {
  * caller's in every case, also when 0 is returned.  Every other fd that came is
  * closed here.  On -1, `*nfds` is 0.  `*status` gets the fdpass_recv_status bits.
  */
-ssize_t fdpass_recvv(int sock, const struct iovec *iov, size_t iovcnt, int *fds,
-		     size_t max_fds, size_t *nfds, int flags, unsigned *status);
+ssize_t fdpass_recvv(int sock, const struct iovec *iov, size_t iovcnt, int *fds, size_t max_fds,
+		     size_t *nfds, int flags, unsigned *status);
 /** fdpass_recvv() into one buffer. */
-ssize_t fdpass_recv(int sock, void *buf, size_t size, int *fds, size_t max_fds,
-		    size_t *nfds, int flags, unsigned *status);
+ssize_t fdpass_recv(int sock, void *buf, size_t size, int *fds, size_t max_fds, size_t *nfds,
+		    int flags, unsigned *status);
 
 /** An fd waiting in a queue, and the stream offset of the byte it goes with. */
 struct fdpass_queued_fd {
@@ -88,9 +87,9 @@ struct fdpass_queued_fd {
  * Embedded: fdpass_queue_init() / fdpass_queue_finish().
  */
 struct fdpass_queue {
-	uint8_t *data;          /* byte ring; cap is 0 or a power of two */
+	uint8_t *data; /* byte ring; cap is 0 or a power of two */
 	size_t cap;
-	uint64_t head, tail;    /* stream offsets: bytes [head, tail) wait */
+	uint64_t head, tail;          /* stream offsets: bytes [head, tail) wait */
 	struct fdpass_queued_fd *fds; /* fd ring: fds[fd_start .. fd_start + fd_count) */
 	size_t fd_cap, fd_start, fd_count;
 };
@@ -115,8 +114,8 @@ static inline size_t fdpass_queue_size(const struct fdpass_queue *queue)
  * On failure (ENOMEM; EINVAL for fds without bytes or more than FDPASS_MAX_FDS)
  * nothing is queued, errno is set and the fds stay the caller's.
  */
-bool fdpass_queue_push(struct fdpass_queue *queue, const void *bytes, size_t size,
-		       const int *fds, size_t nfds);
+bool fdpass_queue_push(struct fdpass_queue *queue, const void *bytes, size_t size, const int *fds,
+		       size_t nfds);
 /**
  * Write to socket `sock` what it takes now with fdpass_sendv(), `flags` as there
  * (MSG_DONTWAIT for a blocking socket).  Returns the bytes written (0 when the

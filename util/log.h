@@ -34,9 +34,9 @@ void vsomm_vlog(enum vsomm_log_level level, const char *file, int line, const ch
 void vsomm_log_(enum vsomm_log_level level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define vsomm_log(level, fmt, ...)                                                    \
-	do {                                                                          \
-		if ((level) <= vsomm_log_level())                                     \
+#define vsomm_log(level, fmt, ...)                                                   \
+	do {                                                                         \
+		if ((level) <= vsomm_log_level())                                    \
 			vsomm_log_((level), __FILE__, __LINE__, fmt, ##__VA_ARGS__); \
 	} while (0)
 /** Like vsomm_log, with ": strerror(errno)" appended. */

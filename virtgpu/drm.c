@@ -116,10 +116,11 @@ static int probe(struct drm_dev *d, const char *path, bool quiet)
 	unsigned caps = (unsigned)values[5];
 	if (!(caps & (1u << XDOMAIN_CAPSET_ID))) {
 		if (!quiet)
-			vsomm_log(VSOMM_LOG_ERROR,
-				  "%s: the device has no cross-domain capset (id 5; capset ids 0x%x): "
-				  "start the VMM with the cross-domain context type",
-				  path, caps);
+			vsomm_log(
+				VSOMM_LOG_ERROR,
+				"%s: the device has no cross-domain capset (id 5; capset ids 0x%x): "
+				"start the VMM with the cross-domain context type",
+				path, caps);
 		return -ENOTSUP;
 	}
 	d->host_visible = values[3] == 1;
@@ -168,10 +169,11 @@ static int add_ref(struct drm_dev *d, uint32_t handle, uint32_t res_id, uint64_t
 			d->cap_handles = cap;
 		}
 		h = &d->handles[d->num_handles++];
-		*h = (struct drm_handle){.handle = handle, .res_id = res_id, .size = size, .refs = 1};
+		*h = (struct drm_handle){
+			.handle = handle, .res_id = res_id, .size = size, .refs = 1};
 	}
-	*out = (struct virtgpu_bo){.handle = h->handle, .res_id = h->res_id, .size = h->size,
-				   .map = h->map};
+	*out = (struct virtgpu_bo){
+		.handle = h->handle, .res_id = h->res_id, .size = h->size, .map = h->map};
 	return 0;
 }
 
@@ -203,7 +205,7 @@ static int drm_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, vo
 	if (ret < 0)
 		vsomm_log(VSOMM_LOG_ERROR, "%s: GET_CAPS(capset %u, version %u) failed: %s%s",
 			  dev->describe, id, version, strerror(-ret),
-			  ret == -EINVAL ? " (the device has no such capset or version)"
+			  ret == -EINVAL  ? " (the device has no such capset or version)"
 			  : ret == -EBUSY ? " (the device did not answer)"
 					  : "");
 	return ret;
@@ -245,9 +247,11 @@ static int drm_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob
 	};
 	int ret = xioctl(d->fd, VDRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &blob);
 	if (ret < 0) {
-		vsomm_log(VSOMM_LOG_ERROR, "%s: RESOURCE_CREATE_BLOB(mem %u, flags 0x%x, %llu bytes)"
-			  " failed: %s%s", dev->describe, blob_mem, blob_flags,
-			  (unsigned long long)size, strerror(-ret),
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "%s: RESOURCE_CREATE_BLOB(mem %u, flags 0x%x, %llu bytes)"
+			  " failed: %s%s",
+			  dev->describe, blob_mem, blob_flags, (unsigned long long)size,
+			  strerror(-ret),
 			  blob_mem == VIRTGPU_BLOB_MEM_HOST3D &&
 					  (blob_flags & VIRTGPU_BLOB_FLAG_USE_MAPPABLE) &&
 					  !d->host_visible
@@ -283,8 +287,8 @@ static int drm_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
 
 static int drm_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo)
 {
-	struct vdrm_prime_handle prime = {.handle = bo->handle, .flags = O_CLOEXEC | O_RDWR,
-					  .fd = -1};
+	struct vdrm_prime_handle prime = {
+		.handle = bo->handle, .flags = O_CLOEXEC | O_RDWR, .fd = -1};
 	int ret = xioctl(to_drm(dev)->fd, VDRM_IOCTL_PRIME_HANDLE_TO_FD, &prime);
 	return ret < 0 ? ret : prime.fd;
 }

@@ -75,8 +75,7 @@ const char *virtgpu_describe(const struct virtgpu *dev)
 	return dev->describe;
 }
 
-int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
-		       size_t size)
+int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size)
 {
 	if (size == 0 || !buf)
 		return -EINVAL;
@@ -89,8 +88,8 @@ int virtgpu_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_r
 	return dev->ops->context_init(dev, capset_id, num_rings, poll_rings_mask);
 }
 
-int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
-			uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
+int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags, uint64_t size,
+			uint64_t blob_id, struct virtgpu_bo *out)
 {
 	return dev->ops->blob_create(dev, blob_mem, blob_flags, size, blob_id, out);
 }

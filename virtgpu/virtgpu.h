@@ -38,7 +38,7 @@ struct virtgpu_bo {
 	uint32_t handle; /* local handle, valid for this dev only */
 	uint32_t res_id; /* virtio-gpu resource id: what cross-domain commands carry */
 	uint64_t size;
-	void *map;       /* set by virtgpu_bo_map, else NULL */
+	void *map; /* set by virtgpu_bo_map, else NULL */
 };
 
 /**
@@ -71,8 +71,7 @@ void virtgpu_close(struct virtgpu *dev);
 const char *virtgpu_describe(const struct virtgpu *dev);
 
 /** GET_CAPS: copy up to `size` bytes of capset (`id`, `version`) into `buf`. */
-int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf,
-		       size_t size);
+int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size);
 
 /**
  * CONTEXT_INIT: must be the first context-creating call on the device.
@@ -86,8 +85,8 @@ int virtgpu_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t num_r
  * must be 0); HOST3D blobs by host memory named by `blob_id` (a cross-domain item).
  * The new resource is attached to this device's context.
  */
-int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
-			uint64_t size, uint64_t blob_id, struct virtgpu_bo *out);
+int virtgpu_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags, uint64_t size,
+			uint64_t blob_id, struct virtgpu_bo *out);
 /** Map a MAPPABLE blob read-write; sets bo->map. Idempotent. */
 int virtgpu_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo);
 /**

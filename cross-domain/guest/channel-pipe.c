@@ -132,8 +132,9 @@ void xdomain_channel_read_pipe_data(struct xdomain_channel *ch, uint32_t id, con
 		return;
 	}
 	if (size > 0 && !queue_append(rp, data, size)) {
-		vsomm_log(VSOMM_LOG_ERROR, "read pipe 0x%x: reader too slow, %zu bytes queued: dropped",
-			  id, fdpass_queue_size(&rp->queue));
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "read pipe 0x%x: reader too slow, %zu bytes queued: dropped", id,
+			  fdpass_queue_size(&rp->queue));
 		xdomain_channel_read_pipe_destroy(rp);
 		return;
 	}
@@ -205,7 +206,8 @@ int xdomain_channel_write_pipe_create(struct xdomain_channel *ch, uint32_t id)
 	wp->ch = ch;
 	wp->id = id;
 	wp->fd = fds[0];
-	wp->source = wl_event_loop_add_fd(ch->loop, wp->fd, WL_EVENT_READABLE, handle_write_pipe, wp);
+	wp->source = wl_event_loop_add_fd(ch->loop, wp->fd, WL_EVENT_READABLE, handle_write_pipe,
+					  wp);
 	if (!wp->source)
 		goto err;
 	wl_list_insert(&ch->write_pipes, &wp->link);

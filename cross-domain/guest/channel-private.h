@@ -37,7 +37,7 @@ struct xdomain_channel {
 	bool poll_pending; /* exactly one POLL outstanding while alive */
 	bool dead;         /* hangup() was reported */
 
-	uint32_t read_pipe_id; /* last READ_PIPE id put in a SEND (§4.6) */
+	uint32_t read_pipe_id;      /* last READ_PIPE id put in a SEND (§4.6) */
 	struct wl_list read_pipes;  /* struct xdomain_channel_read_pipe.link */
 	struct wl_list write_pipes; /* struct xdomain_channel_write_pipe.link */
 	struct wl_list image_cache[IMAGE_CACHE_BUCKETS];
@@ -53,7 +53,7 @@ struct xdomain_channel_read_pipe {
 	int fd; /* non-blocking write end */
 	struct wl_event_source *source;
 	struct fdpass_queue queue; /* bytes the pipe did not take yet */
-	bool hang_up; /* close once the queue is drained */
+	bool hang_up;              /* close once the queue is drained */
 };
 
 /** WRITE_PIPE: the guest writes; what our read end yields goes to the host as WRITE. */

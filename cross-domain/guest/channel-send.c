@@ -39,8 +39,8 @@ static int classify_fd(struct xdomain_channel *ch, int fd, struct virtgpu_bo *im
 	return -EINVAL;
 }
 
-int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size,
-			 const int *fds, size_t nfds)
+int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size, const int *fds,
+			 size_t nfds)
 {
 	if (ch->dead)
 		return -EPIPE;
@@ -82,7 +82,8 @@ int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t s
 	size_t k = 0;
 	for (size_t i = 0; i < nfds; i++) {
 		sr.identifier_types[i] = types[i];
-		sr.identifiers[i] = types[i] == XDOMAIN_ID_TYPE_READ_PIPE ? rp->id : imports[k++].res_id;
+		sr.identifiers[i] = types[i] == XDOMAIN_ID_TYPE_READ_PIPE ? rp->id
+									  : imports[k++].res_id;
 		vsomm_log(VSOMM_LOG_TRACE, "channel: SEND fd %d -> %s %u", fds[i],
 			  types[i] == XDOMAIN_ID_TYPE_READ_PIPE ? "read pipe" : "blob res",
 			  sr.identifiers[i]);
@@ -156,8 +157,8 @@ void xdomain_channel_image_cache_finish(struct xdomain_channel *ch)
 	}
 }
 
-int xdomain_channel_image_requirements(struct xdomain_channel *ch, uint32_t width,
-				       uint32_t height, uint32_t drm_format, uint32_t flags,
+int xdomain_channel_image_requirements(struct xdomain_channel *ch, uint32_t width, uint32_t height,
+				       uint32_t drm_format, uint32_t flags,
 				       struct xdomain_image_requirements *out)
 {
 	if (width == 0 || height == 0 || (flags & ~XDOMAIN_GRALLOC_VALID))
@@ -219,7 +220,8 @@ int xdomain_channel_create_blob(struct xdomain_channel *ch,
 	if (req->size == 0)
 		return -EINVAL;
 	int ret = virtgpu_blob_create(ch->dev, VIRTGPU_BLOB_MEM_HOST3D,
-				      VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
+				      VIRTGPU_BLOB_FLAG_USE_MAPPABLE |
+					      VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
 				      req->size, req->blob_id, out);
 	if (ret < 0)
 		return ret;

@@ -64,9 +64,9 @@ static int blob_fd(struct xdomain_channel *ch, uint32_t id, uint32_t size)
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t rounded = ((uint64_t)size + page - 1) / page * page;
 	struct virtgpu_bo bo;
-	int ret = virtgpu_blob_create(ch->dev, VIRTGPU_BLOB_MEM_HOST3D,
-				      VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
-				      rounded, id, &bo);
+	int ret = virtgpu_blob_create(
+		ch->dev, VIRTGPU_BLOB_MEM_HOST3D,
+		VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE, rounded, id, &bo);
 	if (ret < 0)
 		return ret;
 	int fd = virtgpu_bo_export(ch->dev, &bo);
@@ -76,8 +76,7 @@ static int blob_fd(struct xdomain_channel *ch, uint32_t id, uint32_t size)
 }
 
 /* Turn RECEIVE identifiers into fds, in order.  On failure none is left open. */
-static int receive_fds(struct xdomain_channel *ch, const struct xdomain_send_receive *sr,
-		       int *fds)
+static int receive_fds(struct xdomain_channel *ch, const struct xdomain_send_receive *sr, int *fds)
 {
 	uint32_t n = sr->num_identifiers; /* ≤ 28: checked by the decoder */
 	for (uint32_t i = 0; i < n; i++)
@@ -153,7 +152,7 @@ static void handle_read(struct xdomain_channel *ch, const struct xdomain_cmd_vie
 	}
 	ch->stats.pipe_bytes_read += view->payload_size;
 	xdomain_channel_read_pipe_data(ch, rw.identifier, view->payload, view->payload_size,
-			       rw.hang_up != 0);
+				       rw.hang_up != 0);
 }
 
 /*
@@ -236,8 +235,8 @@ static int handle_device(int fd, uint32_t mask, void *data)
 
 static int ring_create(struct xdomain_channel *ch, struct virtgpu_bo *bo)
 {
-	int ret = virtgpu_blob_create(ch->dev, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
-				      ch->ring_size, 0, bo);
+	int ret = virtgpu_blob_create(ch->dev, VIRTGPU_BLOB_MEM_GUEST,
+				      VIRTGPU_BLOB_FLAG_USE_MAPPABLE, ch->ring_size, 0, bo);
 	if (ret < 0)
 		return ret;
 	ret = virtgpu_bo_map(ch->dev, bo);
@@ -305,8 +304,8 @@ static int channel_start(struct xdomain_channel *ch)
 	return submit_poll(ch);
 }
 
-struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
-					       struct virtgpu *dev, uint32_t channel_type,
+struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop, struct virtgpu *dev,
+					       uint32_t channel_type,
 					       const struct xdomain_channel_listener *listener,
 					       void *data, int *err)
 {

@@ -59,8 +59,8 @@ struct xdomain_channel_stats {
  * Events are served from `loop`.  Returns NULL and *err (negative errno) on failure;
  * `dev` is closed then too.
  */
-struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop,
-					       struct virtgpu *dev, uint32_t channel_type,
+struct xdomain_channel *xdomain_channel_create(struct wl_event_loop *loop, struct virtgpu *dev,
+					       uint32_t channel_type,
 					       const struct xdomain_channel_listener *listener,
 					       void *data, int *err);
 /** Tear down: local pipes closed, the device closed. NULL is fine. */
@@ -73,15 +73,15 @@ void xdomain_channel_destroy(struct xdomain_channel *ch);
  * of a pipe → READ_PIPE (the channel keeps a dup and writes the host's READ data
  * into it).  Anything else, or more than 28 fds: -EINVAL and nothing is sent.
  */
-int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size,
-			 const int *fds, size_t nfds);
+int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size, const int *fds,
+			 size_t nfds);
 
 /**
  * GET_IMAGE_REQUIREMENTS (synchronous, cached by width/height/format/flags):
  * -EINVAL when the host has no layout for it (it answered size 0).
  */
-int xdomain_channel_image_requirements(struct xdomain_channel *ch, uint32_t width,
-				       uint32_t height, uint32_t drm_format, uint32_t flags,
+int xdomain_channel_image_requirements(struct xdomain_channel *ch, uint32_t width, uint32_t height,
+				       uint32_t drm_format, uint32_t flags,
 				       struct xdomain_image_requirements *out);
 /**
  * A HOST3D blob (MAPPABLE|SHAREABLE) for `req`, created on this channel's device
@@ -106,9 +106,8 @@ struct xdomain_pump;
  * sees EOF, and calls `closed` once (from an idle callback); the device and its
  * mappings stay until the owner destroys the pump.  NULL and *err (negative errno) on failure.
  */
-struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev,
-					 int fd, void (*closed)(void *data), void *data,
-					 int *err);
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev, int fd,
+					 void (*closed)(void *data), void *data, int *err);
 /**
  * Call `delivered(data)` each time bytes from the host were written to `fd`, so
  * the peer can read them in this loop iteration instead of after the next epoll

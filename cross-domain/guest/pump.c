@@ -231,8 +231,8 @@ void xdomain_pump_kick(struct xdomain_pump *pump)
 		read_burst(pump);
 }
 
-struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev,
-					 int fd, void (*closed)(void *data), void *data, int *err)
+struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virtgpu *dev, int fd,
+					 void (*closed)(void *data), void *data, int *err)
 {
 	struct xdomain_pump *pump = calloc(1, sizeof(*pump));
 	if (!pump) {
@@ -246,8 +246,8 @@ struct xdomain_pump *xdomain_pump_create(struct wl_event_loop *loop, struct virt
 	pump->closed = closed;
 	pump->data = data;
 	fdpass_queue_init(&pump->out);
-	pump->ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &channel_listener,
-					  pump, err);
+	pump->ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND,
+					  &channel_listener, pump, err);
 	if (!pump->ch)
 		goto err_pump;
 	pump->mask = WL_EVENT_READABLE;

@@ -113,8 +113,8 @@ void xdomain_service_compositor_update(struct xdomain_service_ctx *ctx)
 		wl_event_source_remove(ctx->conn_source);
 		ctx->conn_source = NULL;
 	} else if (!ctx->conn_source) {
-		ctx->conn_source =
-			wl_event_loop_add_fd(ctx->config->loop, ctx->conn_fd, mask, handle_conn, ctx);
+		ctx->conn_source = wl_event_loop_add_fd(ctx->config->loop, ctx->conn_fd, mask,
+							handle_conn, ctx);
 		if (!ctx->conn_source) {
 			vsomm_log(VSOMM_LOG_ERROR, "ctx %u: cannot watch the compositor connection",
 				  ctx->ctx_id);
@@ -179,16 +179,18 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 		uint32_t id = cmd.identifiers[i];
 		int fd = -1;
 		if (cmd.identifier_types[i] == XDOMAIN_ID_TYPE_VIRTGPU_BLOB) {
-			struct gpu_model_resource *res =
-				gpu_model_attached_resource(ctx->dev, ctx->ctx_id, id);
+			struct gpu_model_resource *res = gpu_model_attached_resource(
+				ctx->dev, ctx->ctx_id, id);
 			if (!res || res->backing.fd < 0) {
 				xdomain_service_ctx_fail(ctx, "SEND: resource %u %s", id,
-					      res ? "has no host fd" : "is not attached");
+							 res ? "has no host fd"
+							     : "is not attached");
 				goto err;
 			}
 			fd = fcntl(res->backing.fd, F_DUPFD_CLOEXEC, 0);
 			if (fd < 0) {
-				xdomain_service_ctx_fail(ctx, "SEND: dup of resource %u: %s", id, strerror(errno));
+				xdomain_service_ctx_fail(ctx, "SEND: dup of resource %u: %s", id,
+							 strerror(errno));
 				goto err;
 			}
 			if (ctx->trace)
@@ -201,8 +203,9 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 				goto err;
 			}
 			if (id != expected) {
-				xdomain_service_ctx_fail(ctx, "SEND: read pipe id 0x%x, expected 0x%x", id,
-					      expected);
+				xdomain_service_ctx_fail(ctx,
+							 "SEND: read pipe id 0x%x, expected 0x%x",
+							 id, expected);
 				goto err;
 			}
 			have_pipe = true;
@@ -210,10 +213,11 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 			if (!xdomain_service_read_pipe_create(ctx, id, &fd))
 				goto err;
 			if (ctx->trace)
-				trace_append(trace, sizeof(trace), " read pipe 0x%x (write end fd %d)",
-					     id, fd);
+				trace_append(trace, sizeof(trace),
+					     " read pipe 0x%x (write end fd %d)", id, fd);
 		} else {
-			xdomain_service_ctx_fail(ctx, "SEND: identifier type %u", cmd.identifier_types[i]);
+			xdomain_service_ctx_fail(ctx, "SEND: identifier type %u",
+						 cmd.identifier_types[i]);
 			goto err;
 		}
 		fds[nfds++] = fd;
@@ -230,7 +234,7 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 		goto drop; /* nobody to send to: a read pipe's reader sees EOF */
 	if (view->payload_size > ctx->limits.max_queued_bytes - ctx->queued_bytes) {
 		xdomain_service_ctx_fail(ctx, "more than %llu bytes queued for the compositor",
-			      (unsigned long long)ctx->limits.max_queued_bytes);
+					 (unsigned long long)ctx->limits.max_queued_bytes);
 		goto err;
 	}
 	bool was_empty = fdpass_queue_empty(&ctx->out_queue);
@@ -303,10 +307,12 @@ static void receive_one(struct xdomain_service_ctx *ctx)
 
 	/* a RECEIVE carries what fits: the rest were closed */
 	if (n >= 0 && (status & FDPASS_RECV_TRUNCATED))
-		vsomm_log(VSOMM_LOG_ERROR, "ctx %u: compositor sent more than %u fds; extra dropped",
-			  ctx->ctx_id, XDOMAIN_MAX_IDENTIFIERS);
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "ctx %u: compositor sent more than %u fds; extra dropped", ctx->ctx_id,
+			  XDOMAIN_MAX_IDENTIFIERS);
 	if (n < 0)
-		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: receiving from the compositor", ctx->ctx_id);
+		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: receiving from the compositor",
+				ctx->ctx_id);
 	if (n <= 0) {
 		/* EOF or a dead connection (fds never come without bytes on a stream) */
 		fdpass_close_fds(fds, nfds);
@@ -321,10 +327,11 @@ static void receive_one(struct xdomain_service_ctx *ctx)
 		uint64_t size;
 		if (!classify_fd(ctx, fds[i], &type, &size)) {
 			/* §4.9: never kill the channel for an fd kind the protocol lacks */
-			vsomm_log(VSOMM_LOG_ERROR,
-				  "ctx %u: compositor sent an fd that is neither memory nor a write "
-				  "pipe; dropped from the message",
-				  ctx->ctx_id);
+			vsomm_log(
+				VSOMM_LOG_ERROR,
+				"ctx %u: compositor sent an fd that is neither memory nor a write "
+				"pipe; dropped from the message",
+				ctx->ctx_id);
 			close(fds[i]);
 			fds[i] = -1;
 			continue;
@@ -334,7 +341,8 @@ static void receive_one(struct xdomain_service_ctx *ctx)
 			goto err;
 		}
 		struct xdomain_service_item *item = xdomain_service_item_add(
-			ctx, type == XDOMAIN_ID_TYPE_WRITE_PIPE ? SERVICE_ITEM_WRITE_PIPE : SERVICE_ITEM_BLOB);
+			ctx, type == XDOMAIN_ID_TYPE_WRITE_PIPE ? SERVICE_ITEM_WRITE_PIPE
+								: SERVICE_ITEM_BLOB);
 		if (!item) {
 			xdomain_service_ctx_fail(ctx, "more than %u items", ctx->limits.max_items);
 			goto err;

@@ -25,7 +25,8 @@ struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx
 	if (ctx->num_items >= ctx->limits.max_items)
 		return NULL;
 	/* The counter only wraps after 2^32 items; skip ids still in use then. */
-	while (ctx->next_item_id < SERVICE_FIRST_ITEM_ID || ctx->next_item_id >= XDOMAIN_PIPE_READ_START ||
+	while (ctx->next_item_id < SERVICE_FIRST_ITEM_ID ||
+	       ctx->next_item_id >= XDOMAIN_PIPE_READ_START ||
 	       xdomain_service_item_find(ctx, ctx->next_item_id))
 		ctx->next_item_id = ctx->next_item_id >= XDOMAIN_PIPE_READ_START - 1
 					    ? SERVICE_FIRST_ITEM_ID
@@ -46,7 +47,7 @@ struct xdomain_service_item *xdomain_service_item_add(struct xdomain_service_ctx
 struct xdomain_service_item *xdomain_service_item_find(struct xdomain_service_ctx *ctx, uint32_t id)
 {
 	struct xdomain_service_item *item;
-	wl_list_for_each (item, &ctx->items, link) {
+	wl_list_for_each(item, &ctx->items, link) {
 		if (item->id == id)
 			return item;
 	}
@@ -70,8 +71,8 @@ void xdomain_service_item_remove(struct xdomain_service_item *item)
 static bool same_request(const struct xdomain_get_image_requirements *a,
 			 const struct xdomain_get_image_requirements *b)
 {
-	return a->width == b->width && a->height == b->height &&
-	       a->drm_format == b->drm_format && a->flags == b->flags;
+	return a->width == b->width && a->height == b->height && a->drm_format == b->drm_format &&
+	       a->flags == b->flags;
 }
 
 bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
@@ -84,7 +85,7 @@ bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 	 * same item keeps a guest without a cache from filling the table.  Ids are
 	 * opaque to guests (§2.5).
 	 */
-	wl_list_for_each (it, &ctx->items, link) {
+	wl_list_for_each(it, &ctx->items, link) {
 		if (it->type == SERVICE_ITEM_IMAGE && same_request(&it->request, req)) {
 			item = it;
 			break;
@@ -99,7 +100,7 @@ bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 		item = xdomain_service_item_add(ctx, SERVICE_ITEM_IMAGE);
 		if (!item) {
 			xdomain_service_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS: more than %u items",
-				      ctx->limits.max_items);
+						 ctx->limits.max_items);
 			return false;
 		}
 		reqs.modifier = 0;
@@ -131,7 +132,7 @@ bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 void xdomain_service_blobs_release(struct xdomain_service_ctx *ctx)
 {
 	struct xdomain_service_blob *blob, *tmp;
-	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
+	wl_list_for_each_safe(blob, tmp, &ctx->blobs, link) {
 		wl_list_remove(&blob->link);
 		free(blob);
 	}
@@ -147,8 +148,9 @@ static uint64_t blob_bytes_in_use(struct xdomain_service_ctx *ctx)
 {
 	uint64_t total = 0;
 	struct xdomain_service_blob *blob, *tmp;
-	wl_list_for_each_safe (blob, tmp, &ctx->blobs, link) {
-		const struct gpu_model_resource *res = gpu_model_lookup_resource(ctx->dev, blob->res_id);
+	wl_list_for_each_safe(blob, tmp, &ctx->blobs, link) {
+		const struct gpu_model_resource *res = gpu_model_lookup_resource(ctx->dev,
+										 blob->res_id);
 		if (!res || res != blob->res || res->backing.addr != blob->addr) {
 			wl_list_remove(&blob->link);
 			free(blob);
@@ -171,8 +173,9 @@ static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_ser
 	uint64_t in_use = blob_bytes_in_use(ctx);
 	if (res->size > ctx->limits.max_blob_bytes ||
 	    in_use > ctx->limits.max_blob_bytes - res->size) {
-		xdomain_service_ctx_fail(ctx, "blob of %llu bytes over the limit (%llu bytes in use)",
-			      (unsigned long long)res->size, (unsigned long long)in_use);
+		xdomain_service_ctx_fail(ctx,
+					 "blob of %llu bytes over the limit (%llu bytes in use)",
+					 (unsigned long long)res->size, (unsigned long long)in_use);
 		return -ENOSPC;
 	}
 	struct xdomain_service_blob *blob = calloc(1, sizeof(*blob));
@@ -199,7 +202,7 @@ static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_ser
 	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
 	/* The id is free in the device (it checked): an entry with it is stale. */
 	struct xdomain_service_blob *old, *old_tmp;
-	wl_list_for_each_safe (old, old_tmp, &ctx->blobs, link) {
+	wl_list_for_each_safe(old, old_tmp, &ctx->blobs, link) {
 		if (old->res_id == res->id) {
 			wl_list_remove(&old->link);
 			free(old);
@@ -278,12 +281,14 @@ static int create_received_blob(struct xdomain_service_ctx *ctx, struct xdomain_
 int xdomain_service_create_blob(struct xdomain_service_ctx *ctx, uint64_t blob_id,
 				struct gpu_model_resource *res)
 {
-	struct xdomain_service_item *item = blob_id <= UINT32_MAX ? xdomain_service_item_find(ctx, (uint32_t)blob_id) : NULL;
+	struct xdomain_service_item *item = blob_id <= UINT32_MAX ? xdomain_service_item_find(
+									    ctx, (uint32_t)blob_id)
+								  : NULL;
 	if (item && item->type == SERVICE_ITEM_IMAGE)
 		return create_image_blob(ctx, item, res);
 	if (item && item->type == SERVICE_ITEM_BLOB)
 		return create_received_blob(ctx, item, res);
 	xdomain_service_ctx_fail(ctx, "RESOURCE_CREATE_BLOB with unknown blob id %llu",
-		      (unsigned long long)blob_id);
+				 (unsigned long long)blob_id);
 	return -EINVAL;
 }

@@ -19,8 +19,10 @@ static const struct {
 } fields[] = {
 	{"blob-bytes", "VSOMM_HOST_LIMIT_BLOB_BYTES",
 	 offsetof(struct xdomain_service_limits, max_blob_bytes), true},
-	{"items", "VSOMM_HOST_LIMIT_ITEMS", offsetof(struct xdomain_service_limits, max_items), false},
-	{"pipes", "VSOMM_HOST_LIMIT_PIPES", offsetof(struct xdomain_service_limits, max_pipes), false},
+	{"items", "VSOMM_HOST_LIMIT_ITEMS", offsetof(struct xdomain_service_limits, max_items),
+	 false},
+	{"pipes", "VSOMM_HOST_LIMIT_PIPES", offsetof(struct xdomain_service_limits, max_pipes),
+	 false},
 	{"queued-bytes", "VSOMM_HOST_LIMIT_QUEUED_BYTES",
 	 offsetof(struct xdomain_service_limits, max_queued_bytes), true},
 	{"contexts", "VSOMM_HOST_LIMIT_CONTEXTS",

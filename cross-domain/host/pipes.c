@@ -195,8 +195,9 @@ bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx,
 	if (!item->broken && done < size) {
 		size_t rest = size - done;
 		if (rest > ctx->limits.max_queued_bytes - ctx->queued_bytes) {
-			xdomain_service_ctx_fail(ctx, "write pipe %u: more than %llu bytes queued", item->id,
-				      (unsigned long long)ctx->limits.max_queued_bytes);
+			xdomain_service_ctx_fail(ctx, "write pipe %u: more than %llu bytes queued",
+						 item->id,
+						 (unsigned long long)ctx->limits.max_queued_bytes);
 			return false;
 		}
 		if (!fdpass_queue_push(&item->queue, payload + done, rest, NULL, 0)) {
@@ -206,9 +207,11 @@ bool xdomain_service_pipe_write(struct xdomain_service_ctx *ctx,
 		ctx->queued_bytes += rest;
 		if (!item->source) {
 			item->source = wl_event_loop_add_fd(ctx->config->loop, item->fd,
-							    WL_EVENT_WRITABLE, handle_write_pipe, item);
+							    WL_EVENT_WRITABLE, handle_write_pipe,
+							    item);
 			if (!item->source) {
-				xdomain_service_ctx_fail(ctx, "cannot watch write pipe %u", item->id);
+				xdomain_service_ctx_fail(ctx, "cannot watch write pipe %u",
+							 item->id);
 				return false;
 			}
 		}

@@ -71,7 +71,7 @@ struct xdomain_service_blob {
 	struct wl_list link;
 	uint32_t res_id;
 	const struct gpu_model_resource *res; /* identity only: may be freed */
-	void *addr;                         /* its mapping, also for identity */
+	void *addr;                           /* its mapping, also for identity */
 	uint64_t size;
 };
 
@@ -92,12 +92,12 @@ struct xdomain_service_ctx {
 	int conn_fd;
 	struct wl_event_source *conn_source;
 	uint32_t conn_mask;
-	bool conn_idle;         /* readable with no POLL outstanding: input unwatched */
-	bool conn_hup;          /* a hangup came under an empty mask */
-	bool conn_eof;          /* gone: every ring-1 fence gets an empty RECEIVE */
-	bool conn_write_broken; /* sendmsg failed for good: outgoing data is dropped */
+	bool conn_idle;                /* readable with no POLL outstanding: input unwatched */
+	bool conn_hup;                 /* a hangup came under an empty mask */
+	bool conn_eof;                 /* gone: every ring-1 fence gets an empty RECEIVE */
+	bool conn_write_broken;        /* sendmsg failed for good: outgoing data is dropped */
 	struct fdpass_queue out_queue; /* bytes + fds the compositor did not take yet */
-	uint64_t queued_bytes;    /* compositor queue + write-pipe queues */
+	uint64_t queued_bytes;         /* compositor queue + write-pipe queues */
 
 	struct wl_list items; /* struct xdomain_service_item */
 	uint32_t num_items;

@@ -51,11 +51,13 @@ static void *ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_i
 							    : SERVICE_DEFAULT_MAX_CONTEXTS;
 	uint32_t on_dev = 0;
 	struct xdomain_service_ctx *other;
-	wl_list_for_each (other, &contexts, link)
+	wl_list_for_each(other, &contexts, link)
 		on_dev += other->dev == dev;
 	if (on_dev >= max_contexts) {
-		vsomm_log(VSOMM_LOG_ERROR, "cross-domain context %u: more than %u contexts on one "
-			  "connection: refused", ctx_id, max_contexts);
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "cross-domain context %u: more than %u contexts on one "
+			  "connection: refused",
+			  ctx_id, max_contexts);
 		return NULL;
 	}
 	struct xdomain_service_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -93,10 +95,10 @@ void xdomain_service_ctx_release(struct xdomain_service_ctx *ctx)
 {
 	xdomain_service_compositor_close(ctx);
 	struct xdomain_service_read_pipe *pipe, *pipe_tmp;
-	wl_list_for_each_safe (pipe, pipe_tmp, &ctx->read_pipes, link)
+	wl_list_for_each_safe(pipe, pipe_tmp, &ctx->read_pipes, link)
 		xdomain_service_read_pipe_destroy(pipe);
 	struct xdomain_service_item *item, *item_tmp;
-	wl_list_for_each_safe (item, item_tmp, &ctx->items, link)
+	wl_list_for_each_safe(item, item_tmp, &ctx->items, link)
 		xdomain_service_item_remove(item);
 	xdomain_service_blobs_release(ctx);
 }
@@ -116,8 +118,7 @@ static void ctx_destroy(void *data)
 void *xdomain_service_ring(struct xdomain_service_ctx *ctx, uint32_t res_id, size_t min_size)
 {
 	/* INIT checked the rings, but the guest may detach or destroy them later. */
-	struct gpu_model_resource *res =
-		gpu_model_attached_resource(ctx->dev, ctx->ctx_id, res_id);
+	struct gpu_model_resource *res = gpu_model_attached_resource(ctx->dev, ctx->ctx_id, res_id);
 	if (!res || !res->backing.addr || res->backing.size < min_size)
 		return NULL;
 	return res->backing.addr;
@@ -147,7 +148,7 @@ void xdomain_service_update_sources(struct xdomain_service_ctx *ctx)
 	bool armed = ctx->num_fences > 0 && !ctx->dead;
 	xdomain_service_compositor_update(ctx);
 	struct xdomain_service_read_pipe *pipe;
-	wl_list_for_each (pipe, &ctx->read_pipes, link)
+	wl_list_for_each(pipe, &ctx->read_pipes, link)
 		xdomain_service_read_pipe_update(pipe, armed);
 }
 
@@ -231,7 +232,8 @@ static bool handle_init(struct xdomain_service_ctx *ctx, const struct xdomain_cm
 			  ctx->ctx_id, query_ring, channel_ring, channel_type);
 
 	if (!xdomain_service_ring(ctx, query_ring, sizeof(struct xdomain_image_requirements))) {
-		xdomain_service_ctx_fail(ctx, "INIT: query ring %u not attached or too small", query_ring);
+		xdomain_service_ctx_fail(ctx, "INIT: query ring %u not attached or too small",
+					 query_ring);
 		return false;
 	}
 	if (channel_type != XDOMAIN_CHANNEL_TYPE_NONE &&
@@ -241,8 +243,9 @@ static bool handle_init(struct xdomain_service_ctx *ctx, const struct xdomain_cm
 	}
 	if (channel_type == XDOMAIN_CHANNEL_TYPE_WAYLAND &&
 	    !xdomain_service_ring(ctx, channel_ring, XDOMAIN_RING_SIZE)) {
-		xdomain_service_ctx_fail(ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
-			      channel_ring, XDOMAIN_RING_SIZE);
+		xdomain_service_ctx_fail(
+			ctx, "INIT: channel ring %u not attached or smaller than %u bytes",
+			channel_ring, XDOMAIN_RING_SIZE);
 		return false;
 	}
 	ctx->initialized = true;
@@ -287,8 +290,8 @@ static int submit(void *data, const void *buf, size_t size)
 		struct xdomain_cmd_view view;
 		enum xdomain_wire_error err = xdomain_decode_guest_cmd(p, left, &view);
 		if (err != XDOMAIN_WIRE_OK) {
-			xdomain_service_ctx_fail(ctx, "malformed command at offset %zu: %s", size - left,
-				      xdomain_strerror(err));
+			xdomain_service_ctx_fail(ctx, "malformed command at offset %zu: %s",
+						 size - left, xdomain_strerror(err));
 			return -EPIPE;
 		}
 		bool ok = true;
@@ -348,7 +351,8 @@ static bool create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 		return true;
 	}
 	if (ctx->num_fences == SERVICE_MAX_HELD_FENCES) {
-		xdomain_service_ctx_fail(ctx, "more than %u POLL fences outstanding", SERVICE_MAX_HELD_FENCES);
+		xdomain_service_ctx_fail(ctx, "more than %u POLL fences outstanding",
+					 SERVICE_MAX_HELD_FENCES);
 		return true;
 	}
 	ctx->fences[ctx->num_fences++] = fence_id;

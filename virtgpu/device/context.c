@@ -36,8 +36,8 @@ static void held_complete_list(struct gpu_model *dev, struct wl_list *list)
 }
 
 /* Complete the held fences of `ctx` on `ring_idx` up to `fence_id`, in order. */
-static void ctx_fence_signal(struct gpu_model *dev, struct gpu_model_ctx *ctx,
-			     uint32_t ring_idx, uint64_t fence_id)
+static void ctx_fence_signal(struct gpu_model *dev, struct gpu_model_ctx *ctx, uint32_t ring_idx,
+			     uint64_t fence_id)
 {
 	struct wl_list done;
 	wl_list_init(&done);
@@ -52,8 +52,8 @@ static void ctx_fence_signal(struct gpu_model *dev, struct gpu_model_ctx *ctx,
 	held_complete_list(dev, &done);
 }
 
-void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id,
-				 uint32_t ring_idx, uint64_t fence_id)
+void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id, uint32_t ring_idx,
+			    uint64_t fence_id)
 {
 	if (!dev)
 		return;
@@ -62,8 +62,7 @@ void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id,
 		ctx_fence_signal(dev, ctx, ring_idx, fence_id);
 }
 
-void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx,
-			     bool complete_fences)
+void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx, bool complete_fences)
 {
 	struct wl_list held;
 	wl_list_init(&held);
@@ -88,8 +87,8 @@ void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx,
 	}
 
 	while (!wl_list_empty(&ctx->attachments)) {
-		struct gpu_model_attachment *att =
-			wl_container_of(ctx->attachments.next, att, ctx_link);
+		struct gpu_model_attachment *att = wl_container_of(ctx->attachments.next, att,
+								   ctx_link);
 		gpu_model_attachment_free(att);
 	}
 	wl_list_remove(&ctx->link);
@@ -169,8 +168,8 @@ uint32_t gpu_model_ctx_destroy_cmd(struct gpu_model *dev, struct gpu_model_cmd *
 }
 
 /* The response of a ring fence: now, or held until the context signals it. */
-static void ring_fence(struct gpu_model *dev, struct gpu_model_ctx *ctx,
-		       struct gpu_model_cmd *cmd, struct gpu_model_held_fence *held)
+static void ring_fence(struct gpu_model *dev, struct gpu_model_ctx *ctx, struct gpu_model_cmd *cmd,
+		       struct gpu_model_held_fence *held)
 {
 	held->cookie = cmd->cookie;
 	held->ring_idx = cmd->hdr.ring_idx;

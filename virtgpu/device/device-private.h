@@ -33,8 +33,8 @@
 #define GPU_MODEL_MAP_ACCESS_RW 0x30u
 
 #define GPU_MODEL_FENCE_ECHO (VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX)
-#define GPU_MODEL_BLOB_FLAGS_VALID                                                         \
-	(VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE | VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE |       \
+#define GPU_MODEL_BLOB_FLAGS_VALID                                                \
+	(VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE | VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE | \
 	 VIRTIO_GPU_BLOB_FLAG_USE_CROSS_DEVICE)
 
 struct gpu_model_ctx {
@@ -90,16 +90,16 @@ struct gpu_model_cmd {
 	struct virtio_gpu_ctrl_hdr hdr;
 	uint64_t cookie;
 	struct gpu_model_backing backing; /* from the transport, or fd -1 / addr NULL */
-	bool backing_taken;             /* moved into a resource */
-	const char *why;                /* reason of an error response, for the log */
+	bool backing_taken;               /* moved into a resource */
+	const char *why;                  /* reason of an error response, for the log */
 };
 
 /* device.c */
 /** Build a response header: echoes ctx_id and, when fenced, the fence fields. */
 void gpu_model_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
-			     struct virtio_gpu_ctrl_hdr *out);
-void gpu_model_respond(struct gpu_model *dev, uint64_t cookie, const void *resp,
-			    size_t size, int fd);
+			struct virtio_gpu_ctrl_hdr *out);
+void gpu_model_respond(struct gpu_model *dev, uint64_t cookie, const void *resp, size_t size,
+		       int fd);
 void gpu_model_backing_release(struct gpu_model_backing *backing);
 struct gpu_model_ctx *gpu_model_find_ctx(struct gpu_model *dev, uint32_t ctx_id);
 struct gpu_model_res *gpu_model_find_res(struct gpu_model *dev, uint32_t res_id);
@@ -109,8 +109,7 @@ uint32_t gpu_model_ctx_create(struct gpu_model *dev, struct gpu_model_cmd *cmd);
 uint32_t gpu_model_ctx_destroy_cmd(struct gpu_model *dev, struct gpu_model_cmd *cmd);
 uint32_t gpu_model_submit_3d(struct gpu_model *dev, struct gpu_model_cmd *cmd);
 /** Destroy a context; with `complete_fences`, held responses are sent first. */
-void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx,
-			     bool complete_fences);
+void gpu_model_ctx_free(struct gpu_model *dev, struct gpu_model_ctx *ctx, bool complete_fences);
 
 /* resource.c: blob resources, attachments, mapping */
 uint32_t gpu_model_create_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd);

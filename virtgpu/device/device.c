@@ -21,7 +21,7 @@
 #include "util/log.h"
 
 void gpu_model_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
-			     struct virtio_gpu_ctrl_hdr *out)
+			struct virtio_gpu_ctrl_hdr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = htole32(type);
@@ -40,8 +40,8 @@ void gpu_model_resp_hdr(const struct virtio_gpu_ctrl_hdr *req, uint32_t type,
 	}
 }
 
-void gpu_model_respond(struct gpu_model *dev, uint64_t cookie, const void *resp,
-			    size_t size, int fd)
+void gpu_model_respond(struct gpu_model *dev, uint64_t cookie, const void *resp, size_t size,
+		       int fd)
 {
 	dev->transport_ops->complete(dev->transport, cookie, resp, size, fd);
 }
@@ -121,15 +121,15 @@ void gpu_model_destroy(struct gpu_model *dev)
 	/* The transport is going away: held responses are dropped, not sent. */
 	for (size_t i = 0; i < GPU_MODEL_CTX_BUCKETS; i++) {
 		while (!wl_list_empty(&dev->ctx_buckets[i])) {
-			struct gpu_model_ctx *ctx =
-				wl_container_of(dev->ctx_buckets[i].next, ctx, link);
+			struct gpu_model_ctx *ctx = wl_container_of(dev->ctx_buckets[i].next, ctx,
+								    link);
 			gpu_model_ctx_free(dev, ctx, false);
 		}
 	}
 	for (size_t i = 0; i < GPU_MODEL_RES_BUCKETS; i++) {
 		while (!wl_list_empty(&dev->res_buckets[i])) {
-			struct gpu_model_res *res =
-				wl_container_of(dev->res_buckets[i].next, res, link);
+			struct gpu_model_res *res = wl_container_of(dev->res_buckets[i].next, res,
+								    link);
 			gpu_model_res_free(dev, res);
 		}
 	}
@@ -142,8 +142,8 @@ uint32_t gpu_model_num_capsets(const struct gpu_model *dev)
 	return dev ? dev->num_capsets : 0;
 }
 
-struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev,
-							   uint32_t ctx_id, uint32_t res_id)
+struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev, uint32_t ctx_id,
+						       uint32_t res_id)
 {
 	struct gpu_model_res *res = gpu_model_find_res(dev, res_id);
 	if (!res)
@@ -227,8 +227,7 @@ struct command {
 static const struct command commands[] = {
 	{VIRTIO_GPU_CMD_GET_CAPSET_INFO, "GET_CAPSET_INFO",
 	 sizeof(struct virtio_gpu_get_capset_info), get_capset_info},
-	{VIRTIO_GPU_CMD_GET_CAPSET, "GET_CAPSET", sizeof(struct virtio_gpu_get_capset),
-	 get_capset},
+	{VIRTIO_GPU_CMD_GET_CAPSET, "GET_CAPSET", sizeof(struct virtio_gpu_get_capset), get_capset},
 	{VIRTIO_GPU_CMD_CTX_CREATE, "CTX_CREATE", sizeof(struct virtio_gpu_ctx_create),
 	 gpu_model_ctx_create},
 	{VIRTIO_GPU_CMD_CTX_DESTROY, "CTX_DESTROY", sizeof(struct virtio_gpu_ctx_destroy),
@@ -241,8 +240,8 @@ static const struct command commands[] = {
 	 gpu_model_submit_3d},
 	{VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, "RESOURCE_CREATE_BLOB",
 	 sizeof(struct virtio_gpu_resource_create_blob), gpu_model_create_blob},
-	{VIRTIO_GPU_CMD_RESOURCE_UNREF, "RESOURCE_UNREF",
-	 sizeof(struct virtio_gpu_resource_unref), gpu_model_unref},
+	{VIRTIO_GPU_CMD_RESOURCE_UNREF, "RESOURCE_UNREF", sizeof(struct virtio_gpu_resource_unref),
+	 gpu_model_unref},
 	{VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, "RESOURCE_MAP_BLOB",
 	 sizeof(struct virtio_gpu_resource_map_blob), gpu_model_map_blob},
 	{VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB, "RESOURCE_UNMAP_BLOB",
@@ -250,7 +249,7 @@ static const struct command commands[] = {
 };
 
 void gpu_model_process(struct gpu_model *dev, const void *bytes, size_t size,
-			    struct gpu_model_backing *backing, uint64_t cookie)
+		       struct gpu_model_backing *backing, uint64_t cookie)
 {
 	struct gpu_model_cmd cmd = {
 		.bytes = bytes,
@@ -296,8 +295,7 @@ respond:
 		vsomm_log(VSOMM_LOG_ERROR,
 			  "virtgpu: %s (0x%x, ctx %u, %zu bytes) rejected: %s (response 0x%x)",
 			  command ? command->name : "command", le32toh(cmd.hdr.type),
-			  le32toh(cmd.hdr.ctx_id), size, cmd.why ? cmd.why : "error",
-			  resp_type);
+			  le32toh(cmd.hdr.ctx_id), size, cmd.why ? cmd.why : "error", resp_type);
 	}
 	if (resp_type != 0) {
 		struct virtio_gpu_ctrl_hdr resp;

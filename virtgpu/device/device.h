@@ -24,16 +24,15 @@
 struct gpu_model;
 
 /** Device feature bits a transport reports (virtio feature numbers, §5.11). */
-#define GPU_MODEL_FEATURES                                                       \
-	((1ull << 0 /* VIRGL */) | (1ull << 3 /* RESOURCE_BLOB */) |                      \
-	 (1ull << 4 /* CONTEXT_INIT */))
+#define GPU_MODEL_FEATURES \
+	((1ull << 0 /* VIRGL */) | (1ull << 3 /* RESOURCE_BLOB */) | (1ull << 4 /* CONTEXT_INIT */))
 
 /** Memory behind a resource, as the host sees it. */
 struct gpu_model_backing {
-	void *addr;  /* host mapping, or NULL */
+	void *addr; /* host mapping, or NULL */
 	size_t size;
-	int fd;      /* the memory's fd, or -1 */
-	bool owned;  /* the device munmaps addr and closes fd when the resource goes */
+	int fd;     /* the memory's fd, or -1 */
+	bool owned; /* the device munmaps addr and closes fd when the resource goes */
 };
 
 struct gpu_model_resource {
@@ -79,13 +78,12 @@ struct gpu_model_transport_ops {
 	 * memory fd the response hands over (RESOURCE_MAP_BLOB on the socket
 	 * transport); the transport dups what it keeps.
 	 */
-	void (*complete)(void *transport, uint64_t cookie, const void *resp, size_t size,
-			 int fd);
+	void (*complete)(void *transport, uint64_t cookie, const void *resp, size_t size, int fd);
 };
 
 struct gpu_model_config {
 	const struct gpu_model_capset_ops *const *capsets; /* NULL-terminated */
-	void *capset_data;                               /* passed to every capset op */
+	void *capset_data;                                 /* passed to every capset op */
 	const struct gpu_model_transport_ops *transport_ops;
 	void *transport;
 	/** Limits for one guest: contexts and resources (0: built-in default). */
@@ -105,7 +103,7 @@ void gpu_model_destroy(struct gpu_model *dev);
  * before this returns.
  */
 void gpu_model_process(struct gpu_model *dev, const void *cmd, size_t size,
-			    struct gpu_model_backing *backing, uint64_t cookie);
+		       struct gpu_model_backing *backing, uint64_t cookie);
 
 /** Number of capsets (for the transport's config space / hello). */
 uint32_t gpu_model_num_capsets(const struct gpu_model *dev);
@@ -114,8 +112,8 @@ uint32_t gpu_model_num_capsets(const struct gpu_model *dev);
  * A resource attached to context `ctx_id`, or NULL.  For context implementations:
  * rings and blobs named by a guest must be looked up here, never trusted.
  */
-struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev,
-							   uint32_t ctx_id, uint32_t res_id);
+struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev, uint32_t ctx_id,
+						       uint32_t res_id);
 /** The live resource `res_id`, attached or not, or NULL (for memory accounting). */
 struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint32_t res_id);
 
@@ -123,7 +121,7 @@ struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint
  * Signal a fence a context kept: completes `fence_id` and every earlier fence on
  * the same (ctx, ring) timeline.
  */
-void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id,
-				 uint32_t ring_idx, uint64_t fence_id);
+void gpu_model_fence_signal(struct gpu_model *dev, uint32_t ctx_id, uint32_t ring_idx,
+			    uint64_t fence_id);
 
 #endif

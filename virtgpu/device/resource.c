@@ -31,8 +31,8 @@ void gpu_model_attachment_free(struct gpu_model_attachment *att)
 void gpu_model_res_free(struct gpu_model *dev, struct gpu_model_res *res)
 {
 	while (!wl_list_empty(&res->attachments)) {
-		struct gpu_model_attachment *att =
-			wl_container_of(res->attachments.next, att, res_link);
+		struct gpu_model_attachment *att = wl_container_of(res->attachments.next, att,
+								   res_link);
 		gpu_model_attachment_free(att);
 	}
 	gpu_model_backing_release(&res->pub.backing);
@@ -85,7 +85,8 @@ uint32_t gpu_model_create_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 		 * memory, docs/socket-transport.md); its fd is enough.
 		 */
 		bool memory = cmd->backing.addr ||
-			      (!(blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) && cmd->backing.fd >= 0);
+			      (!(blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) &&
+			       cmd->backing.fd >= 0);
 		if (!memory || cmd->backing.size < size) {
 			cmd->why = "GUEST blob without memory covering its size";
 			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
@@ -170,7 +171,7 @@ static uint32_t lookup_pair(struct gpu_model *dev, struct gpu_model_cmd *cmd,
 }
 
 static struct gpu_model_attachment *find_attachment(struct gpu_model_ctx *ctx,
-						 struct gpu_model_res *res)
+						    struct gpu_model_res *res)
 {
 	struct gpu_model_attachment *att;
 	wl_list_for_each(att, &res->attachments, res_link) {
@@ -226,8 +227,7 @@ uint32_t gpu_model_map_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 		cmd->why = "no such resource";
 		return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	}
-	if (!(res->pub.blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) ||
-	    res->pub.backing.fd < 0) {
+	if (!(res->pub.blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE) || res->pub.backing.fd < 0) {
 		cmd->why = "blob not mappable";
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	}

@@ -83,8 +83,8 @@ ssize_t sock_frame_rx_fill(struct sock_frame_rx *rx, int sock, bool *more)
 	int fds[RX_MAX_FDS];
 	size_t nfds;
 	unsigned status;
-	ssize_t n = fdpass_recv(sock, rx->buf + rx->end, room, fds, RX_MAX_FDS, &nfds,
-				MSG_DONTWAIT, &status);
+	ssize_t n = fdpass_recv(sock, rx->buf + rx->end, room, fds, RX_MAX_FDS, &nfds, MSG_DONTWAIT,
+				&status);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 

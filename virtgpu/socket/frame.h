@@ -33,9 +33,9 @@ static_assert(offsetof(struct sock_frame_hdr, tag) == 8, "frame tag offset");
 
 /* The host's first frame: the device's "config space". */
 struct sock_frame_hello {
-	uint32_t version;     /* SOCK_FRAME_VERSION */
+	uint32_t version; /* SOCK_FRAME_VERSION */
 	uint32_t num_capsets;
-	uint64_t features;    /* GPU_MODEL_FEATURES */
+	uint64_t features; /* GPU_MODEL_FEATURES */
 };
 static_assert(sizeof(struct sock_frame_hello) == 16, "hello size");
 

@@ -30,8 +30,8 @@
 /* the access bits of map_info (XDOMAIN_MAP_ACCESS_* of cross-domain/protocol.h) */
 #define MAP_ACCESS_READ 0x10u
 #define MAP_ACCESS_WRITE 0x20u
-#define VALID_BLOB_FLAGS                                                             \
-	(VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE |               \
+#define VALID_BLOB_FLAGS                                                    \
+	(VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE | \
 	 VIRTGPU_BLOB_FLAG_USE_CROSS_DEVICE)
 
 static struct sock_guest *to_sock(struct virtgpu *dev)
@@ -143,8 +143,8 @@ static int add_bo(struct sock_guest *s, struct sock_guest_bo *bo)
  * RESOURCE_CREATE_BLOB of a checked, page-aligned `size`.  `memfd` (GUEST only,
  * else -1) is the blob's memory: taken in every case.
  */
-static int create_blob(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_flags,
-		       uint64_t size, uint64_t blob_id, int memfd, struct virtgpu_bo *out)
+static int create_blob(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_flags, uint64_t size,
+		       uint64_t blob_id, int memfd, struct virtgpu_bo *out)
 {
 	int ret;
 	struct sock_guest_bo *bo = calloc(1, sizeof(*bo));
@@ -185,7 +185,8 @@ static int create_blob(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_fl
 	ret = sock_guest_call(s, &cmd, sizeof(cmd), memfd, &r);
 	if (ret < 0)
 		goto err_list;
-	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA,
+				     sizeof(struct virtio_gpu_ctrl_hdr));
 	sock_guest_reply_finish(&r);
 	if (ret < 0)
 		goto err_list;
@@ -217,7 +218,7 @@ static bool check_size(uint64_t size)
 }
 
 int sock_guest_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob_flags,
-		      uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
+			   uint64_t size, uint64_t blob_id, struct virtgpu_bo *out)
 {
 	struct sock_guest *s = to_sock(dev);
 	if (s->err)
@@ -247,7 +248,7 @@ static int map_host_blob(struct sock_guest *s, struct sock_guest_bo *bo)
 	if (ret < 0)
 		return ret;
 	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_MAP_INFO,
-				sizeof(struct virtio_gpu_resp_map_info));
+				     sizeof(struct virtio_gpu_resp_map_info));
 	if (ret == 0 && r.fd < 0) {
 		sock_guest_fail(s, "RESOURCE_MAP_BLOB answered without a memory fd");
 		ret = s->err;
@@ -260,7 +261,8 @@ static int map_host_blob(struct sock_guest *s, struct sock_guest_bo *bo)
 		if (ret == 0)
 			r.fd = -1; /* kept */
 		else
-			vsomm_log(VSOMM_LOG_ERROR, "%s: the memory of resource %u is smaller than it",
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "%s: the memory of resource %u is smaller than it",
 				  s->base.describe, bo->res_id);
 	}
 	sock_guest_reply_finish(&r);
@@ -345,7 +347,8 @@ static int import_guest_memory(struct sock_guest *s, int fd, const struct stat *
 	if (st->st_size <= 0 || !check_size((uint64_t)st->st_size))
 		return -EINVAL;
 	uint64_t size = page_align((uint64_t)st->st_size);
-	int ret = check_blob_args(s, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_SHAREABLE, size, 0);
+	int ret = check_blob_args(s, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_SHAREABLE, size,
+				  0);
 	if (ret < 0)
 		return ret;
 	int memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -79,7 +79,7 @@ static int64_t now_ms(void)
 /* ---- sending ---- */
 
 int sock_guest_send(struct sock_guest *s, uint32_t flags, uint64_t tag, const void *payload,
-	       size_t size, int fd)
+		    size_t size, int fd)
 {
 	if (s->err)
 		return s->err;
@@ -217,8 +217,8 @@ static void handle_frame(struct sock_guest *s, struct sock_frame_in *frame)
 			continue;
 		struct virtio_gpu_ctrl_hdr ch;
 		memcpy(&ch, payload, sizeof(ch));
-		if (fd >= 0 || ((ch.flags & VIRTIO_GPU_FLAG_FENCE) &&
-				ch.fence_id != s->fences[i].fence_id)) {
+		if (fd >= 0 ||
+		    ((ch.flags & VIRTIO_GPU_FLAG_FENCE) && ch.fence_id != s->fences[i].fence_id)) {
 			sock_guest_fail(s, "malformed fence response");
 			goto out;
 		}
@@ -257,10 +257,10 @@ static int read_frames(struct sock_guest *s)
 			if (n < 0 && n != -EPROTO)
 				vsomm_log(VSOMM_LOG_DEBUG, "%s: recvmsg: %s", s->base.describe,
 					  strerror((int)-n));
-			sock_guest_fail(s, n == 0	  ? "the host closed the connection"
-					     : n == -EPROTO ? "fds not on a frame's first byte"
-					     : n == -ENOMEM ? "out of memory"
-							    : "the connection broke");
+			sock_guest_fail(s, n == 0         ? "the host closed the connection"
+					   : n == -EPROTO ? "fds not on a frame's first byte"
+					   : n == -ENOMEM ? "out of memory"
+							  : "the connection broke");
 			break;
 		}
 		struct sock_frame_in frame;
@@ -274,7 +274,7 @@ static int read_frames(struct sock_guest *s)
 }
 
 int sock_guest_wait_until(struct sock_guest *s, bool (*done)(struct sock_guest *s, const void *arg),
-		     const void *arg)
+			  const void *arg)
 {
 	int64_t deadline = now_ms() + SOCK_GUEST_TIMEOUT_MS;
 	for (;;) {
@@ -301,7 +301,7 @@ static bool reply_done(struct sock_guest *s, const void *arg)
 }
 
 int sock_guest_call(struct sock_guest *s, const void *cmd, size_t size, int fd,
-	       struct sock_guest_reply *reply)
+		    struct sock_guest_reply *reply)
 {
 	*reply = (struct sock_guest_reply){.tag = s->next_tag++, .fd = -1};
 	int ret = sock_guest_send(s, 0, reply->tag, cmd, size, fd);
@@ -327,8 +327,8 @@ void sock_guest_reply_finish(struct sock_guest_reply *reply)
 	reply->fd = -1;
 }
 
-int sock_guest_check_reply(struct sock_guest *s, const struct sock_guest_reply *reply, uint32_t type,
-		      size_t min_size)
+int sock_guest_check_reply(struct sock_guest *s, const struct sock_guest_reply *reply,
+			   uint32_t type, size_t min_size)
 {
 	struct virtio_gpu_ctrl_hdr hdr;
 	memcpy(&hdr, reply->buf, sizeof(hdr)); /* size ≥ header: checked on receipt */
@@ -336,10 +336,11 @@ int sock_guest_check_reply(struct sock_guest *s, const struct sock_guest_reply *
 		return 0;
 	if (hdr.type == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY)
 		return -ENOMEM;
-	if (hdr.type >= VIRTIO_GPU_RESP_ERR_UNSPEC && hdr.type <= VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER)
+	if (hdr.type >= VIRTIO_GPU_RESP_ERR_UNSPEC &&
+	    hdr.type <= VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER)
 		return -EINVAL;
-	vsomm_log(VSOMM_LOG_ERROR, "%s: response 0x%x of %zu bytes, expected 0x%x", s->base.describe,
-		  hdr.type, reply->size, type);
+	vsomm_log(VSOMM_LOG_ERROR, "%s: response 0x%x of %zu bytes, expected 0x%x",
+		  s->base.describe, hdr.type, reply->size, type);
 	sock_guest_fail(s, "malformed response");
 	return s->err;
 }
@@ -368,7 +369,7 @@ static int load_capsets(struct sock_guest *s)
 		if (ret < 0)
 			return ret;
 		ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET_INFO,
-					sizeof(struct virtio_gpu_resp_capset_info));
+					     sizeof(struct virtio_gpu_resp_capset_info));
 		if (ret == 0) {
 			struct virtio_gpu_resp_capset_info info;
 			memcpy(&info, r.buf, sizeof(info));
@@ -418,7 +419,7 @@ static int sock_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, v
 		return ret;
 	size_t n = size < max_size ? size : max_size;
 	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_CAPSET,
-				sizeof(struct virtio_gpu_ctrl_hdr) + n);
+				     sizeof(struct virtio_gpu_ctrl_hdr) + n);
 	if (ret == 0)
 		memcpy(buf, r.buf + sizeof(struct virtio_gpu_ctrl_hdr), n);
 	sock_guest_reply_finish(&r);
@@ -451,7 +452,8 @@ static int sock_context_init(struct virtgpu *dev, uint32_t capset_id, uint32_t n
 	ret = sock_guest_call(s, &cmd, sizeof(cmd), -1, &r);
 	if (ret < 0)
 		return ret;
-	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA, sizeof(struct virtio_gpu_ctrl_hdr));
+	ret = sock_guest_check_reply(s, &r, VIRTIO_GPU_RESP_OK_NODATA,
+				     sizeof(struct virtio_gpu_ctrl_hdr));
 	sock_guest_reply_finish(&r);
 	if (ret < 0)
 		return ret;

@@ -106,7 +106,7 @@ static void flush(struct conn *conn)
 	    fdpass_queue_flush(&conn->out, conn->fd, MSG_DONTWAIT) < 0) {
 		/* EPIPE/ECONNRESET: the guest went away (vsomm exiting), a disconnect. */
 		vsomm_log_errno(errno == EPIPE || errno == ECONNRESET ? VSOMM_LOG_DEBUG
-								     : VSOMM_LOG_ERROR,
+								      : VSOMM_LOG_ERROR,
 				"virtgpu socket: send to guest failed");
 		conn_kill(conn);
 		return;
@@ -192,8 +192,7 @@ static bool add_silent_tag(struct conn *conn, uint64_t tag)
 	return true;
 }
 
-static void handle_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
-			    int fd)
+static void handle_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd)
 {
 	struct conn *conn = transport;
 	if (conn->dead)
@@ -212,8 +211,8 @@ static void handle_complete(void *transport, uint64_t cookie, const void *resp, 
 			memcpy(&type, resp, sizeof(type));
 		if (type >= VIRTIO_GPU_RESP_ERR_UNSPEC)
 			vsomm_log(VSOMM_LOG_DEBUG,
-				  "virtgpu socket: error 0x%x for NO_REPLY command (tag %llu)", type,
-				  (unsigned long long)cookie);
+				  "virtgpu socket: error 0x%x for NO_REPLY command (tag %llu)",
+				  type, (unsigned long long)cookie);
 		return;
 	}
 	queue_frame(conn, 0, cookie, resp, size, fd);
@@ -247,7 +246,8 @@ static bool map_guest_memory(int fd, uint64_t blob_size, struct gpu_model_backin
 	else if (!seal_shrink(fd))
 		why = "cannot be sealed against shrinking (memfd without MFD_ALLOW_SEALING?)";
 	if (!why) {
-		void *addr = mmap(NULL, (size_t)blob_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		void *addr = mmap(NULL, (size_t)blob_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				  0);
 		if (addr != MAP_FAILED) {
 			*out = (struct gpu_model_backing){
 				.addr = addr, .size = (size_t)blob_size, .fd = fd, .owned = true};
@@ -283,7 +283,8 @@ static bool keep_guest_memory(int fd, uint64_t blob_size, struct gpu_model_backi
 		close(fd);
 		return false;
 	}
-	*out = (struct gpu_model_backing){.addr = NULL, .size = (size_t)blob_size, .fd = fd, .owned = true};
+	*out = (struct gpu_model_backing){
+		.addr = NULL, .size = (size_t)blob_size, .fd = fd, .owned = true};
 	return true;
 }
 
@@ -311,9 +312,10 @@ static bool handle_frame(struct conn *conn, const struct sock_frame_in *frame)
 			memcpy(&blob, cmd, size < sizeof(blob) ? size : sizeof(blob));
 		if (size < sizeof(blob) || blob.hdr.type != VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB ||
 		    blob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST) {
-			vsomm_log(VSOMM_LOG_ERROR,
-				  "virtgpu socket: fd on command 0x%x (%zu bytes), not a GUEST blob",
-				  blob.hdr.type, size);
+			vsomm_log(
+				VSOMM_LOG_ERROR,
+				"virtgpu socket: fd on command 0x%x (%zu bytes), not a GUEST blob",
+				blob.hdr.type, size);
 			close(fd);
 			return false;
 		}
@@ -490,9 +492,9 @@ static int handle_listen(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-struct sock_server *sock_server_create(
-	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
-	void *capset_data)
+struct sock_server *sock_server_create(struct wl_event_loop *loop, int listen_fd,
+				       const struct gpu_model_capset_ops *const *capsets,
+				       void *capset_data)
 {
 	if (!loop || listen_fd < 0)
 		return NULL;
@@ -509,8 +511,8 @@ struct sock_server *sock_server_create(
 	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 	    fcntl(listen_fd, F_SETFD, FD_CLOEXEC) < 0)
 		goto err;
-	server->listen_source =
-		wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE, handle_listen, server);
+	server->listen_source = wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE,
+						     handle_listen, server);
 	if (!server->listen_source)
 		goto err;
 	return server;

@@ -19,9 +19,9 @@ struct sock_server;
  * Peers whose uid differs from ours are refused.  Each connection is one guest:
  * one device model with its own contexts and resources.
  */
-struct sock_server *sock_server_create(
-	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
-	void *capset_data);
+struct sock_server *sock_server_create(struct wl_event_loop *loop, int listen_fd,
+				       const struct gpu_model_capset_ops *const *capsets,
+				       void *capset_data);
 /** Close every connection and the listening fd. NULL is fine. */
 void sock_server_destroy(struct sock_server *server);
 /** Live connections (for tests and logs). */

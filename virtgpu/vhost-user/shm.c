@@ -92,8 +92,7 @@ static bool recv_reply(struct vu_conn *conn, uint32_t request)
 }
 
 /* Send one SHMEM request (with `fd` if ≥ 0) and wait for its reply. */
-static bool backend_request(struct vu_conn *conn, uint32_t request, const struct vu_mmap *m,
-			    int fd)
+static bool backend_request(struct vu_conn *conn, uint32_t request, const struct vu_mmap *m, int fd)
 {
 	struct vu_header hdr = {
 		.request = request,
@@ -138,8 +137,7 @@ static void unmap_resource(struct vu_conn *conn, uint32_t res_id)
 		backend_request(conn, VU_BACKEND_SHMEM_UNMAP, &m, -1);
 }
 
-void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
-			    struct vu_pending *p)
+void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size, struct vu_pending *p)
 {
 	p->map_blob = false;
 	struct virtio_gpu_resource_map_blob req; /* the largest of the three */
@@ -185,7 +183,7 @@ static int writable_fd(const struct gpu_model_resource *res, int fd, uint64_t le
 }
 
 bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
-			size_t size, int fd)
+		     size_t size, int fd)
 {
 	struct virtio_gpu_ctrl_hdr hdr;
 	if (size < sizeof(hdr))
@@ -195,8 +193,7 @@ bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const voi
 		return true; /* the device's own error goes to the guest */
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct gpu_model_resource *res = gpu_model_lookup_resource(conn->dev, p->map_res);
-	if (!vu_shm_enabled(conn) || fd < 0 || !res || res->size == 0 ||
-	    res->size > VU_SHM_SIZE) {
+	if (!vu_shm_enabled(conn) || fd < 0 || !res || res->size == 0 || res->size > VU_SHM_SIZE) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: MAP_BLOB of resource %u: no region to map",
 			  p->map_res);
 		return false;
@@ -204,9 +201,10 @@ bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const voi
 	uint64_t len = (res->size + page - 1) / page * page;
 	if (p->map_offset % page || p->map_offset > VU_SHM_SIZE - len ||
 	    find_map(conn, p->map_res)) {
-		vsomm_log(VSOMM_LOG_ERROR,
-			  "vhost-user: MAP_BLOB of resource %u at %#llx: bad offset or mapped twice",
-			  p->map_res, (unsigned long long)p->map_offset);
+		vsomm_log(
+			VSOMM_LOG_ERROR,
+			"vhost-user: MAP_BLOB of resource %u at %#llx: bad offset or mapped twice",
+			p->map_res, (unsigned long long)p->map_offset);
 		return false;
 	}
 	if (conn->num_shm_maps == conn->cap_shm_maps) {
@@ -233,8 +231,8 @@ bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const voi
 	bool ok = backend_request(conn, VU_BACKEND_SHMEM_MAP, &m, map_fd);
 	close(map_fd); /* the front-end has its own copy of the fd */
 	if (ok)
-		conn->shm_maps[conn->num_shm_maps++] =
-			(struct vu_shm_map){.res_id = p->map_res, .offset = p->map_offset, .len = len};
+		conn->shm_maps[conn->num_shm_maps++] = (struct vu_shm_map){
+			.res_id = p->map_res, .offset = p->map_offset, .len = len};
 	return ok;
 }
 

@@ -143,8 +143,8 @@ struct vu_config_hdr {
 /** One guest memory region, mapped. */
 struct vu_region {
 	uint64_t guest_addr, user_addr, size;
-	uint8_t *host;    /* host address of guest_addr */
-	void *map;        /* the mapping (covers mmap_offset + size) */
+	uint8_t *host; /* host address of guest_addr */
+	void *map;     /* the mapping (covers mmap_offset + size) */
 	size_t map_size;
 };
 
@@ -163,7 +163,7 @@ struct vu_pending {
 };
 
 struct vu_queue {
-	uint32_t num; /* 0 until SET_VRING_NUM */
+	uint32_t num;              /* 0 until SET_VRING_NUM */
 	struct vu_vring_addr addr; /* as the front-end gave it (user addresses) */
 	bool has_addr;
 	struct vring_desc *desc;
@@ -204,7 +204,7 @@ struct vu_backend {
 	const struct gpu_model_capset_ops **capsets; /* NULL-terminated, maybe filtered */
 	void *capset_data;
 	uint32_t num_capsets;
-	uint64_t features; /* virtio-gpu feature bits offered */
+	uint64_t features;    /* virtio-gpu feature bits offered */
 	struct vu_conn *conn; /* one front-end at a time */
 	struct wl_event_source *idle;
 };
@@ -222,8 +222,7 @@ bool vu_queue_process(struct vu_conn *conn, uint32_t index);
 /** Drop a queue's state (fds, pending chains); leaves it unconfigured. */
 void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
 /** The device's complete() hook. */
-void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
-			 int fd);
+void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd);
 
 /* shm.c: the host-visible region (VU_PROTOCOL_F_SHMEM) */
 /** The region is in use: SHMEM negotiated with what it needs. */
@@ -234,14 +233,13 @@ void vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out);
  * Before the device model sees control command `cmd`: note a MAP_BLOB in `p`;
  * take a mapped resource out of the region on UNMAP_BLOB and RESOURCE_UNREF.
  */
-void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size,
-			    struct vu_pending *p);
+void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size, struct vu_pending *p);
 /**
  * A MAP_BLOB answered `resp` with memory `fd`: place it in the region (the
  * front-end has it mapped when this returns true).  False: answer an error.
  */
 bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
-			size_t size, int fd);
+		     size_t size, int fd);
 /** Forget every mapping (the front-end drops them with the device). */
 void vu_shm_reset(struct vu_conn *conn);
 

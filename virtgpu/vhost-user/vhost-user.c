@@ -38,7 +38,7 @@
 #include "virtgpu/vhost-user/vhost-user-private.h"
 
 #define RECV_TIMEOUT_S 5
-#define OFFERED_PROTOCOL_FEATURES \
+#define OFFERED_PROTOCOL_FEATURES                                                  \
 	((1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) | \
 	 (1ull << VU_PROTOCOL_F_CONFIG) | (1ull << VU_PROTOCOL_F_SHMEM))
 
@@ -182,9 +182,9 @@ static int set_vring_fd(struct vu_conn *conn, uint32_t request, const uint8_t *p
 		return -EPROTO;
 	int fd = nofd ? -1 : fds[0];
 	fds[0] = -1;
-	int *slot = request == VU_SET_VRING_KICK ? &q->kick_fd
+	int *slot = request == VU_SET_VRING_KICK   ? &q->kick_fd
 		    : request == VU_SET_VRING_CALL ? &q->call_fd
-						    : &q->err_fd;
+						   : &q->err_fd;
 	if (request == VU_SET_VRING_KICK && q->kick_source) {
 		wl_event_source_remove(q->kick_source);
 		q->kick_source = NULL;
@@ -203,8 +203,8 @@ static int set_vring_fd(struct vu_conn *conn, uint32_t request, const uint8_t *p
 	return 0;
 }
 
-static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
-			  const uint8_t *payload, int *fds, size_t nfds, bool *replied)
+static int handle_request(struct vu_conn *conn, const struct vu_header *hdr, const uint8_t *payload,
+			  int *fds, size_t nfds, bool *replied)
 {
 	struct vu_backend *server = conn->server;
 	struct vu_vring_state state;
@@ -309,8 +309,8 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 		if (hdr->size < sizeof(cfg))
 			return -EPROTO;
 		memcpy(&cfg, payload, sizeof(cfg));
-		if (cfg.size > VU_MAX_PAYLOAD - sizeof(cfg) || hdr->size != sizeof(cfg) + cfg.size ||
-		    cfg.offset > cfg.size)
+		if (cfg.size > VU_MAX_PAYLOAD - sizeof(cfg) ||
+		    hdr->size != sizeof(cfg) + cfg.size || cfg.offset > cfg.size)
 			return -EPROTO;
 		uint8_t reply[VU_MAX_PAYLOAD] = {0};
 		struct virtio_gpu_config gpu = {
@@ -325,7 +325,7 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr,
 		}
 		*replied = true;
 		return send_reply(conn, hdr, reply, (uint32_t)(sizeof(cfg) + cfg.size)) ? 0
-											 : -EPIPE;
+											: -EPIPE;
 	}
 	case VU_SET_CONFIG:
 		return 0; /* events_clear: this device raises no config events */
@@ -371,7 +371,8 @@ static bool read_message(struct vu_conn *conn)
 	int fds[VU_MAX_REGIONS];
 	size_t nfds = 0;
 	unsigned status;
-	ssize_t n = fdpass_recv(conn->fd, &hdr, sizeof(hdr), fds, VU_MAX_REGIONS, &nfds, 0, &status);
+	ssize_t n = fdpass_recv(conn->fd, &hdr, sizeof(hdr), fds, VU_MAX_REGIONS, &nfds, 0,
+				&status);
 	if (n <= 0) {
 		if (n < 0)
 			vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: receive");
@@ -449,7 +450,8 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 	if (cfd < 0)
 		return 0;
 	if (server->conn) {
-		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: a front-end is connected; refusing another");
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "vhost-user: a front-end is connected; refusing another");
 		close(cfd);
 		return 0;
 	}
@@ -473,7 +475,8 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 		.transport = conn,
 	};
 	conn->dev = gpu_model_create(&config);
-	conn->source = wl_event_loop_add_fd(server->loop, cfd, WL_EVENT_READABLE, handle_conn, conn);
+	conn->source = wl_event_loop_add_fd(server->loop, cfd, WL_EVENT_READABLE, handle_conn,
+					    conn);
 	if (!conn->dev || !conn->source) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: cannot set up the device");
 		conn_destroy(conn);
@@ -502,9 +505,9 @@ static void inject_fault(struct vu_backend *server)
 }
 #endif
 
-struct vu_backend *vu_backend_create(
-	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
-	void *capset_data)
+struct vu_backend *vu_backend_create(struct wl_event_loop *loop, int listen_fd,
+				     const struct gpu_model_capset_ops *const *capsets,
+				     void *capset_data)
 {
 	struct vu_backend *server = calloc(1, sizeof(*server));
 	if (!server)
@@ -527,8 +530,8 @@ struct vu_backend *vu_backend_create(
 #endif
 	server->loop = loop;
 	server->listen_fd = listen_fd;
-	server->listen_source =
-		wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE, handle_accept, server);
+	server->listen_source = wl_event_loop_add_fd(loop, listen_fd, WL_EVENT_READABLE,
+						     handle_accept, server);
 	if (!server->listen_source) {
 		free(server->capsets);
 		free(server);

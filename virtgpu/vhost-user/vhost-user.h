@@ -18,9 +18,9 @@ struct vu_backend;
  * virtio_uml) connects and its virtio_gpu driver drives one device model.  One
  * front-end at a time.  Takes `listen_fd`.  NULL on failure.
  */
-struct vu_backend *vu_backend_create(
-	struct wl_event_loop *loop, int listen_fd, const struct gpu_model_capset_ops *const *capsets,
-	void *capset_data);
+struct vu_backend *vu_backend_create(struct wl_event_loop *loop, int listen_fd,
+				     const struct gpu_model_capset_ops *const *capsets,
+				     void *capset_data);
 /** Drop the front-end (its device model with it) and close the socket. NULL is fine. */
 void vu_backend_destroy(struct vu_backend *server);
 

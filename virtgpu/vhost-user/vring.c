@@ -117,8 +117,7 @@ static void push_used(struct vu_queue *q, uint32_t head, uint32_t len)
 	notify(q);
 }
 
-void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size,
-			 int fd)
+void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd)
 {
 	struct vu_conn *conn = transport;
 	uint32_t gen = (uint32_t)(cookie >> 32);
@@ -132,8 +131,7 @@ void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size
 	struct vu_pending *p = &q->pending[head];
 	/* MAP_BLOB: the memory goes into the host-visible region before the answer. */
 	struct virtio_gpu_resp_map_info failed;
-	if (p->map_blob && !vu_shm_map_blob(conn, p, resp, size, fd) &&
-	    size >= sizeof(failed)) {
+	if (p->map_blob && !vu_shm_map_blob(conn, p, resp, size, fd) && size >= sizeof(failed)) {
 		memcpy(&failed, resp, sizeof(failed));
 		failed.hdr.type = htole32(VIRTIO_GPU_RESP_ERR_UNSPEC);
 		resp = &failed;
@@ -247,8 +245,8 @@ static bool grow(uint8_t **buf, size_t *cap, size_t need)
 static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_slot)
 {
 	struct vu_queue *q = &conn->queues[index];
-	uint32_t head = le16toh(__atomic_load_n(&q->avail->ring[avail_slot % q->num],
-						__ATOMIC_RELAXED));
+	uint32_t head = le16toh(
+		__atomic_load_n(&q->avail->ring[avail_slot % q->num], __ATOMIC_RELAXED));
 	if (head >= q->num) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: queue %u: head %u beyond size %u", index,
 			  head, q->num);
@@ -297,7 +295,8 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 					  "vhost-user: readable descriptor after a writable one");
 				return false;
 			}
-			if (len > VU_MAX_COMMAND - cmd_size || !grow(&conn->cmd, &conn->cmd_cap, cmd_size + len)) {
+			if (len > VU_MAX_COMMAND - cmd_size ||
+			    !grow(&conn->cmd, &conn->cmd_cap, cmd_size + len)) {
 				vsomm_log(VSOMM_LOG_ERROR, "vhost-user: command too large");
 				return false;
 			}
@@ -336,8 +335,7 @@ bool vu_queue_process(struct vu_conn *conn, uint32_t index)
 	if (!q->enabled && (conn->features & (1ull << VU_F_PROTOCOL_FEATURES)))
 		return true;
 	for (;;) {
-		uint16_t avail_idx =
-			le16toh(__atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED));
+		uint16_t avail_idx = le16toh(__atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED));
 		/* Ring entries are read after the index that published them. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
