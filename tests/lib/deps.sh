@@ -21,6 +21,8 @@ VSOMM_DEB_PACKAGES=(
 	libgbm-dev
 	# second compiler + its sanitizer runtimes (ASan/UBSan build of tests/run.sh)
 	clang libclang-rt-14-dev
+	# tests/layout: the product code is formatted as .clang-format says
+	clang-format
 	# end-to-end tests and the demo: headless Weston, its demo clients, wayland-info
 	# (weston, wayland-utils: in the demo's list)
 	# weston-simple-egl through vsomm: Mesa's EGL with swrast (llvmpipe) over wl_shm
