@@ -148,7 +148,7 @@ void proxy_client_host_ready(struct wl_client *client)
 	struct proxy_client *pc = wl_container_of(l, pc, client_destroy);
 	if (pc->ready_idle || !pc->host || pc->kill_idle)
 		return;
-	/* without the idle, the fd's epoll wake-up relays them as before */
+	/* without the idle, the host fd's next wake-up relays them, an iteration later */
 	pc->ready_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_ready_idle, pc);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-client limits of vsomm (issue 6): relayed objects, shadow-buffer memory
+ * Per-client limits of vsomm: relayed objects, shadow-buffer memory
  * and bytes pending on the client's two sockets.  A client that goes past one
  * is disconnected alone, with one log line; the other clients carry on.
  *
