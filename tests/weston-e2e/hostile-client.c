@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostile-client CASE: a Wayland client of $WAYLAND_DISPLAY that misbehaves.
+ * hostile-client CASE: a Wayland client of $WAYLAND_DISPLAY that misbehaves,
+ * and checks that the compositor answers exactly as the protocol says.
  *
  *   garbage         bytes that are no Wayland message
  *   unknown-id      a request on an object id that was never created
@@ -14,12 +15,15 @@
  *                   commit (the compositor's copy would fault)
  *   many-objects    10 000 wl_regions, a round trip, then a disconnect
  *
- * Prints one "hostile: ..." line saying what the compositor did: "protocol
- * error ..." (a wl_display.error), "disconnected ..." (the socket closed
- * without one) or "accepted" (a round trip after the bad request came back).
- * Exit 0 when it got a protocol error or a disconnect (many-objects: when the
- * round trip came back), 1 when the compositor accepted the bad request, 2 on
- * a setup failure.
+ * Each case names what it must get (the table `cases` below, with the
+ * protocol text that says so): a wl_display.error on an object of a given
+ * interface with a given code, or the round trip coming back.  Prints
+ * "hostile: CASE: got ...; expected ..." and then "hostile: ok: CASE" when
+ * the two are the same, "hostile: FAIL: CASE" otherwise.  Anything else the
+ * compositor does fails the case: another error code, an error on another
+ * interface, a disconnect without a wl_display.error (vsomm crashed or
+ * dropped the client), or accepting the bad request.
+ * Exit 0 when the case got what it expects, 1 when not, 2 on a setup failure.
  */
 #include <stdbool.h>
 #include <errno.h>
@@ -41,6 +45,21 @@
 #define HEIGHT 256
 #define STRIDE (WIDTH * 4)
 #define MANY_OBJECTS 10000
+
+/* What the compositor did with a hostile case's requests. */
+enum outcome_kind {
+	OUTCOME_SETUP_FAILED, /* the case could not be set up: no verdict */
+	OUTCOME_ACCEPTED,     /* a round trip after the bad request came back */
+	OUTCOME_ERROR,        /* a wl_display.error event */
+	OUTCOME_DISCONNECT,   /* the socket closed without a wl_display.error */
+};
+
+struct outcome {
+	enum outcome_kind kind;
+	const char *interface; /* OUTCOME_ERROR: of the object the error names */
+	uint32_t id, code;
+	char detail[160]; /* the error's message, or why the connection ended */
+};
 
 /* ---- raw cases: no libwayland, the bytes are ours ---- */
 
@@ -66,29 +85,37 @@ static int raw_connect(void)
 }
 
 /*
- * Reads until EOF (10 s at most), reporting a wl_display.error among the
- * events (object 1, opcode 0: object, code, string).
+ * Reads until EOF (10 s at most), keeping the first wl_display.error among
+ * the events (object 1, opcode 0: object, code, string).  The raw cases
+ * create no object but wl_display (1) and a wl_callback (2), so the id names
+ * the interface.
  */
-static int raw_outcome(int fd)
+static void raw_outcome(int fd, struct outcome *out)
 {
 	static uint8_t buf[1 << 16];
 	size_t have = 0;
-	bool error = false;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int r = poll(&pfd, 1, 10000);
 		if (r == 0) {
-			printf("hostile: accepted (still connected after 10 s)\n");
-			return 1;
+			if (out->kind != OUTCOME_ERROR) {
+				out->kind = OUTCOME_ACCEPTED;
+				snprintf(out->detail, sizeof(out->detail),
+					 "still connected after 10 s");
+			}
+			return;
 		}
 		ssize_t n = r < 0 ? -1 : read(fd, buf + have, sizeof(buf) - have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (!error)
-				printf("hostile: disconnected (%s)\n", n < 0 ? strerror(errno) : "EOF");
-			return 0;
+			if (out->kind != OUTCOME_ERROR) {
+				out->kind = OUTCOME_DISCONNECT;
+				snprintf(out->detail, sizeof(out->detail), "%s",
+					 n < 0 ? strerror(errno) : "EOF");
+			}
+			return;
 		}
 		have += (size_t)n;
 		while (have >= 8) {
@@ -96,18 +123,25 @@ static int raw_outcome(int fd)
 			memcpy(hdr, buf, sizeof(hdr));
 			size_t size = hdr[1] >> 16;
 			if (size < 8 || size > sizeof(buf)) {
-				printf("hostile: bad event header\n");
-				return 2;
+				fprintf(stderr, "hostile: bad event header\n");
+				out->kind = OUTCOME_SETUP_FAILED;
+				return;
 			}
 			if (have < size)
 				break;
-			if (hdr[0] == 1 && (hdr[1] & 0xffff) == 0 && size >= 20) {
+			if (hdr[0] == 1 && (hdr[1] & 0xffff) == 0 && size >= 20 &&
+			    out->kind != OUTCOME_ERROR) {
 				uint32_t args[3];
 				memcpy(args, buf + 8, sizeof(args));
 				int len = (int)(size - 20 < args[2] ? size - 20 : args[2]);
-				printf("hostile: protocol error: object %u code %u: %.*s\n", args[0],
-				       args[1], len > 0 ? len - 1 : 0, (const char *)buf + 20);
-				error = true;
+				out->kind = OUTCOME_ERROR;
+				out->id = args[0];
+				out->code = args[1];
+				out->interface = args[0] == 1   ? "wl_display"
+						 : args[0] == 2 ? "wl_callback"
+								: "?";
+				snprintf(out->detail, sizeof(out->detail), "%.*s",
+					 len > 0 ? len - 1 : 0, (const char *)buf + 20);
 			}
 			memmove(buf, buf + size, have - size);
 			have -= size;
@@ -117,39 +151,34 @@ static int raw_outcome(int fd)
 	}
 }
 
-static int run_garbage(void)
+static void run_raw(const uint32_t *msgs, size_t size, struct outcome *out)
 {
-	/* wl_display opcode 0x77, a size smaller than a header, then junk. */
-	const uint32_t garbage[] = {1, (4u << 16) | 0x77, 0xdeadbeef, (12u << 16) | 3,
-				    0x41414141, 0xffffffff, 0x00010002};
 	int fd = raw_connect();
 	if (fd < 0)
-		return 2;
-	if (write(fd, garbage, sizeof(garbage)) != (ssize_t)sizeof(garbage)) {
+		return;
+	if (write(fd, msgs, size) != (ssize_t)size) {
 		perror("hostile: write");
 		close(fd);
-		return 2;
+		return;
 	}
-	int ret = raw_outcome(fd);
+	raw_outcome(fd, out);
 	close(fd);
-	return ret;
 }
 
-static int run_unknown_id(void)
+static void run_garbage(const char *which, struct outcome *out)
+{
+	/* wl_display opcode 0x77, a size smaller than a header, then junk. */
+	static const uint32_t garbage[] = {
+		1,          (4u << 16) | 0x77, 0xdeadbeef, (12u << 16) | 3,
+		0x41414141, 0xffffffff,        0x00010002};
+	run_raw(garbage, sizeof(garbage), out);
+}
+
+static void run_unknown_id(const char *which, struct outcome *out)
 {
 	/* wl_display.sync(2) is fine; then opcode 0 on object 4242, which does not exist. */
-	const uint32_t msgs[] = {1, (12u << 16) | 0, 2, 4242, (12u << 16) | 0, 7};
-	int fd = raw_connect();
-	if (fd < 0)
-		return 2;
-	if (write(fd, msgs, sizeof(msgs)) != (ssize_t)sizeof(msgs)) {
-		perror("hostile: write");
-		close(fd);
-		return 2;
-	}
-	int ret = raw_outcome(fd);
-	close(fd);
-	return ret;
+	static const uint32_t msgs[] = {1, (12u << 16) | 0, 2, 4242, (12u << 16) | 0, 7};
+	run_raw(msgs, sizeof(msgs), out);
 }
 
 /* ---- libwayland cases ---- */
@@ -182,8 +211,7 @@ static void handle_global_remove(void *data, struct wl_registry *registry, uint3
 {
 }
 
-static const struct wl_registry_listener registry_listener = {handle_global,
-							       handle_global_remove};
+static const struct wl_registry_listener registry_listener = {handle_global, handle_global_remove};
 
 static void handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
 {
@@ -202,26 +230,28 @@ static void handle_xdg_configure(void *data, struct xdg_surface *xdg_surface, ui
 static const struct xdg_surface_listener xdg_surface_listener = {handle_xdg_configure};
 
 /* What the compositor did with everything sent so far. */
-static int outcome(struct client *c)
+static void outcome(struct client *c, struct outcome *out)
 {
 	if (wl_display_roundtrip(c->display) >= 0) {
-		printf("hostile: accepted\n");
-		return 1;
+		out->kind = OUTCOME_ACCEPTED;
+		snprintf(out->detail, sizeof(out->detail), "the round trip came back");
+		return;
 	}
 	int err = wl_display_get_error(c->display);
-	if (err == EPROTO) {
-		const struct wl_interface *iface;
-		uint32_t id;
-		uint32_t code = wl_display_get_protocol_error(c->display, &iface, &id);
-		printf("hostile: protocol error: %s@%u code %u\n", iface ? iface->name : "?", id,
-		       code);
-	} else if (err == EINVAL || err == ENOMEM) {
-		/* libwayland maps wl_display's own error codes to these. */
-		printf("hostile: protocol error: wl_display (%s)\n", strerror(err));
+	const struct wl_interface *iface = NULL;
+	uint32_t code = wl_display_get_protocol_error(c->display, &iface, &out->id);
+	/* EPROTO, or EINVAL/ENOMEM for wl_display's own codes: libwayland keeps
+	 * the interface and code of every wl_display.error it got (no
+	 * interface when the object named is already gone here). */
+	if (iface || err == EPROTO) {
+		out->kind = OUTCOME_ERROR;
+		out->interface = iface ? iface->name : "(unknown object)";
+		out->code = code;
+		snprintf(out->detail, sizeof(out->detail), "errno %s", strerror(err));
 	} else {
-		printf("hostile: disconnected (%s)\n", strerror(err));
+		out->kind = OUTCOME_DISCONNECT;
+		snprintf(out->detail, sizeof(out->detail), "%s", strerror(err));
 	}
-	return 0;
 }
 
 static bool setup(struct client *c)
@@ -288,11 +318,11 @@ static void show(struct client *c, struct wl_buffer *buffer)
 	wl_surface_commit(c->surface);
 }
 
-static int run_shm(const char *which)
+static void run_shm(const char *which, struct outcome *out)
 {
 	struct client c = {0};
 	if (!setup(&c) || !map_window(&c))
-		return 2;
+		return;
 
 	size_t file_size = (size_t)STRIDE * HEIGHT;
 	int32_t pool_size = (int32_t)file_size;
@@ -306,14 +336,11 @@ static int run_shm(const char *which)
 		stride = STRIDE * 2;
 	} else if (strcmp(which, "buffer-height") == 0) {
 		offset = STRIDE;
-	} else if (strcmp(which, "truncate") != 0) {
-		fprintf(stderr, "hostile: unknown case %s\n", which);
-		return 2;
 	}
 
 	int fd = make_memfd(file_size);
 	if (fd < 0)
-		return 2;
+		return;
 	struct wl_shm_pool *pool = wl_shm_create_pool(c.shm, fd, pool_size);
 	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, offset, WIDTH, height, stride,
 							     WL_SHM_FORMAT_XRGB8888);
@@ -322,26 +349,25 @@ static int run_shm(const char *which)
 		if (wl_display_roundtrip(c.display) < 0) {
 			fprintf(stderr, "hostile: the good first commit failed\n");
 			close(fd);
-			return 2;
+			return;
 		}
 		if (ftruncate(fd, 0) < 0) {
 			perror("hostile: ftruncate");
 			close(fd);
-			return 2;
+			return;
 		}
 	}
 	show(&c, buffer);
-	int ret = outcome(&c);
+	outcome(&c, out);
 	close(fd);
 	wl_display_disconnect(c.display);
-	return ret;
 }
 
-static int run_many_objects(void)
+static void run_many_objects(const char *which, struct outcome *out)
 {
 	struct client c = {0};
 	if (!setup(&c))
-		return 2;
+		return;
 	for (int i = 0; i < MANY_OBJECTS; i++) {
 		struct wl_region *region = wl_compositor_create_region(c.compositor);
 		wl_region_add(region, i % 100, i / 100, 1, 1);
@@ -349,15 +375,84 @@ static int run_many_objects(void)
 		if (i % 500 == 499 && wl_display_roundtrip(c.display) < 0)
 			break;
 	}
-	if (wl_display_roundtrip(c.display) < 0) {
-		printf("hostile: %d objects refused: %s\n", MANY_OBJECTS,
-		       strerror(wl_display_get_error(c.display)));
-		return 1;
-	}
-	printf("hostile: %d objects created, disconnecting\n", MANY_OBJECTS);
+	outcome(&c, out);
+	if (out->kind == OUTCOME_ACCEPTED)
+		snprintf(out->detail, sizeof(out->detail), "%d objects created, disconnecting",
+			 MANY_OBJECTS);
 	/* Disconnect with all of them alive. */
 	wl_display_disconnect(c.display);
-	return 0;
+}
+
+/*
+ * Every case and what it must get, with the protocol text that says so.
+ * Through vsomm the guest side is vsomm's own libwayland-server and
+ * proxy/shm.c: the errors below are vsomm's, and the ones Weston would send
+ * directly (same interface and code, except where noted).
+ */
+static const struct hostile_case {
+	const char *name;
+	void (*run)(const char *which, struct outcome *out);
+	enum outcome_kind expect;
+	const char *interface; /* OUTCOME_ERROR: the object the error is posted on */
+	uint32_t code;
+	const char *why;
+} cases[] = {
+	{"garbage", run_garbage, OUTCOME_ERROR, "wl_display", WL_DISPLAY_ERROR_INVALID_METHOD,
+	 /* The first message is opcode 0x77 on wl_display, which has two
+	  * requests; libwayland-server checks the opcode (and then the size). */
+	 "wl_display.error.invalid_method: \"method doesn't exist on the specified "
+	 "interface or malformed request\""},
+	{"unknown-id", run_unknown_id, OUTCOME_ERROR, "wl_display", WL_DISPLAY_ERROR_INVALID_OBJECT,
+	 "wl_display.error.invalid_object: \"server couldn't find object\" (id 4242)"},
+	{"pool-too-big", run_shm, OUTCOME_ERROR, "wl_shm", WL_SHM_ERROR_INVALID_FD,
+	 /* mmap of a size past the fd's end succeeds; reading the pages
+	  * past the end faults.  libwayland (Weston direct) posts this code on
+	  * the wl_buffer; vsomm on the wl_shm, whose enum it is. */
+	 "wl_shm.error.invalid_fd: \"mmapping the file descriptor failed\": the pool "
+	 "is larger than its fd, the committed buffer lies past the fd's end"},
+	{"buffer-offset", run_shm, OUTCOME_ERROR, "wl_shm_pool", WL_SHM_ERROR_INVALID_STRIDE,
+	 "wl_shm.error.invalid_stride: \"invalid size or stride during pool or buffer "
+	 "creation\", posted on the pool (wl_shm_pool.create_buffer: the buffer is "
+	 "created offset bytes into the pool): offset past the pool"},
+	{"buffer-stride", run_shm, OUTCOME_ERROR, "wl_shm_pool", WL_SHM_ERROR_INVALID_STRIDE,
+	 "wl_shm.error.invalid_stride: \"invalid size or stride during pool or buffer "
+	 "creation\", posted on the pool: stride * height is twice the pool"},
+	{"buffer-height", run_shm, OUTCOME_ERROR, "wl_shm_pool", WL_SHM_ERROR_INVALID_STRIDE,
+	 "wl_shm.error.invalid_stride: \"invalid size or stride during pool or buffer "
+	 "creation\", posted on the pool: offset + stride * height is one row past it"},
+	{"truncate", run_shm, OUTCOME_ERROR, "wl_shm", WL_SHM_ERROR_INVALID_FD,
+	 /* As pool-too-big, once the buffer has been shown: vsomm's copy of
+	  * the commit faults under its SIGBUS guard (proxy/damage.c). */
+	 "wl_shm.error.invalid_fd: \"mmapping the file descriptor failed\": the pool's "
+	 "fd was truncated to 0 under a committed buffer"},
+	{"many-objects", run_many_objects, OUTCOME_ACCEPTED, NULL, 0,
+	 /* Nothing in the protocol bounds a client's objects; vsomm's own
+	  * limit (VSOMM_LIMIT_OBJECTS, default 100 000) is ten times this. */
+	 "no error: 10 000 live wl_regions are an ordinary client, under vsomm's "
+	 "object limit"},
+};
+
+static const char *kind_name(enum outcome_kind kind)
+{
+	switch (kind) {
+	case OUTCOME_SETUP_FAILED:
+		return "setup failure";
+	case OUTCOME_ACCEPTED:
+		return "accepted";
+	case OUTCOME_ERROR:
+		return "protocol error";
+	case OUTCOME_DISCONNECT:
+		return "disconnected without a protocol error";
+	}
+	return "?";
+}
+
+static void print_outcome(const char *what, const char *name, const struct outcome *out)
+{
+	printf("hostile: %s: %s: %s", name, what, kind_name(out->kind));
+	if (out->kind == OUTCOME_ERROR)
+		printf(" on %s@%u, code %u", out->interface, out->id, out->code);
+	printf(" (%s)\n", out->detail);
 }
 
 int main(int argc, char **argv)
@@ -367,12 +462,29 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *which = argv[1];
-	if (strcmp(which, "garbage") == 0)
-		return run_garbage();
-	if (strcmp(which, "unknown-id") == 0)
-		return run_unknown_id();
-	if (strcmp(which, "many-objects") == 0)
-		return run_many_objects();
-	return run_shm(which);
+	const struct hostile_case *hc = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (strcmp(argv[1], cases[i].name) == 0)
+			hc = &cases[i];
+	}
+	if (!hc) {
+		fprintf(stderr, "hostile: unknown case %s\n", argv[1]);
+		return 2;
+	}
+
+	struct outcome got = {.kind = OUTCOME_SETUP_FAILED, .detail = "see stderr"};
+	hc->run(hc->name, &got);
+	print_outcome("got", hc->name, &got);
+	if (got.kind == OUTCOME_SETUP_FAILED)
+		return 2;
+	if (hc->expect == OUTCOME_ERROR)
+		printf("hostile: %s: expected: protocol error on %s, code %u: %s\n", hc->name,
+		       hc->interface, hc->code, hc->why);
+	else
+		printf("hostile: %s: expected: %s: %s\n", hc->name, kind_name(hc->expect), hc->why);
+	bool ok = got.kind == hc->expect &&
+		  (hc->expect != OUTCOME_ERROR ||
+		   (strcmp(got.interface, hc->interface) == 0 && got.code == hc->code));
+	printf("hostile: %s: %s\n", ok ? "ok" : "FAIL", hc->name);
+	return ok ? 0 : 1;
 }

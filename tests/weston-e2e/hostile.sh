@@ -5,7 +5,9 @@
 #
 # Hostile clients through one vsomm: vsomm runs hostile-app.sh as its APP,
 # which keeps weston-simple-shm running on the same vsomm socket and runs the
-# hostile clients one after the other, checking after each that vsomm is up,
+# hostile clients one after the other, checking after each that it got the
+# protocol error its case expects (interface and code: hostile-client.c's
+# table, with the protocol text), that vsomm is up,
 # the good client still renders and no fd was left behind in vsomm or
 # vsomm-host.  Here: vsomm exits with the script's status, and vsomm-host is
 # back to its fd count once vsomm is gone.
