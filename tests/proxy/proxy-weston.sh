@@ -6,7 +6,8 @@
 #
 #   proxy-weston.sh CASE
 #
-# Environment (set by meson): PROXY_DIRECT, SYNC_CLIENT, GARBAGE_CLIENT.
+# Environment (set by meson): PROXY_DIRECT, SYNC_CLIENT, GARBAGE_CLIENT,
+# SCREENSHOT (tests/tools/vsomm-screenshot), SRCDIR.
 # Every process started here is ended by pid; the runtime dir is private.
 set -u
 
@@ -50,8 +51,9 @@ fail() {
 	exit 1
 }
 
+# start_weston [WESTON ARGS]: --no-config unless ARGS name a config.
 start_weston() {
-	weston --backend=headless-backend.so --use-pixman --debug --no-config \
+	weston --backend=headless-backend.so --use-pixman --debug "${@:---no-config}" \
 		--socket="$WESTON_SOCKET" --idle-time=0 >"$RUNTIME/weston.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do
@@ -75,7 +77,49 @@ globals_of() {
 	sed -n "s/^interface: '\([^']*\)', *version: *\([0-9]*\),.*/\1 \2/p" "$1" | sort
 }
 
-start_weston
+# shot NAME: a screenshot of Weston's output, $RUNTIME/NAME.png.
+shot() {
+	"$SCREENSHOT" --display "$WESTON_SOCKET" -o "$RUNTIME/$1.png"
+}
+
+# drawn NAME: shots until one shows a drawn window (10 s at most).
+drawn() {
+	for _ in $(seq 50); do
+		shot "$1" && python3 "$SRCDIR/tests/lib/check-shots.py" "$RUNTIME/$1.png" \
+			>"$RUNTIME/shots.log" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# blank: shots until the screen is the background only (5 s at most).
+blank() {
+	for _ in $(seq 25); do
+		shot blank && ! python3 "$SRCDIR/tests/lib/check-shots.py" --min-pixels 1 \
+			--min-colors 1 "$RUNTIME/blank.png" >/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+case $CASE in
+simple-shm | simple-damage)
+	# The shell draws nothing but a 0x202020 background (no panel and its
+	# clock, no animations), as tests/lib/weston.sh's: the shots show the
+	# client's window alone.
+	cat >"$RUNTIME/weston.ini" <<-INI
+		[shell]
+		background-color=0xff202020
+		panel-position=none
+		startup-animation=none
+		animation=none
+		close-animation=none
+	INI
+	start_weston -c "$RUNTIME/weston.ini"
+	blank || fail "the shell never drew its background"
+	;;
+*) start_weston ;;
+esac
 
 case $CASE in
 wayland-info)
@@ -98,14 +142,39 @@ wayland-info)
 	echo "relayed $(wc -l <"$RUNTIME/proxy") of $(wc -l <"$RUNTIME/direct") host globals"
 	;;
 simple-shm | simple-damage)
+	# The client runs 5 s through the proxy without an error, and draws: its
+	# window keeps changing (three shots a second apart), and each shot is
+	# one frame of what the client draws, equal to a direct run where that
+	# does not depend on the animation phase (window size, simple-shm's
+	# padding, simple-damage's border and fill), checked against the
+	# client's drawing code where it does (tests/lib/check-weston-simple.py).
 	client=weston-$CASE
 	command -v "$client" >/dev/null || { echo "SKIP: $client missing"; exit 77; }
-	through_proxy proxy.log -- timeout 5 "$client" >"$RUNTIME/client.log" 2>&1
+	[[ -x ${SCREENSHOT:-} ]] || { echo "SKIP: no vsomm-screenshot"; exit 77; }
+	WAYLAND_DISPLAY=$WESTON_SOCKET "$client" >"$RUNTIME/direct.log" 2>&1 &
+	direct=$!
+	PIDS+=("$direct")
+	drawn direct || fail "$client draws nothing directly: $(cat "$RUNTIME/shots.log")"
+	kill -TERM "$direct"
+	wait "$direct"
+	blank || fail "the direct run's window is still shown"
+
+	through_proxy proxy.log -- timeout 5 "$client" >"$RUNTIME/client.log" 2>&1 &
+	proxied=$!
+	PIDS+=("$proxied")
+	drawn proxy-1 || fail "$client draws nothing through the proxy: $(cat "$RUNTIME/shots.log")"
+	sleep 1
+	shot proxy-2 || fail "screenshot"
+	sleep 1
+	shot proxy-3 || fail "screenshot"
+	wait "$proxied"
 	status=$?
 	[[ $status == 124 ]] || fail "$client ended early with status $status"
 	if grep -Eiq "error|fail" "$RUNTIME/client.log" "$RUNTIME/proxy.log"; then
 		fail "errors in the logs"
 	fi
+	python3 "$SRCDIR/tests/lib/check-weston-simple.py" "$CASE" "$RUNTIME/direct.png" \
+		"$RUNTIME"/proxy-{1,2,3}.png || fail "$client through the proxy"
 	;;
 sync)
 	through_proxy proxy.log -- "$SYNC_CLIENT" roundtrip || fail "round trips"
