@@ -7,6 +7,10 @@
 # is still running after 5 s (then it gets SIGTERM), neither vsomm, the client
 # nor vsomm-host logs an error, screenshots during the run show a drawn window
 # that keeps changing, and vsomm-host is back to its fd count afterwards.
+# weston-simple-shm and weston-simple-damage are also run directly first, and
+# every shot through vsomm must be one frame of what the client draws, equal
+# to the direct run where that does not depend on the animation phase
+# (tests/lib/check-weston-simple.py says what is checked and why).
 #
 # EGL clients get Mesa's software rasteriser on the Wayland platform
 # (LIBGL_ALWAYS_SOFTWARE=1): with no DRM device, no wl_drm and no dmabuf
@@ -24,6 +28,37 @@ weston_start
 # shellcheck disable=SC2119 # no extra vsomm-host arguments
 vsomm_host_start
 host_fds=$(fd_count "$VSOMM_HOST_PID")
+
+shot() {
+	"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$XDG_RUNTIME_DIR/$1.png"
+}
+
+case $name in
+weston-simple-shm | weston-simple-damage) simple=${name#weston-} ;;
+*) simple= ;;
+esac
+# The screen shows the shell's background alone (and nothing else).
+blank() {
+	shot blank &&
+		! python3 "$SRCDIR/tests/lib/check-shots.py" --min-pixels 1 --min-colors 1 \
+			"$XDG_RUNTIME_DIR/blank.png" >/dev/null
+}
+if [[ -n $simple ]]; then
+	# The shell's background first (Weston is up before the shell has drawn
+	# it), then the direct run's shot, then the background alone again.
+	wait_for 10 blank || { echo "FAIL: the shell never drew its background" >&2; exit 1; }
+	WAYLAND_DISPLAY=$WESTON_SOCKET "$@" >"$XDG_RUNTIME_DIR/direct.log" 2>&1 &
+	direct=$!
+	harness_track "$direct"
+	# shellcheck disable=SC2016 # expanded by eval, at each try
+	if ! wait_for 30 eval 'shot direct && python3 "$SRCDIR/tests/lib/check-shots.py" "$XDG_RUNTIME_DIR/direct.png" >/dev/null'; then
+		echo "FAIL: $name draws nothing directly" >&2
+		harness_dump "$XDG_RUNTIME_DIR/direct.log"
+		exit 1
+	fi
+	stop_pid "$direct" || true
+	wait_for 5 blank || { echo "FAIL: the direct run's window is still shown" >&2; exit 1; }
+fi
 
 vsomm_err=$XDG_RUNTIME_DIR/vsomm.err
 client_err=$XDG_RUNTIME_DIR/$name.err
@@ -51,9 +86,6 @@ client=$(client_pid)
 
 # Shots until one shows a drawn window (software EGL can be slow to start),
 # then two more a second apart: the window keeps changing.
-shot() {
-	"$BUILD/tests/tools/vsomm-screenshot" --display "$WESTON_SOCKET" -o "$XDG_RUNTIME_DIR/$1.png"
-}
 drawn() {
 	shot first && python3 "$SRCDIR/tests/lib/check-shots.py" "$XDG_RUNTIME_DIR/first.png" >/dev/null
 }
@@ -65,6 +97,11 @@ shot third
 python3 "$SRCDIR/tests/lib/check-shots.py" --changed \
 	"$XDG_RUNTIME_DIR/first.png" "$XDG_RUNTIME_DIR/second.png" "$XDG_RUNTIME_DIR/third.png" ||
 	fail "$name does not render through vsomm"
+if [[ -n $simple ]]; then
+	python3 "$SRCDIR/tests/lib/check-weston-simple.py" "$simple" "$XDG_RUNTIME_DIR/direct.png" \
+		"$XDG_RUNTIME_DIR/first.png" "$XDG_RUNTIME_DIR/second.png" "$XDG_RUNTIME_DIR/third.png" ||
+		fail "$name through vsomm does not draw what it draws directly"
+fi
 
 # At least RUN_SECONDS since the start, then the client must still be there.
 left=$((start + RUN_SECONDS * 1000 - $(date +%s%3N)))
