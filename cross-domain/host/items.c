@@ -161,6 +161,39 @@ static uint64_t blob_bytes_in_use(struct xdomain_service_ctx *ctx)
 	return total;
 }
 
+/*
+ * Whether `size` more bytes fit the context's and the connection's limits.  Past
+ * either, this one allocation is refused (ERR_OUT_OF_MEMORY, issue 14 §2): the
+ * context and every window on it go on, a smaller or later blob may fit.  The
+ * connection's count is the device's, so blobs of contexts already destroyed
+ * (resources outlive them) still count until the guest unrefs them.
+ */
+static bool blob_fits(struct xdomain_service_ctx *ctx, uint64_t size)
+{
+	const struct xdomain_service_limits *lim = &ctx->limits;
+	uint64_t in_ctx = blob_bytes_in_use(ctx);
+	uint64_t in_conn = gpu_model_host_alloc_bytes(ctx->dev);
+	bool ctx_ok = size <= lim->max_blob_bytes && in_ctx <= lim->max_blob_bytes - size;
+	bool conn_ok = size <= lim->max_connection_blob_bytes &&
+		       in_conn <= lim->max_connection_blob_bytes - size;
+	if (ctx_ok && conn_ok)
+		return true;
+	/* A guest may retry every frame: log the 1st, 2nd, 4th, 8th… refusal. */
+	ctx->blobs_refused++;
+	if ((ctx->blobs_refused & (ctx->blobs_refused - 1)) == 0)
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "ctx %u (%s): blob of %llu bytes over the %s (%llu of %llu bytes in "
+			  "use by %s): refused (%llu so far)",
+			  ctx->ctx_id, ctx->name, (unsigned long long)size,
+			  ctx_ok ? "connection's limit" : "limit",
+			  (unsigned long long)(ctx_ok ? in_conn : in_ctx),
+			  (unsigned long long)(ctx_ok ? lim->max_connection_blob_bytes
+						      : lim->max_blob_bytes),
+			  ctx_ok ? "this guest" : "this context",
+			  (unsigned long long)ctx->blobs_refused);
+	return false;
+}
+
 static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_service_item *item,
 			     struct gpu_model_resource *res)
 {
@@ -170,14 +203,8 @@ static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_ser
 			  (unsigned long long)item->reqs.size);
 		return -EINVAL;
 	}
-	uint64_t in_use = blob_bytes_in_use(ctx);
-	if (res->size > ctx->limits.max_blob_bytes ||
-	    in_use > ctx->limits.max_blob_bytes - res->size) {
-		xdomain_service_ctx_fail(ctx,
-					 "blob of %llu bytes over the limit (%llu bytes in use)",
-					 (unsigned long long)res->size, (unsigned long long)in_use);
+	if (!blob_fits(ctx, res->size))
 		return -ENOSPC;
-	}
 	struct xdomain_service_blob *blob = calloc(1, sizeof(*blob));
 	if (!blob)
 		return -ENOMEM;
@@ -199,6 +226,7 @@ static int create_image_blob(struct xdomain_service_ctx *ctx, struct xdomain_ser
 	}
 	res->backing = (struct gpu_model_backing){
 		.addr = addr, .size = res->size, .fd = fd, .owned = true};
+	res->host_alloc = true;
 	res->map_info = item->reqs.map_info | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE;
 	/* The id is free in the device (it checked): an entry with it is stale. */
 	struct xdomain_service_blob *old, *old_tmp;

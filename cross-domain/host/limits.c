@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vsomm-host's per-context limits from its command line (--limit NAME=VALUE) and
+ * vsomm-host's per-context and per-connection limits from its command line (--limit NAME=VALUE) and
  * environment (VSOMM_HOST_LIMIT_NAME).  The limits themselves are enforced by the
  * rest of cross-domain/host/; this only reads them.
  */
@@ -27,6 +27,8 @@ static const struct {
 	 offsetof(struct xdomain_service_limits, max_queued_bytes), true},
 	{"contexts", "VSOMM_HOST_LIMIT_CONTEXTS",
 	 offsetof(struct xdomain_service_limits, max_contexts), false},
+	{"connection-blob-bytes", "VSOMM_HOST_LIMIT_CONNECTION_BLOB_BYTES",
+	 offsetof(struct xdomain_service_limits, max_connection_blob_bytes), true},
 };
 
 static bool set(struct xdomain_service_limits *limits, size_t i, const char *value)

@@ -24,7 +24,17 @@ struct wl_event_source;
 struct gpu_model;
 struct gpu_model_resource;
 
-#define SERVICE_DEFAULT_MAX_BLOB_BYTES (256ull << 20)
+/*
+ * Blob memory (docs/security.md, "Limits"): one sommelier context holds every
+ * window of a guest, each buffer in a blob the size of its client's whole shm
+ * pool.  A 3840x2160 ARGB buffer is 31.6 MiB; four such windows double-buffered
+ * are 253 MiB, twice that while pools are replaced on a resize: 1 GiB per
+ * context leaves room for that plus cursors, popups and a fifth window.  A guest
+ * connection gets two such contexts' worth (sommelier for Wayland and one for
+ * X11, or vsomm's context per client), however many contexts it opens.
+ */
+#define SERVICE_DEFAULT_MAX_BLOB_BYTES (1ull << 30)
+#define SERVICE_DEFAULT_MAX_CONNECTION_BLOB_BYTES (2ull << 30)
 #define SERVICE_DEFAULT_MAX_ITEMS 4096u
 #define SERVICE_DEFAULT_MAX_PIPES 64u
 #define SERVICE_DEFAULT_MAX_QUEUED_BYTES (64ull << 20)
@@ -111,6 +121,8 @@ struct xdomain_service_ctx {
 	size_t num_fences;
 
 	struct wl_list blobs; /* struct xdomain_service_blob */
+
+	uint64_t blobs_refused; /* allocations refused at a limit, for the log */
 };
 
 /* host.c */

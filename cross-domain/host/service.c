@@ -72,6 +72,8 @@ static void *ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_i
 	ctx->limits.max_contexts = max_contexts;
 	if (!ctx->limits.max_blob_bytes)
 		ctx->limits.max_blob_bytes = SERVICE_DEFAULT_MAX_BLOB_BYTES;
+	if (!ctx->limits.max_connection_blob_bytes)
+		ctx->limits.max_connection_blob_bytes = SERVICE_DEFAULT_MAX_CONNECTION_BLOB_BYTES;
 	if (!ctx->limits.max_items)
 		ctx->limits.max_items = SERVICE_DEFAULT_MAX_ITEMS;
 	if (!ctx->limits.max_pipes)

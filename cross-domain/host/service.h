@@ -19,23 +19,34 @@
 struct wl_event_loop;
 struct gpu_model_capset_ops;
 
-/** Per-context limits; a context that goes past one is torn down alone. */
+/**
+ * Limits per context and per guest connection (one device model: a socket
+ * connection or a vhost-user front-end); figures and reasons in docs/security.md.
+ * A blob allocation past max_blob_bytes or max_connection_blob_bytes fails alone
+ * (RESOURCE_CREATE_BLOB answers ERR_OUT_OF_MEMORY); a context past one of the
+ * others, which have no per-request error, is torn down alone.
+ */
 struct xdomain_service_limits {
 	uint64_t max_blob_bytes;   /* HOST3D memory of one context */
 	uint32_t max_items;        /* item table entries */
 	uint32_t max_pipes;        /* read + write pipes */
 	uint64_t max_queued_bytes; /* bytes waiting for the compositor */
 	uint32_t max_contexts;     /* contexts of one device (guest connection) */
+
+	/* HOST3D memory of one guest connection, all its contexts together */
+	uint64_t max_connection_blob_bytes;
 };
 
 /**
  * Set one limit from "NAME=VALUE" (NAME: blob-bytes, items, pipes, queued-bytes,
- * contexts; VALUE a number, 0 for the default).  False if either is wrong.
+ * contexts, connection-blob-bytes; VALUE a number, 0 for the default).  False if
+ * either is wrong.
  */
 bool xdomain_service_limits_parse(struct xdomain_service_limits *limits, const char *spec);
 /**
- * Read VSOMM_HOST_LIMIT_BLOB_BYTES, _ITEMS, _PIPES, _QUEUED_BYTES, _CONTEXTS
- * (unset ones are left alone).  False (with a log line) if one is not a number.
+ * Read VSOMM_HOST_LIMIT_BLOB_BYTES, _ITEMS, _PIPES, _QUEUED_BYTES, _CONTEXTS,
+ * _CONNECTION_BLOB_BYTES (unset ones are left alone).  False (with a log line)
+ * if one is not a number.
  */
 bool xdomain_service_limits_from_env(struct xdomain_service_limits *limits);
 

@@ -56,6 +56,7 @@ struct fuzz_host_env *fuzz_host_env(void)
 	env.config.compositor_path = env.path;
 	/* small limits, so that inputs reach them */
 	env.config.limits.max_blob_bytes = 4u << 20;
+	env.config.limits.max_connection_blob_bytes = 6u << 20;
 	env.config.limits.max_items = 16;
 	env.config.limits.max_pipes = 4;
 	env.config.limits.max_queued_bytes = 256u << 10;

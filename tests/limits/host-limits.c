@@ -2,12 +2,17 @@
 /*
  * host-limits CASE: each per-context limit of vsomm-host (struct
  * xdomain_service_limits) through the real device model (tests/host/harness.c).
- * A context that goes past its limit ends alone (its commands fail, its fences
- * are signalled at once); a second context on the same device keeps relaying.
+ * A blob past a memory limit is refused alone; a context that goes past one of
+ * the other limits ends alone (its commands fail, its fences are signalled at
+ * once); a second context on the same device keeps relaying.
  * Every case checks the process's fd count before and after, and that no
  * context is left.
  *
- *   blob-bytes    HOST3D blobs past max_blob_bytes
+ *   blob-bytes    HOST3D blobs past max_blob_bytes: that allocation alone is
+ *                 refused, the context and its blobs go on
+ *   connection-blob-bytes
+ *                 blobs of many contexts of one device past
+ *                 max_connection_blob_bytes; a second device unaffected
  *   items         GET_IMAGE_REQUIREMENTS of distinct sizes past max_items
  *   pipes         SENDs with READ_PIPE identifiers past max_pipes
  *   queued-bytes  SENDs to a compositor that does not read, past max_queued_bytes
@@ -17,6 +22,7 @@
 #include <linux/virtio_gpu.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -60,26 +66,141 @@ static struct xdomain_image_requirements image_request(struct harness *h, struct
 	return reqs;
 }
 
+/* A blob of `pages` pages: an XRGB image `page / 64 * pages` wide, 16 rows. */
+static struct xdomain_image_requirements pages_request(struct harness *h, struct gctx *g,
+						       uint32_t pages)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct xdomain_image_requirements reqs = image_request(h, g, (uint32_t)page / 64 * pages,
+							       16);
+	CHECK(reqs.size == pages * (uint64_t)page);
+	return reqs;
+}
+
+/* The blob `res_id` is still there: mappable, and what was written into it stays. */
+static void check_blob(struct harness *h, uint32_t res_id, uint8_t mark)
+{
+	struct response *r = map_blob(h, res_id);
+	CHECK(r->type == VIRTIO_GPU_RESP_OK_MAP_INFO && r->fd >= 0);
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p[0] != 0)
+		CHECK(p[0] == mark); /* written by an earlier check */
+	p[0] = mark;
+	munmap(p, (size_t)page);
+}
+
+/*
+ * Past max_blob_bytes the one allocation is refused (ERR_OUT_OF_MEMORY) and the
+ * context goes on: its blobs stay, it relays, a blob that fits succeeds, and
+ * freeing one makes room (issue 14 §2).
+ */
 static void test_blob_bytes(struct harness *h)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	h->config.limits.max_blob_bytes = 3 * (uint64_t)page;
+	h->config.limits.max_blob_bytes = 4 * (uint64_t)page;
 	struct gctx g, good;
 	gctx_init(h, &g, 1);
 	gctx_init(h, &good, 2);
-	/* one page per blob: 16x16 XRGB is 1 KiB, rounded up to a page */
-	struct xdomain_image_requirements reqs = image_request(h, &g, 16, 16);
-	CHECK(reqs.size == (uint64_t)page);
-	for (uint32_t i = 0; i < 3; i++)
-		CHECK(host_blob(h, 1, 100 + i, reqs.blob_id, reqs.size) == VIRTIO_GPU_RESP_OK_NODATA);
-	CHECK(host_blob(h, 1, 103, reqs.blob_id, reqs.size) != VIRTIO_GPU_RESP_OK_NODATA);
-	check_dead(h, &g);
+	struct xdomain_image_requirements small = pages_request(h, &g, 1);
+	struct xdomain_image_requirements big = pages_request(h, &g, 2);
+	CHECK(host_blob(h, 1, 100, small.blob_id, small.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 1, 101, big.blob_id, big.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	check_blob(h, 101, 0x5a);
+	/* 3 pages in use: 2 more do not fit, that allocation alone fails */
+	CHECK(host_blob(h, 1, 102, big.blob_id, big.size) == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+	CHECK(unref(h, 102) == VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID); /* nothing made */
+	check_alive(h, &g, "refused-1");
+	check_blob(h, 101, 0x5a);
+	/* a smaller one still fits, then nothing does */
+	CHECK(host_blob(h, 1, 102, small.blob_id, small.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 1, 103, small.blob_id, small.size) ==
+	      VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+	/* a guest that retries without end gets the same answer, the context lives */
+	for (uint32_t i = 0; i < 20; i++)
+		CHECK(host_blob(h, 1, 103, big.blob_id, big.size) ==
+		      VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+	check_alive(h, &g, "refused-2");
+	/* freeing one makes room */
+	CHECK(unref(h, 100) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(unref(h, 102) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 1, 103, big.blob_id, big.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	check_blob(h, 101, 0x5a);
+	check_blob(h, 103, 0xa5);
+	check_alive(h, &g, "room-again");
 	/* the other context's blobs are its own */
-	struct xdomain_image_requirements ok = image_request(h, &good, 16, 16);
+	struct xdomain_image_requirements ok = pages_request(h, &good, 2);
 	CHECK(host_blob(h, 2, 200, ok.blob_id, ok.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 2, 201, ok.blob_id, ok.size) == VIRTIO_GPU_RESP_OK_NODATA);
 	check_alive(h, &good, "blob-bytes");
 	close(g.comp);
 	close(good.comp);
+}
+
+/*
+ * max_connection_blob_bytes: many contexts of one guest connection (device) share
+ * it; a second connection has its own.  Blobs outlive their context, so they count
+ * until unref'd.
+ */
+static void test_connection_blob_bytes(struct harness *h)
+{
+	enum { NUM = 8 };
+	long page = sysconf(_SC_PAGESIZE);
+	h->config.limits.max_blob_bytes = 2 * (uint64_t)page;
+	h->config.limits.max_connection_blob_bytes = 5 * (uint64_t)page;
+	struct gctx g[NUM];
+	struct xdomain_image_requirements reqs[NUM];
+	for (uint32_t i = 0; i < NUM; i++) {
+		gctx_init(h, &g[i], 1 + i);
+		reqs[i] = pages_request(h, &g[i], 1);
+	}
+	/* one page each: the first five fit, the rest are refused, each context alive */
+	for (uint32_t i = 0; i < NUM; i++)
+		CHECK(host_blob(h, 1 + i, 100 + i, reqs[i].blob_id, reqs[i].size) ==
+		      (i < 5 ? VIRTIO_GPU_RESP_OK_NODATA : VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY));
+	for (uint32_t i = 0; i < NUM; i++)
+		check_alive(h, &g[i], "connection");
+	for (uint32_t i = 0; i < 5; i++)
+		check_blob(h, 100 + i, (uint8_t)(1 + i));
+
+	/* a second connection has its own budget: all of its contexts fit */
+	struct harness *h2 = calloc(1, sizeof(*h2));
+	CHECK(h2);
+	harness_init(h2);
+	h2->config.limits = h->config.limits;
+	struct gctx other[5];
+	for (uint32_t i = 0; i < 5; i++) {
+		gctx_init(h2, &other[i], 1 + i);
+		struct xdomain_image_requirements r = pages_request(h2, &other[i], 1);
+		CHECK(host_blob(h2, 1 + i, 100 + i, r.blob_id, r.size) ==
+		      VIRTIO_GPU_RESP_OK_NODATA);
+	}
+	for (uint32_t i = 0; i < 5; i++)
+		check_alive(h2, &other[i], "second-connection");
+
+	/* a destroyed context's blobs still count: a new context does not reset it */
+	CHECK(ctx_destroy(h, 1) == VIRTIO_GPU_RESP_OK_NODATA);
+	struct gctx fresh;
+	gctx_init(h, &fresh, 20);
+	struct xdomain_image_requirements r = pages_request(h, &fresh, 1);
+	CHECK(host_blob(h, 20, 120, r.blob_id, r.size) == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+	/* once the guest unrefs it there is room again */
+	CHECK(unref(h, 100) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 20, 120, r.blob_id, r.size) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(host_blob(h, 6, 106, reqs[5].blob_id, reqs[5].size) ==
+	      VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+	check_alive(h, &fresh, "fresh");
+	for (uint32_t i = 1; i < 5; i++)
+		check_blob(h, 100 + i, (uint8_t)(1 + i));
+
+	for (uint32_t i = 0; i < 5; i++)
+		close(other[i].comp);
+	harness_finish(h2);
+	free(h2);
+	for (uint32_t i = 0; i < NUM; i++)
+		close(g[i].comp);
+	close(fresh.comp);
 }
 
 static void test_items(struct harness *h)
@@ -171,6 +292,7 @@ static const struct {
 	{"blob-bytes", test_blob_bytes},   {"items", test_items},
 	{"pipes", test_pipes},             {"queued-bytes", test_queued_bytes},
 	{"contexts", test_contexts},
+	{"connection-blob-bytes", test_connection_blob_bytes},
 };
 
 int main(int argc, char *argv[])

@@ -76,6 +76,7 @@ struct gpu_model {
 
 	uint32_t max_contexts, max_resources;
 	uint32_t num_contexts, num_resources, num_held;
+	uint64_t host_alloc_bytes; /* sum of the live resources' sizes with host_alloc */
 	struct wl_list ctx_buckets[GPU_MODEL_CTX_BUCKETS];
 	struct wl_list res_buckets[GPU_MODEL_RES_BUCKETS];
 
@@ -92,6 +93,7 @@ struct gpu_model_cmd {
 	struct gpu_model_backing backing; /* from the transport, or fd -1 / addr NULL */
 	bool backing_taken;               /* moved into a resource */
 	const char *why;                  /* reason of an error response, for the log */
+	bool why_logged;                  /* the context logged it: debug level here */
 };
 
 /* device.c */

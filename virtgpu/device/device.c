@@ -162,6 +162,11 @@ struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint
 	return res ? &res->pub : NULL;
 }
 
+uint64_t gpu_model_host_alloc_bytes(const struct gpu_model *dev)
+{
+	return dev ? dev->host_alloc_bytes : 0;
+}
+
 static uint32_t get_capset_info(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 {
 	struct virtio_gpu_get_capset_info req;
@@ -292,7 +297,7 @@ void gpu_model_process(struct gpu_model *dev, const void *bytes, size_t size,
 
 respond:
 	if (resp_type >= VIRTIO_GPU_RESP_ERR_UNSPEC || (resp_type == 0 && cmd.why)) {
-		vsomm_log(VSOMM_LOG_ERROR,
+		vsomm_log(cmd.why_logged ? VSOMM_LOG_DEBUG : VSOMM_LOG_ERROR,
 			  "virtgpu: %s (0x%x, ctx %u, %zu bytes) rejected: %s (response 0x%x)",
 			  command ? command->name : "command", le32toh(cmd.hdr.type),
 			  le32toh(cmd.hdr.ctx_id), size, cmd.why ? cmd.why : "error", resp_type);

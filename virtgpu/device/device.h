@@ -42,6 +42,12 @@ struct gpu_model_resource {
 	uint32_t map_info; /* XDOMAIN_MAP_* of HOST3D blobs */
 	uint64_t size;
 	struct gpu_model_backing backing;
+	/*
+	 * HOST3D: the context allocated this memory for the guest (set by
+	 * create_blob); its size counts in gpu_model_host_alloc_bytes() until the
+	 * resource goes, whatever became of the context.
+	 */
+	bool host_alloc;
 };
 
 /** A context type, keyed by capset id (cross-domain/ provides capset 5). */
@@ -65,8 +71,10 @@ struct gpu_model_capset_ops {
 	bool (*create_fence)(void *ctx, uint32_t ring_idx, uint64_t fence_id);
 	/**
 	 * RESOURCE_CREATE_BLOB of HOST3D memory named by `blob_id` on this context:
-	 * fill `res->backing` (an fd and its mapping) and `res->map_info`.  Negative errno
-	 * on failure.
+	 * fill `res->backing` (an fd and its mapping), `res->map_info` and
+	 * `res->host_alloc`.  Negative errno on failure: -ENOSPC (over a memory limit)
+	 * and -ENOMEM answer ERR_OUT_OF_MEMORY, anything else ERR_INVALID_PARAMETER;
+	 * either way only that command fails.
 	 */
 	int (*create_blob)(void *ctx, uint64_t blob_id, struct gpu_model_resource *res);
 };
@@ -116,6 +124,11 @@ struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev, ui
 						       uint32_t res_id);
 /** The live resource `res_id`, attached or not, or NULL (for memory accounting). */
 struct gpu_model_resource *gpu_model_lookup_resource(struct gpu_model *dev, uint32_t res_id);
+/**
+ * Bytes of the live resources whose memory a context allocated (host_alloc): what
+ * this guest connection holds of host memory, for a per-connection limit.
+ */
+uint64_t gpu_model_host_alloc_bytes(const struct gpu_model *dev);
 
 /**
  * Signal a fence a context kept: completes `fence_id` and every earlier fence on

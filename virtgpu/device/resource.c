@@ -16,6 +16,7 @@
 #include "virtgpu/device/device-private.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ void gpu_model_res_free(struct gpu_model *dev, struct gpu_model_res *res)
 		gpu_model_attachment_free(att);
 	}
 	gpu_model_backing_release(&res->pub.backing);
+	if (res->pub.host_alloc)
+		dev->host_alloc_bytes -= res->pub.size;
 	wl_list_remove(&res->link);
 	dev->num_resources--;
 	free(res);
@@ -119,6 +122,18 @@ uint32_t gpu_model_create_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 		int ret = ctx->ops->create_blob(ctx->impl, le64toh(req.blob_id), &res->pub);
 		if (ret < 0) {
 			free(res);
+			/*
+			 * The guest kernel fails that one buffer (its MAP_BLOB finds no
+			 * resource, so mmap fails); the context goes on.  OUT_OF_MEMORY
+			 * tells a guest that reads responses (the socket transport)
+			 * ENOMEM rather than EINVAL.
+			 */
+			if (ret == -ENOSPC || ret == -ENOMEM) {
+				/* a limit: the context logs it, at most as often as it sees fit */
+				cmd->why_logged = ret == -ENOSPC;
+				cmd->why = ret == -ENOSPC ? "over a memory limit" : "out of memory";
+				return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+			}
 			cmd->why = "context refused the blob";
 			return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 		}
@@ -134,6 +149,8 @@ uint32_t gpu_model_create_blob(struct gpu_model *dev, struct gpu_model_cmd *cmd)
 		res->pub.map_info = VIRTIO_GPU_MAP_CACHE_CACHED | GPU_MODEL_MAP_ACCESS_RW;
 	}
 
+	if (res->pub.host_alloc)
+		dev->host_alloc_bytes += res->pub.size;
 	wl_list_insert(&dev->res_buckets[res_id % GPU_MODEL_RES_BUCKETS], &res->link);
 	dev->num_resources++;
 	return VIRTIO_GPU_RESP_OK_NODATA;
