@@ -29,6 +29,10 @@ vsomm-pending-bytes)
 host-blob-bytes)
 	host_args=(--limit blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40
 	want='blob of [0-9]+ bytes over the limit' log=host ;;
+host-connection-blob-bytes)
+	# the good client's shadows count too: they are on the same connection
+	host_args=(--limit connection-blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40
+	want='blob of [0-9]+ bytes over the connection.s limit' log=host ;;
 host-items)
 	host_args=(--limit items=16) LIMIT_CASE=buffers LIMIT_N=40
 	want='more than 16 items' log=host ;;
