@@ -16,6 +16,7 @@ command -v weston-simple-shm >/dev/null 2>&1 || { echo "SKIP: weston-simple-shm 
 
 host_args=()
 vsomm_env=()
+refused_alone=0 # a blob past a memory limit is refused alone: no context may end
 case $CASE in
 vsomm-objects)
 	vsomm_env=(VSOMM_LIMIT_OBJECTS=2000) LIMIT_CASE=objects LIMIT_N=5000
@@ -27,11 +28,11 @@ vsomm-pending-bytes)
 	vsomm_env=(VSOMM_LIMIT_PENDING_BYTES=65536) LIMIT_CASE=pending LIMIT_N=50000
 	want='bytes pending, over 65536: disconnected' log=vsomm ;;
 host-blob-bytes)
-	host_args=(--limit blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40
+	host_args=(--limit blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40 refused_alone=1
 	want='blob of [0-9]+ bytes over the limit' log=host ;;
 host-connection-blob-bytes)
 	# the good client's shadows count too: they are on the same connection
-	host_args=(--limit connection-blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40
+	host_args=(--limit connection-blob-bytes=4000000) LIMIT_CASE=buffers LIMIT_N=40 refused_alone=1
 	want='blob of [0-9]+ bytes over the connection.s limit' log=host ;;
 host-items)
 	host_args=(--limit items=16) LIMIT_CASE=buffers LIMIT_N=40
@@ -66,6 +67,13 @@ if ((lines != 1)); then
 	exit 1
 fi
 grep -E "$want" "$logfile"
+# vsomm ends the client whose shadow was refused (wl_shm has no per-buffer
+# error), so only vsomm-host's log tells a refused blob from an ended context.
+if ((refused_alone)) && grep -q 'context ended' "$VSOMM_HOST_LOG"; then
+	echo "FAIL: vsomm-host ended a context instead of refusing the blob alone" >&2
+	harness_dump "$VSOMM_HOST_LOG"
+	exit 1
+fi
 echo "log ($log): $(wc -l <"$logfile") lines in all"
 kill -0 "$VSOMM_HOST_PID" || { echo "FAIL: vsomm-host died" >&2; exit 1; }
 if ! wait_fd_count "$VSOMM_HOST_PID" "$host_fds" 5; then
