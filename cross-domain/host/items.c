@@ -92,17 +92,19 @@ bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 		}
 	}
 	long page = sysconf(_SC_PAGESIZE);
+	bool layout = (req->flags & ~XDOMAIN_GRALLOC_VALID) == 0 &&
+		      xdomain_linear_layout(req->width, req->height, req->drm_format,
+					    page > 0 ? (uint64_t)page : 4096u, &reqs);
+	/*
+	 * Image items never go, so they may fill only 15/16 of the table: the rest
+	 * is for memory and pipes from the compositor, which have no per-request
+	 * answer and would end the context (a keymap after a full table).
+	 */
+	uint32_t image_room = ctx->limits.max_items - ctx->limits.max_items / 16;
 	if (item) {
 		reqs = item->reqs;
-	} else if ((req->flags & ~XDOMAIN_GRALLOC_VALID) == 0 &&
-		   xdomain_linear_layout(req->width, req->height, req->drm_format,
-					 page > 0 ? (uint64_t)page : 4096u, &reqs)) {
-		item = xdomain_service_item_add(ctx, SERVICE_ITEM_IMAGE);
-		if (!item) {
-			xdomain_service_ctx_fail(ctx, "GET_IMAGE_REQUIREMENTS: more than %u items",
-						 ctx->limits.max_items);
-			return false;
-		}
+	} else if (layout && ctx->num_items < image_room &&
+		   (item = xdomain_service_item_add(ctx, SERVICE_ITEM_IMAGE))) {
 		reqs.modifier = 0;
 		reqs.blob_id = item->id;
 		reqs.map_info = XDOMAIN_MAP_CACHE_CACHED;
@@ -111,8 +113,18 @@ bool xdomain_service_image_requirements(struct xdomain_service_ctx *ctx,
 		item->request = *req;
 		item->reqs = reqs;
 	} else {
-		/* No layout: zeros, so the guest sees size 0 (§3.3 [REC]). */
+		/*
+		 * No layout, or the table is full: zeros, so the guest sees size 0
+		 * (§3.3 [REC]) and fails that one buffer; the context and its
+		 * windows go on (issue 14 §2).  Refusals are logged like blobs'.
+		 */
 		memset(&reqs, 0, sizeof(reqs));
+		uint64_t n = layout ? ++ctx->images_refused : 0;
+		if (layout && (n & (n - 1)) == 0)
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "ctx %u (%s): GET_IMAGE_REQUIREMENTS: more than %u items: "
+				  "refused (%llu so far)",
+				  ctx->ctx_id, ctx->name, image_room, (unsigned long long)n);
 	}
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE,

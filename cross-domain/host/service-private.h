@@ -122,7 +122,8 @@ struct xdomain_service_ctx {
 
 	struct wl_list blobs; /* struct xdomain_service_blob */
 
-	uint64_t blobs_refused; /* allocations refused at a limit, for the log */
+	uint64_t blobs_refused;  /* allocations refused at a limit, for the log */
+	uint64_t images_refused; /* GET_IMAGE_REQUIREMENTS past max_items, likewise */
 };
 
 /* host.c */

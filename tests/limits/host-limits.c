@@ -13,7 +13,9 @@
  *   connection-blob-bytes
  *                 blobs of many contexts of one device past
  *                 max_connection_blob_bytes; a second device unaffected
- *   items         GET_IMAGE_REQUIREMENTS of distinct sizes past max_items
+ *   items         GET_IMAGE_REQUIREMENTS of distinct sizes past 15/16 of
+ *                 max_items: that request alone is answered with no layout,
+ *                 the context goes on and still takes a keymap
  *   pipes         SENDs with READ_PIPE identifiers past max_pipes
  *   queued-bytes  SENDs to a compositor that does not read, past max_queued_bytes
  *   contexts      CTX_CREATE past max_contexts on one device; one destroyed → room again
@@ -203,16 +205,46 @@ static void test_connection_blob_bytes(struct harness *h)
 	close(fresh.comp);
 }
 
+/*
+ * Past the image items' share of max_items (15/16) a new image size is answered
+ * with zeros (no layout for that one buffer) and the context goes on: sizes it
+ * already has are still answered, their blobs can be made, it relays, and memory
+ * from the compositor (a keymap) still finds room in the table (issue 14 §2).
+ */
 static void test_items(struct harness *h)
 {
-	h->config.limits.max_items = 4;
+	enum { MAX = 32, IMAGES = MAX - MAX / 16 };
+	h->config.limits.max_items = MAX;
 	struct gctx g, good;
 	gctx_init(h, &g, 1);
 	gctx_init(h, &good, 2);
-	for (uint32_t i = 0; i < 4; i++)
-		CHECK(image_request(h, &g, 16 + i, 16).size != 0);
-	CHECK(image_request(h, &g, 64, 16).size == 0); /* the fifth: past the limit */
-	check_dead(h, &g);
+	struct xdomain_image_requirements known[IMAGES];
+	for (uint32_t i = 0; i < IMAGES; i++) {
+		known[i] = image_request(h, &g, 16 + i, 16);
+		CHECK(known[i].size != 0);
+	}
+	CHECK(image_request(h, &g, 64, 16).size == 0); /* the next: past the limit */
+	for (uint32_t i = 0; i < 10; i++)
+		CHECK(image_request(h, &g, 65 + i, 16).size == 0);
+	check_alive(h, &g, "items-refused");
+	for (uint32_t i = 0; i < IMAGES; i++) {
+		struct xdomain_image_requirements again = image_request(h, &g, 16 + i, 16);
+		CHECK(again.size == known[i].size && again.blob_id == known[i].blob_id);
+	}
+	CHECK(host_blob(h, 1, 100, known[3].blob_id, known[3].size) == VIRTIO_GPU_RESP_OK_NODATA);
+	check_blob(h, 100, 0x11);
+	/* a keymap from the compositor still gets an item */
+	int keymap = memfd_create("keymap", MFD_CLOEXEC);
+	CHECK(keymap >= 0 && ftruncate(keymap, 4096) == 0);
+	CHECK(comp_send(g.comp, "k", 1, &keymap, 1) == 1);
+	close(keymap);
+	CHECK(gctx_poll_wait(h, &g));
+	struct xdomain_send_receive msg;
+	memcpy(&msg, g.channel, sizeof(msg));
+	CHECK(msg.hdr.cmd == XDOMAIN_CMD_RECEIVE && msg.num_identifiers == 1);
+	CHECK(msg.identifier_types[0] == XDOMAIN_ID_TYPE_VIRTGPU_BLOB);
+	CHECK(host_blob(h, 1, 101, msg.identifiers[0], 4096) == VIRTIO_GPU_RESP_OK_NODATA);
+	check_alive(h, &g, "items-still");
 	for (uint32_t i = 0; i < 4; i++)
 		CHECK(image_request(h, &good, 16 + i, 16).size != 0);
 	check_alive(h, &good, "items");
