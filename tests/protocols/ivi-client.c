@@ -116,6 +116,10 @@ int main(int argc, char **argv)
 	wl_surface_destroy(surface);
 	wl_buffer_destroy(buffer);
 	wl_shm_pool_destroy(pool);
+	ivi_application_destroy(ivi);
+	wl_shm_destroy(shm);
+	wl_compositor_destroy(compositor);
+	wl_registry_destroy(registry);
 	wl_display_roundtrip(display);
 	wl_display_disconnect(display);
 	munmap(pixels, size);
