@@ -71,6 +71,8 @@ enum {
 #define VU_NUM_QUEUES 2u
 #define VU_MAX_QUEUE_SIZE 1024u
 #define VU_MAX_REGIONS 8u
+/* How long a front-end may leave a message half sent or a back-end request unanswered. */
+#define VU_TIMEOUT_MS 5000
 /* Largest request payload we accept (GET_CONFIG of our small config space). */
 #define VU_MAX_PAYLOAD 4096u
 /* Largest virtio-gpu command we copy out of a descriptor chain. */
@@ -160,6 +162,26 @@ struct vu_pending {
 	bool map_blob;
 	uint32_t map_res;
 	uint64_t map_offset;
+	/*
+	 * Back-end requests (SHMEM_MAP/UNMAP) this chain waits for: its response
+	 * is held in `deferred` until the front-end has acked them (shm.c).
+	 */
+	uint32_t waits;
+	bool map_failed;
+	uint8_t *deferred;
+	size_t deferred_size;
+};
+
+/** A back-end request sent and not acked yet (the channel answers in order). */
+struct vu_backend_req {
+	uint32_t request;
+	uint32_t res_id;
+	uint64_t offset, len;
+	int64_t sent_ms;
+	/* the chain waiting for it, if it is still that generation's */
+	bool has_chain;
+	uint32_t generation;
+	uint16_t queue, head;
 };
 
 struct vu_queue {
@@ -181,6 +203,13 @@ struct vu_conn {
 	struct vu_backend *server;
 	int fd;
 	struct wl_event_source *source;
+	/* the message being received (vhost-user.c): resumed when readable */
+	uint8_t rx[sizeof(struct vu_header) + VU_MAX_PAYLOAD];
+	size_t rx_len;
+	int rx_fds[VU_MAX_REGIONS];
+	size_t rx_nfds;
+	int64_t rx_since;              /* when its first byte came */
+	struct wl_event_source *timer; /* VU_TIMEOUT_MS for a message or a reply */
 	struct gpu_model *dev;
 	uint64_t features, protocol_features;
 	struct vu_region regions[VU_MAX_REGIONS];
@@ -191,10 +220,14 @@ struct vu_conn {
 	size_t cmd_cap;
 	uint32_t generation; /* bumped by SET_MEM_TABLE / vring resets: stale cookies */
 	bool dead;
-	/* host-visible region (shm.c); shm_broken: the channel lost sync */
+	/* host-visible region (shm.c) and the back-end request channel's replies */
 	struct vu_shm_map *shm_maps;
 	size_t num_shm_maps, cap_shm_maps;
-	bool shm_broken;
+	struct wl_event_source *backend_req_source;
+	struct vu_backend_req *reqs; /* sent, oldest first */
+	size_t num_reqs, cap_reqs;
+	uint8_t reply[sizeof(struct vu_header) + sizeof(uint64_t)];
+	size_t reply_len;
 };
 
 struct vu_backend {
@@ -208,6 +241,16 @@ struct vu_backend {
 	struct vu_conn *conn; /* one front-end at a time */
 	struct wl_event_source *idle;
 };
+
+/* vhost-user.c: the connection */
+/** Serve a front-end on connected socket `fd` (taken in every case). NULL on failure. */
+struct vu_conn *vu_conn_create(struct vu_backend *server, int fd);
+/** Drop the front-end and its device model. NULL is fine. */
+void vu_conn_destroy(struct vu_conn *conn);
+/** CLOCK_MONOTONIC in milliseconds. */
+int64_t vu_now_ms(void);
+/** (Re)arm the connection's timer for its oldest wait (a message or a reply). */
+void vu_conn_arm_timer(struct vu_conn *conn);
 
 /* vring.c: guest memory and virtqueues */
 /** Host address of [gpa, gpa + len) if it lies inside one region, else NULL. */
@@ -223,6 +266,10 @@ bool vu_queue_process(struct vu_conn *conn, uint32_t index);
 void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
 /** The device's complete() hook. */
 void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd);
+/** A chain's back-end request was acked: its held response goes out if nothing else is awaited. */
+void vu_chain_acked(struct vu_conn *conn, uint32_t queue, uint32_t head, bool failed);
+/** Forget every chain in flight (their memory is gone): SET_MEM_TABLE. */
+void vu_queues_forget(struct vu_conn *conn);
 
 /* shm.c: the host-visible region (VU_PROTOCOL_F_SHMEM) */
 /** The region is in use: SHMEM negotiated with what it needs. */
@@ -230,17 +277,24 @@ bool vu_shm_enabled(const struct vu_conn *conn);
 /** Fill the GET_SHMEM_CONFIG reply. */
 void vu_shm_config(const struct vu_conn *conn, struct vu_shmem_config *out);
 /**
- * Before the device model sees control command `cmd`: note a MAP_BLOB in `p`;
- * take a mapped resource out of the region on UNMAP_BLOB and RESOURCE_UNREF.
+ * Before the device model sees control command `cmd` of chain `head` of queue 0:
+ * note a MAP_BLOB in `p`; take a mapped resource out of the region on
+ * UNMAP_BLOB and RESOURCE_UNREF (the chain then waits for SHMEM_UNMAP's ack).
  */
-void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size, struct vu_pending *p);
+void vu_shm_command(struct vu_conn *conn, const uint8_t *cmd, size_t size, uint16_t head,
+		    struct vu_pending *p);
 /**
- * A MAP_BLOB answered `resp` with memory `fd`: place it in the region (the
- * front-end has it mapped when this returns true).  False: answer an error.
+ * A MAP_BLOB (chain `head` of queue 0) answered `resp` with memory `fd`: place
+ * it in the region.  1: SHMEM_MAP sent, the chain waits for its ack; 0: nothing
+ * to map (the device's answer goes as it is); -1: answer an error.
  */
-bool vu_shm_map_blob(struct vu_conn *conn, const struct vu_pending *p, const void *resp,
-		     size_t size, int fd);
-/** Forget every mapping (the front-end drops them with the device). */
+int vu_shm_map_blob(struct vu_conn *conn, uint16_t head, const struct vu_pending *p,
+		    const void *resp, size_t size, int fd);
+/** The back-end request channel was set up (`conn->backend_req_fd`): listen for replies. */
+bool vu_shm_channel_init(struct vu_conn *conn);
+/** When the oldest unacked back-end request was sent, or -1. */
+int64_t vu_shm_oldest_request(const struct vu_conn *conn);
+/** Forget every mapping and request in flight, close the channel. */
 void vu_shm_reset(struct vu_conn *conn);
 
 #endif

@@ -14,6 +14,21 @@
  * SHMEM.  One front-end at a time; its disconnect destroys its device model and
  * everything in it.
  *
+ * Nothing here waits (issue 14 §4).  vsomm-host serves every guest — this
+ * front-end, the socket transport's clients — from one event loop, so a wait on
+ * one front-end is a stall of all of them.  Each wait is a state on the loop
+ * instead: a message is received as far as the socket has it and resumed when
+ * it is readable again (conn->rx); a back-end request (SHMEM_MAP/UNMAP) is
+ * queued and the chain that needs it keeps its response until the ack comes
+ * (shm.c); replies go out with MSG_DONTWAIT.  One timer per connection bounds
+ * every wait by VU_TIMEOUT_MS: a front-end that leaves a message half sent or
+ * a request unanswered that long loses its connection and its device, and
+ * only those.  (The other way, a thread per device, was not taken: the device
+ * model, the cross-domain service and libwayland's event loop are
+ * single-threaded, so a thread would need a lock around all of them, or a
+ * second loop per device with its own compositor connections — more to own,
+ * for waits that are each a few lines of state.)
+ *
  * Fault injection, for tests only: built with VSOMM_FAULT_INJECTION (the
  * vsomm-host-faults test executable, never installed), VSOMM_VHOST_USER_FAULT=
  * no-capset hides every capset (the guest sees num_capsets 0) and
@@ -30,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
 
@@ -37,7 +53,6 @@
 #include "util/log.h"
 #include "virtgpu/vhost-user/vhost-user-private.h"
 
-#define RECV_TIMEOUT_S 5
 #define OFFERED_PROTOCOL_FEATURES                                                  \
 	((1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << VU_PROTOCOL_F_BACKEND_REQ) | \
 	 (1ull << VU_PROTOCOL_F_CONFIG) | (1ull << VU_PROTOCOL_F_SHMEM))
@@ -55,11 +70,14 @@ static void close_fds(int *fds, size_t n)
 	}
 }
 
-static void conn_destroy(struct vu_conn *conn)
+void vu_conn_destroy(struct vu_conn *conn)
 {
 	if (!conn)
 		return;
 	conn->dead = true;
+	if (conn->timer)
+		wl_event_source_remove(conn->timer);
+	close_fds(conn->rx_fds, conn->rx_nfds);
 	/* The device first: it may still complete nothing, held fences are dropped. */
 	gpu_model_destroy(conn->dev);
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
@@ -87,7 +105,8 @@ static bool send_reply(struct vu_conn *conn, const struct vu_header *req, const 
 	};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, size}};
 	ssize_t want = (ssize_t)(sizeof(hdr) + size);
-	if (fdpass_sendv(conn->fd, iov, size ? 2 : 1, NULL, 0, 0) != want) {
+	/* Never blocks: a front-end that does not read its replies loses the connection. */
+	if (fdpass_sendv(conn->fd, iov, size ? 2 : 1, NULL, 0, MSG_DONTWAIT) != want) {
 		vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: reply to request %u", req->request);
 		return false;
 	}
@@ -144,6 +163,8 @@ static int set_mem_table(struct vu_conn *conn, const uint8_t *payload, uint32_t 
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: SET_MEM_TABLE refused: %s", strerror(-ret));
 		return ret;
 	}
+	/* Chains in flight point into the old memory: their responses have nowhere to go. */
+	vu_queues_forget(conn);
 	vu_regions_unmap(conn);
 	memcpy(conn->regions, regions, mapped * sizeof(regions[0]));
 	conn->num_regions = mapped;
@@ -342,68 +363,72 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr, con
 			close(conn->backend_req_fd);
 		conn->backend_req_fd = fds[0];
 		fds[0] = -1;
-		return 0;
+		return vu_shm_channel_init(conn) ? 0 : -ENOMEM;
 	default:
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: unsupported request %u", hdr->request);
 		return -ENOTSUP;
 	}
 }
 
-static int recv_all(int fd, void *buf, size_t len)
+int64_t vu_now_ms(void)
 {
-	uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : -errno;
-		p += n;
-		len -= (size_t)n;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void vu_conn_arm_timer(struct vu_conn *conn)
+{
+	int64_t since = conn->rx_len > 0 ? conn->rx_since : -1;
+	int64_t req = vu_shm_oldest_request(conn);
+	if (req >= 0 && (since < 0 || req < since))
+		since = req;
+	int ms = 0; /* disarmed */
+	if (since >= 0) {
+		int64_t left = since + VU_TIMEOUT_MS - vu_now_ms();
+		ms = left < 1 ? 1 : (int)left;
+	}
+	wl_event_source_timer_update(conn->timer, ms);
+}
+
+static int handle_timer(void *data)
+{
+	struct vu_conn *conn = data;
+	int64_t now = vu_now_ms();
+	int64_t req = vu_shm_oldest_request(conn);
+	if (conn->rx_len > 0 && now - conn->rx_since >= VU_TIMEOUT_MS) {
+		vsomm_log(
+			VSOMM_LOG_ERROR,
+			"vhost-user: the front-end left a message half sent for %d ms; dropping it",
+			VU_TIMEOUT_MS);
+		vu_conn_destroy(conn);
+	} else if (req >= 0 && now - req >= VU_TIMEOUT_MS) {
+		vsomm_log(
+			VSOMM_LOG_ERROR,
+			"vhost-user: no reply to back-end request %u in %d ms; dropping the front-end",
+			conn->reqs[0].request, VU_TIMEOUT_MS);
+		vu_conn_destroy(conn);
+	} else {
+		vu_conn_arm_timer(conn);
 	}
 	return 0;
 }
 
-/* Read and handle one message; false ends the connection. */
-static bool read_message(struct vu_conn *conn)
+/* Handle the message complete in conn->rx; false ends the connection. */
+static bool dispatch_message(struct vu_conn *conn)
 {
 	struct vu_header hdr;
-	int fds[VU_MAX_REGIONS];
-	size_t nfds = 0;
-	unsigned status;
-	ssize_t n = fdpass_recv(conn->fd, &hdr, sizeof(hdr), fds, VU_MAX_REGIONS, &nfds, 0,
-				&status);
-	if (n <= 0) {
-		if (n < 0)
-			vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: receive");
-		else
-			vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end disconnected");
-		close_fds(fds, nfds);
-		return false;
-	}
-	/* More fds than a message may carry; other control messages are ignored. */
-	bool bad = status & FDPASS_RECV_TRUNCATED;
-	uint8_t payload[VU_MAX_PAYLOAD];
-	int ret = 0;
-	if (!bad && (size_t)n < sizeof(hdr))
-		ret = recv_all(conn->fd, (uint8_t *)&hdr + n, sizeof(hdr) - (size_t)n);
-	if (bad || ret < 0 || (hdr.flags & VU_FLAG_VERSION_MASK) != VU_FLAG_VERSION ||
-	    hdr.size > sizeof(payload)) {
-		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: malformed message (request %u, %u bytes)",
-			  hdr.request, hdr.size);
-		close_fds(fds, nfds);
-		return false;
-	}
-	if (hdr.size > 0 && recv_all(conn->fd, payload, hdr.size) < 0) {
-		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: truncated message %u", hdr.request);
-		close_fds(fds, nfds);
-		return false;
-	}
+	memcpy(&hdr, conn->rx, sizeof(hdr));
+	const uint8_t *payload = conn->rx + sizeof(hdr);
+	int *fds = conn->rx_fds;
+	size_t nfds = conn->rx_nfds;
 	vsomm_log(VSOMM_LOG_DEBUG, "vhost-user: request %u (%u bytes, %zu fds)", hdr.request,
 		  hdr.size, nfds);
 	bool replied;
-	ret = handle_request(conn, &hdr, payload, fds, nfds, &replied);
+	int ret = handle_request(conn, &hdr, payload, fds, nfds, &replied);
 	close_fds(fds, nfds);
+	conn->rx_nfds = 0;
+	conn->rx_len = 0;
 	if (ret < 0)
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: request %u failed: %s", hdr.request,
 			  strerror(-ret));
@@ -416,12 +441,76 @@ static bool read_message(struct vu_conn *conn)
 	return ret >= 0 || (conn->protocol_features & (1ull << VU_PROTOCOL_F_REPLY_ACK));
 }
 
+/*
+ * Receive what the socket has of the current message (the header, then the
+ * size it announces) without waiting, and handle each message completed.  A
+ * message's fds come with its first bytes; reading never goes past a message's
+ * end, so the next one's fds stay with it.  False ends the connection.
+ */
+static bool read_messages(struct vu_conn *conn)
+{
+	/* A bound per wake-up, so that a front-end that floods us cannot starve the rest. */
+	for (int messages = 0; messages < 64;) {
+		size_t want = sizeof(struct vu_header);
+		if (conn->rx_len >= want) {
+			struct vu_header hdr;
+			memcpy(&hdr, conn->rx, sizeof(hdr));
+			want += hdr.size;
+		}
+		size_t nfds = 0;
+		unsigned status = 0;
+		ssize_t n = fdpass_recv(conn->fd, conn->rx + conn->rx_len, want - conn->rx_len,
+					conn->rx_fds + conn->rx_nfds,
+					VU_MAX_REGIONS - conn->rx_nfds, &nfds, MSG_DONTWAIT,
+					&status);
+		conn->rx_nfds += nfds;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			if (n < 0)
+				vsomm_log_errno(VSOMM_LOG_ERROR, "vhost-user: receive");
+			else
+				vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end disconnected");
+			return false;
+		}
+		if (conn->rx_len == 0)
+			conn->rx_since = vu_now_ms();
+		conn->rx_len += (size_t)n;
+		/* More fds than a message may carry; other control messages are ignored. */
+		if (status & FDPASS_RECV_TRUNCATED) {
+			vsomm_log(VSOMM_LOG_ERROR, "vhost-user: too many fds with a message");
+			return false;
+		}
+		if (conn->rx_len == sizeof(struct vu_header)) {
+			struct vu_header hdr;
+			memcpy(&hdr, conn->rx, sizeof(hdr));
+			if ((hdr.flags & VU_FLAG_VERSION_MASK) != VU_FLAG_VERSION ||
+			    hdr.size > VU_MAX_PAYLOAD) {
+				vsomm_log(VSOMM_LOG_ERROR,
+					  "vhost-user: malformed message (request %u, %u bytes)",
+					  hdr.request, hdr.size);
+				return false;
+			}
+			if (hdr.size > 0)
+				continue;
+		} else if (conn->rx_len < want) {
+			continue;
+		}
+		if (!dispatch_message(conn))
+			return false;
+		messages++;
+	}
+	return true;
+}
+
 static int handle_conn(int fd, uint32_t mask, void *data)
 {
 	struct vu_conn *conn = data;
-	if ((mask & WL_EVENT_READABLE) && read_message(conn))
+	if ((mask & WL_EVENT_READABLE) && read_messages(conn) && !conn->dead) {
+		vu_conn_arm_timer(conn);
 		return 0;
-	conn_destroy(conn);
+	}
+	vu_conn_destroy(conn);
 	return 0;
 }
 
@@ -430,41 +519,28 @@ static int handle_kick_fd(int fd, uint32_t mask, void *data)
 	struct vu_conn *conn = data;
 	uint64_t count;
 	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN && errno != EINTR) {
-		conn_destroy(conn);
+		vu_conn_destroy(conn);
 		return 0;
 	}
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++) {
 		if (conn->queues[i].kick_fd == fd) {
 			if (!kick(conn, i))
-				conn_destroy(conn);
+				vu_conn_destroy(conn);
 			break;
 		}
 	}
 	return 0;
 }
 
-static int handle_accept(int fd, uint32_t mask, void *data)
+struct vu_conn *vu_conn_create(struct vu_backend *server, int fd)
 {
-	struct vu_backend *server = data;
-	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-	if (cfd < 0)
-		return 0;
-	if (server->conn) {
-		vsomm_log(VSOMM_LOG_ERROR,
-			  "vhost-user: a front-end is connected; refusing another");
-		close(cfd);
-		return 0;
-	}
-	struct timeval tv = {.tv_sec = RECV_TIMEOUT_S};
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	struct vu_conn *conn = calloc(1, sizeof(*conn));
 	if (!conn) {
-		close(cfd);
-		return 0;
+		close(fd);
+		return NULL;
 	}
 	conn->server = server;
-	conn->fd = cfd;
+	conn->fd = fd;
 	conn->backend_req_fd = -1;
 	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++)
 		conn->queues[i] = (struct vu_queue){.kick_fd = -1, .call_fd = -1, .err_fd = -1};
@@ -475,15 +551,31 @@ static int handle_accept(int fd, uint32_t mask, void *data)
 		.transport = conn,
 	};
 	conn->dev = gpu_model_create(&config);
-	conn->source = wl_event_loop_add_fd(server->loop, cfd, WL_EVENT_READABLE, handle_conn,
-					    conn);
-	if (!conn->dev || !conn->source) {
+	conn->source = wl_event_loop_add_fd(server->loop, fd, WL_EVENT_READABLE, handle_conn, conn);
+	conn->timer = wl_event_loop_add_timer(server->loop, handle_timer, conn);
+	if (!conn->dev || !conn->source || !conn->timer) {
 		vsomm_log(VSOMM_LOG_ERROR, "vhost-user: cannot set up the device");
-		conn_destroy(conn);
-		return 0;
+		vu_conn_destroy(conn);
+		return NULL;
 	}
 	server->conn = conn;
-	vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end connected");
+	return conn;
+}
+
+static int handle_accept(int fd, uint32_t mask, void *data)
+{
+	struct vu_backend *server = data;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return 0;
+	if (server->conn) {
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "vhost-user: a front-end is connected; refusing another");
+		close(cfd);
+		return 0;
+	}
+	if (vu_conn_create(server, cfd))
+		vsomm_log(VSOMM_LOG_INFO, "vhost-user: front-end connected");
 	return 0;
 }
 
@@ -544,7 +636,7 @@ void vu_backend_destroy(struct vu_backend *server)
 {
 	if (!server)
 		return;
-	conn_destroy(server->conn);
+	vu_conn_destroy(server->conn);
 	wl_event_source_remove(server->listen_source);
 	close(server->listen_fd);
 	free(server->capsets);

@@ -79,6 +79,12 @@ bool vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
 	return true;
 }
 
+static void pending_clear(struct vu_pending *p)
+{
+	free(p->deferred);
+	*p = (struct vu_pending){0};
+}
+
 void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
 {
 	if (q->kick_source)
@@ -89,6 +95,8 @@ void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
 		close(q->call_fd);
 	if (q->err_fd >= 0)
 		close(q->err_fd);
+	for (uint32_t h = 0; q->pending && h < q->num; h++)
+		pending_clear(&q->pending[h]);
 	free(q->pending);
 	*q = (struct vu_queue){.kick_fd = -1, .call_fd = -1, .err_fd = -1};
 	/* Responses of chains popped before now must not land in the new ring. */
@@ -117,27 +125,10 @@ static void push_used(struct vu_queue *q, uint32_t head, uint32_t len)
 	notify(q);
 }
 
-void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd)
+/* Write the response into the chain's writable descriptors and return it. */
+static void finish_chain(struct vu_queue *q, uint32_t head, const void *resp, size_t size)
 {
-	struct vu_conn *conn = transport;
-	uint32_t gen = (uint32_t)(cookie >> 32);
-	uint32_t queue = (uint32_t)(cookie >> 16) & 0xffffu;
-	uint32_t head = (uint32_t)cookie & 0xffffu;
-	if (conn->dead || gen != conn->generation || queue >= VU_NUM_QUEUES)
-		return;
-	struct vu_queue *q = &conn->queues[queue];
-	if (!q->pending || head >= q->num || !q->pending[head].busy)
-		return;
 	struct vu_pending *p = &q->pending[head];
-	/* MAP_BLOB: the memory goes into the host-visible region before the answer. */
-	struct virtio_gpu_resp_map_info failed;
-	if (p->map_blob && !vu_shm_map_blob(conn, p, resp, size, fd) && size >= sizeof(failed)) {
-		memcpy(&failed, resp, sizeof(failed));
-		failed.hdr.type = htole32(VIRTIO_GPU_RESP_ERR_UNSPEC);
-		resp = &failed;
-		size = sizeof(failed);
-	}
-	p->map_blob = false;
 	const uint8_t *src = resp;
 	size_t left = size;
 	uint32_t written = 0;
@@ -154,6 +145,94 @@ void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size
 			  written);
 	p->busy = false;
 	push_used(q, head, written);
+}
+
+/* A MAP_BLOB whose map failed answers an error (the rest of its response kept). */
+static void fail_map_response(uint8_t *resp, size_t size)
+{
+	struct virtio_gpu_ctrl_hdr hdr;
+	if (size < sizeof(hdr))
+		return;
+	memcpy(&hdr, resp, sizeof(hdr));
+	hdr.type = htole32(VIRTIO_GPU_RESP_ERR_UNSPEC);
+	memcpy(resp, &hdr, sizeof(hdr));
+}
+
+void vu_complete(void *transport, uint64_t cookie, const void *resp, size_t size, int fd)
+{
+	struct vu_conn *conn = transport;
+	uint32_t gen = (uint32_t)(cookie >> 32);
+	uint32_t queue = (uint32_t)(cookie >> 16) & 0xffffu;
+	uint32_t head = (uint32_t)cookie & 0xffffu;
+	if (conn->dead || gen != conn->generation || queue >= VU_NUM_QUEUES)
+		return;
+	struct vu_queue *q = &conn->queues[queue];
+	if (!q->pending || head >= q->num || !q->pending[head].busy)
+		return;
+	struct vu_pending *p = &q->pending[head];
+	/* MAP_BLOB: the memory goes into the host-visible region before the answer. */
+	if (p->map_blob) {
+		p->map_blob = false;
+		int ret = vu_shm_map_blob(conn, (uint16_t)head, p, resp, size, fd);
+		if (ret > 0)
+			p->waits++;
+		else if (ret < 0)
+			p->map_failed = true;
+	}
+	if (p->waits > 0 || p->map_failed) {
+		/* Held (or rewritten): a copy the device's buffer does not outlive. */
+		uint8_t *copy = malloc(size ? size : 1);
+		if (!copy) {
+			vsomm_log(VSOMM_LOG_ERROR, "vhost-user: no memory for a held response");
+			conn->dead = true;
+			return;
+		}
+		if (size)
+			memcpy(copy, resp, size);
+		p->deferred = copy;
+		p->deferred_size = size;
+		if (p->waits > 0)
+			return;
+		vu_chain_acked(conn, queue, head, false);
+		return;
+	}
+	finish_chain(q, head, resp, size);
+}
+
+void vu_chain_acked(struct vu_conn *conn, uint32_t queue, uint32_t head, bool failed)
+{
+	if (queue >= VU_NUM_QUEUES)
+		return;
+	struct vu_queue *q = &conn->queues[queue];
+	if (!q->pending || head >= q->num || !q->pending[head].busy)
+		return;
+	struct vu_pending *p = &q->pending[head];
+	if (failed)
+		p->map_failed = true;
+	if (p->waits > 0)
+		p->waits--;
+	/* No response yet (an UNMAP_BLOB with a held fence): it goes when it comes. */
+	if (p->waits > 0 || !p->deferred)
+		return;
+	if (p->map_failed)
+		fail_map_response(p->deferred, p->deferred_size);
+	uint8_t *resp = p->deferred;
+	size_t size = p->deferred_size;
+	p->deferred = NULL;
+	p->map_failed = false;
+	finish_chain(q, head, resp, size);
+	free(resp);
+}
+
+void vu_queues_forget(struct vu_conn *conn)
+{
+	for (uint32_t i = 0; i < VU_NUM_QUEUES; i++) {
+		struct vu_queue *q = &conn->queues[i];
+		for (uint32_t h = 0; q->pending && h < q->num; h++)
+			pending_clear(&q->pending[h]);
+	}
+	/* Responses and acks of chains popped before now find nothing. */
+	conn->generation++;
 }
 
 /* A GUEST blob's mem entries resolved to one contiguous host range. */
@@ -320,7 +399,7 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 	}
 	if (answer_display_info(conn, cmd, cmd_size, cookie))
 		return true;
-	vu_shm_command(conn, cmd, cmd_size, p);
+	vu_shm_command(conn, cmd, cmd_size, (uint16_t)head, p);
 	struct gpu_model_backing backing;
 	bool has_backing = guest_blob_backing(conn, cmd, cmd_size, &backing);
 	gpu_model_process(conn->dev, cmd, cmd_size, has_backing ? &backing : NULL, cookie);
