@@ -366,6 +366,32 @@ def proxy_seeds():
                                          bind(99, "wl_shm", 1, 10) + bind(G_SHM, "wl_shm", 9, 11))
 
 
+# ---- vhost-user front-end scripts (fuzz-vhost-user.c's operations) ----
+def vu_op(op, *b):
+    return bytes([op, *b])
+
+
+def vhost_user_seeds():
+    setup = (vu_op(8) + vu_op(2, 1, 5) +            # handshake; memory table (whole)
+             vu_op(3, 0, 71, 6, 0, 0) +             # ring 0: 64 entries, addresses, base, kick
+             vu_op(3, 0, 192))                      # ring 0: call fd
+    ctx = setup + vu_op(6, 0, 0, 0) + vu_op(5, 0, 1, 0)
+    yield "setup", setup
+    yield "ctx", ctx
+    yield "guest-blob", ctx + vu_op(6, 1, 0, 0, 0, 0x00, 0x80, 0, 0x00, 0x10) + vu_op(5, 2, 1, 0)
+    yield "host3d-map", (ctx + vu_op(6, 2, 0, 0, 1, 0x40, 0) + vu_op(5, 2, 1, 0) +
+                         vu_op(6, 3, 0, 0, 0, 0) + vu_op(5, 4, 1, 0) + vu_op(7, 0) +
+                         vu_op(6, 4, 0, 0, 0) + vu_op(5, 6, 1, 0) + vu_op(7, 2))
+    yield "unref", ctx + vu_op(6, 4, 0, 0, 1) + vu_op(5, 2, 1, 0) + vu_op(7, 4)
+    yield "fuzzed-chain", ctx + vu_op(5, 3, 3, 1, 0, 0x40, 0, 0x10, 0, 1, 4, 0, 0x48, 0, 0x10, 0,
+                                      3, 5, 0, 0x50, 0, 0x10, 0, 2, 6)
+    hdr = struct.pack("<III", 1, 1, 0)              # GET_FEATURES
+    yield "partial", vu_op(0, 0, 5, 0) + hdr[:5] + vu_op(9) + vu_op(0, 0, 7, 0) + hdr[5:]
+    yield "messages", b"".join(vu_op(1, i, 8, i % 5, 8, 0) + bytes(8) for i in range(22))
+    yield "mem-table-fuzzed", vu_op(8) + vu_op(2, 2, 6, 0, 0, 0, 1, 12, 0, 0, 0, 1, 0, 0, 1, 0,
+                                               0x10, 0, 0, 0, 0, 0, 0, 4)
+
+
 def write(name, seeds):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
@@ -378,7 +404,7 @@ def write(name, seeds):
 
 
 GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds,
-              "channel": channel_seeds, "proxy": proxy_seeds}
+              "channel": channel_seeds, "proxy": proxy_seeds, "vhost-user": vhost_user_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():
