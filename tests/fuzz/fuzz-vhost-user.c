@@ -16,6 +16,7 @@
  * closed and no context may remain.
  */
 #include <linux/virtio_gpu.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -47,6 +48,71 @@ struct fe {
 };
 
 static struct vu_backend *server;
+
+/*
+ * A second context type whose HOST3D blobs are plain memfds (capset 6), so that
+ * MAP_BLOB reaches the host-visible region, SHMEM_MAP/UNMAP and their acks
+ * without the cross-domain items behind a real blob id.
+ */
+#define MEMFD_CAPSET_ID 6u
+static int memfd_contexts;
+
+static void memfd_get_capset(void *data, void *buf)
+{
+	memset(buf, 0, 16);
+}
+
+static void *memfd_ctx_create(void *data, struct gpu_model *dev, uint32_t ctx_id,
+			      const char *debug_name)
+{
+	memfd_contexts++;
+	return &memfd_contexts;
+}
+
+static void memfd_ctx_destroy(void *ctx)
+{
+	memfd_contexts--;
+}
+
+static int memfd_submit(void *ctx, const void *cmd, size_t size)
+{
+	return 0;
+}
+
+static bool memfd_create_fence(void *ctx, uint32_t ring_idx, uint64_t fence_id)
+{
+	return ring_idx != 1; /* ring 1's fences are held until the context goes */
+}
+
+static int memfd_create_blob(void *ctx, uint64_t blob_id, struct gpu_model_resource *res)
+{
+	if (res->size == 0 || res->size > (1u << 20))
+		return -EINVAL;
+	int fd = memfd_create("fuzz-blob", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	void *addr = MAP_FAILED;
+	if (ftruncate(fd, (off_t)res->size) == 0)
+		addr = mmap(NULL, res->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	res->backing = (struct gpu_model_backing){addr, res->size, fd, true};
+	res->map_info = 0x01 | 0x30;
+	return 0;
+}
+
+static const struct gpu_model_capset_ops memfd_capset = {
+	.capset_id = MEMFD_CAPSET_ID,
+	.max_size = 16,
+	.get_capset = memfd_get_capset,
+	.ctx_create = memfd_ctx_create,
+	.ctx_destroy = memfd_ctx_destroy,
+	.submit = memfd_submit,
+	.create_fence = memfd_create_fence,
+	.create_blob = memfd_create_blob,
+};
 
 static const uint32_t requests[] = {
 	VU_GET_FEATURES,	 VU_SET_FEATURES,	  VU_SET_OWNER,
@@ -252,7 +318,7 @@ static void place_command(struct fe *fe, struct fuzz_input *in)
 		struct virtio_gpu_ctx_create c = {
 			.hdr = {.type = VIRTIO_GPU_CMD_CTX_CREATE, .ctx_id = ctx},
 			.nlen = 4,
-			.context_init = XDOMAIN_CAPSET_ID};
+			.context_init = fuzz_u8(in) & 1 ? MEMFD_CAPSET_ID : XDOMAIN_CAPSET_ID};
 		memcpy(c.debug_name, "fuzz", 4);
 		memcpy(at, &c, sizeof(c));
 		break;
@@ -429,7 +495,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(lfd >= 0 &&
 			   bind(lfd, (struct sockaddr *)&addr, sizeof(sa_family_t)) == 0 &&
 			   listen(lfd, 1) == 0);
-		server = vu_backend_create(env->loop, lfd, env->capsets, &env->config);
+		static const struct gpu_model_capset_ops *capsets[3];
+		capsets[0] = env->capsets[0];
+		capsets[1] = &memfd_capset;
+		server = vu_backend_create(env->loop, lfd, capsets, &env->config);
 		FUZZ_CHECK(server);
 		/* libwayland opens one timerfd for all of a loop's timers, at the first */
 		wl_event_source_remove(wl_event_loop_add_timer(env->loop, no_timer, NULL));
@@ -457,7 +526,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fe.sock);
 	if (fe.backend_req >= 0)
 		close(fe.backend_req);
-	FUZZ_CHECK(xdomain_service_live_contexts() == 0);
+	FUZZ_CHECK(xdomain_service_live_contexts() == 0 && memfd_contexts == 0);
 	fuzz_check_fds(env);
 	return 0;
 }

@@ -375,9 +375,21 @@ def vhost_user_seeds():
     setup = (vu_op(8) + vu_op(2, 1, 5) +            # handshake; memory table (whole)
              vu_op(3, 0, 71, 6, 0, 0) +             # ring 0: 64 entries, addresses, base, kick
              vu_op(3, 0, 192))                      # ring 0: call fd
-    ctx = setup + vu_op(6, 0, 0, 0) + vu_op(5, 0, 1, 0)
+    ctx = setup + vu_op(6, 0, 0, 0, 0) + vu_op(5, 0, 1, 0)           # cross-domain context
+    ctx_memfd = setup + vu_op(6, 0, 0, 0, 1) + vu_op(5, 0, 1, 0)     # memfd blobs (capset 6)
     yield "setup", setup
     yield "ctx", ctx
+    map_unmap = (vu_op(6, 2, 0, 0, 1, 0x40, 0) + vu_op(5, 2, 1, 0) +   # HOST3D blob, 4 KiB
+                 vu_op(6, 3, 0, 0, 0, 0) + vu_op(5, 4, 1, 0) +         # MAP_BLOB: SHMEM_MAP
+                 vu_op(7, 0) +                                         # its ack
+                 vu_op(6, 4, 0, 0, 0) + vu_op(5, 6, 1, 0) +            # UNMAP_BLOB: SHMEM_UNMAP
+                 vu_op(7, 2))                                          # its ack
+    yield "memfd-map-unmap", ctx_memfd + map_unmap
+    yield "memfd-map-refused", (ctx_memfd + vu_op(6, 2, 0, 0, 1, 0x40, 0) + vu_op(5, 2, 1, 0) +
+                                vu_op(6, 3, 0, 0, 0, 0) + vu_op(5, 4, 1, 0) + vu_op(7, 4))
+    yield "memfd-map-stalled", (ctx_memfd + vu_op(6, 2, 0, 0, 1, 0x40, 0) + vu_op(5, 2, 1, 0) +
+                                vu_op(6, 3, 0, 0, 0, 0) + vu_op(5, 4, 1, 0) + vu_op(9) +
+                                vu_op(6, 4, 0, 0, 1) + vu_op(5, 6, 1, 0))
     yield "guest-blob", ctx + vu_op(6, 1, 0, 0, 0, 0x00, 0x80, 0, 0x00, 0x10) + vu_op(5, 2, 1, 0)
     yield "host3d-map", (ctx + vu_op(6, 2, 0, 0, 1, 0x40, 0) + vu_op(5, 2, 1, 0) +
                          vu_op(6, 3, 0, 0, 0, 0) + vu_op(5, 4, 1, 0) + vu_op(7, 0) +
