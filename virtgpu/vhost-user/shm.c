@@ -182,6 +182,8 @@ static bool backend_request(struct vu_conn *conn, uint32_t request, const struct
 		.queue = 0,
 		.head = head,
 	};
+	vsomm_log(VSOMM_LOG_DEBUG, "vhost-user: back-end request %u sent, %zu awaiting replies",
+		  request, conn->num_reqs);
 	vu_conn_arm_timer(conn);
 	return true;
 }

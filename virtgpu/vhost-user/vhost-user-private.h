@@ -262,6 +262,8 @@ void vu_regions_unmap(struct vu_conn *conn);
 bool vu_queue_map(struct vu_conn *conn, struct vu_queue *q);
 /** Process every available chain of queue `index`; false: the guest broke the ring. */
 bool vu_queue_process(struct vu_conn *conn, uint32_t index);
+/** Free a queue's chains in flight (and their held responses). */
+void vu_queue_free_pending(struct vu_queue *q);
 /** Drop a queue's state (fds, pending chains); leaves it unconfigured. */
 void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q);
 /** The device's complete() hook. */

@@ -280,7 +280,8 @@ static int handle_request(struct vu_conn *conn, const struct vu_header *hdr, con
 			struct vu_pending *p = calloc(state.num, sizeof(*p));
 			if (!p)
 				return -ENOMEM;
-			free(q->pending);
+			vu_queue_free_pending(
+				q); /* chains in flight: their responses are dropped */
 			q->pending = p;
 			q->num = state.num;
 			conn->generation++;

@@ -85,6 +85,14 @@ static void pending_clear(struct vu_pending *p)
 	*p = (struct vu_pending){0};
 }
 
+void vu_queue_free_pending(struct vu_queue *q)
+{
+	for (uint32_t h = 0; q->pending && h < q->num; h++)
+		pending_clear(&q->pending[h]);
+	free(q->pending);
+	q->pending = NULL;
+}
+
 void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
 {
 	if (q->kick_source)
@@ -95,9 +103,7 @@ void vu_queue_reset(struct vu_conn *conn, struct vu_queue *q)
 		close(q->call_fd);
 	if (q->err_fd >= 0)
 		close(q->err_fd);
-	for (uint32_t h = 0; q->pending && h < q->num; h++)
-		pending_clear(&q->pending[h]);
-	free(q->pending);
+	vu_queue_free_pending(q);
 	*q = (struct vu_queue){.kick_fd = -1, .call_fd = -1, .err_fd = -1};
 	/* Responses of chains popped before now must not land in the new ring. */
 	conn->generation++;
