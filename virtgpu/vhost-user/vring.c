@@ -69,7 +69,10 @@ bool vu_queue_map(struct vu_conn *conn, struct vu_queue *q)
 	q->desc = (struct vring_desc *)vu_uva(conn, q->addr.desc, n * 16);
 	q->avail = (struct vring_avail *)vu_uva(conn, q->addr.avail, 6 + n * 2);
 	q->used = (struct vring_used *)vu_uva(conn, q->addr.used, 6 + n * 8);
-	bool aligned = !(q->addr.desc & 15) && !(q->addr.avail & 1) && !(q->addr.used & 3);
+	/* The host addresses too: a region's mmap_offset may be anything. */
+	bool aligned = !(q->addr.desc & 15) && !(q->addr.avail & 1) && !(q->addr.used & 3) &&
+		       !((uintptr_t)q->desc & 15) && !((uintptr_t)q->avail & 1) &&
+		       !((uintptr_t)q->used & 3);
 	if (!q->desc || !q->avail || !q->used || !aligned) {
 		q->desc = NULL;
 		q->avail = NULL;
@@ -140,6 +143,8 @@ static void finish_chain(struct vu_queue *q, uint32_t head, const void *resp, si
 	uint32_t written = 0;
 	for (uint32_t i = 0; i < p->num_writable && left > 0; i++) {
 		size_t n = left < p->writable[i].len ? left : p->writable[i].len;
+		if (n == 0)
+			continue; /* an empty descriptor may point anywhere (host is NULL) */
 		memcpy(p->writable[i].host, src, n);
 		src += n;
 		left -= n;
@@ -150,6 +155,9 @@ static void finish_chain(struct vu_queue *q, uint32_t head, const void *resp, si
 			  "vhost-user: response of %zu bytes truncated to the guest's %u", size,
 			  written);
 	p->busy = false;
+	/* The front-end moved the ring somewhere invalid meanwhile: the chain is lost. */
+	if (!q->used)
+		return;
 	push_used(q, head, written);
 }
 
