@@ -18,6 +18,7 @@
  *      asynchronous path also completes.
  *
  * Afterwards the process has the fds it had before the front-ends came.
+ * VSOMM_STALL_CASES=b (any of "abc") runs only those cases.
  */
 #include <linux/virtio_gpu.h>
 #include <pthread.h>
@@ -146,24 +147,38 @@ static void check_dropped(struct frontend *fe, int64_t since, const char *what)
 		  (long long)ms);
 }
 
+static bool run_case(char c)
+{
+	const char *cases = getenv("VSOMM_STALL_CASES");
+	return !cases || strchr(cases, c);
+}
+
 static void *frontend_thread(void *arg)
 {
 	struct frontend fe;
+	struct vu_mmap m;
+	int64_t t0;
+	int answers;
 
+	if (!run_case('a'))
+		goto case_b;
 	/* (a) stalled mid-map */
 	CHECK(fe_connect(&fe, vu_path) && fe_setup(&fe));
 	make_blob(&fe, 1);
 	map_blob(&fe, 1, 0);
-	int64_t t0 = fe_now_ms();
-	struct vu_mmap m = read_shmem_map(&fe);
+	t0 = fe_now_ms();
+	m = read_shmem_map(&fe);
 	CHECK(m.shmid == VU_SHM_ID_HOST_VISIBLE && m.shm_offset == 0 && m.len == 4096);
-	int answers = atomic_load(&guest_answers);
+	answers = atomic_load(&guest_answers);
 	CHECKF(fe_wait_used(&fe, 1000) == 0, "MAP_BLOB answered before SHMEM_MAP was acked");
 	check_dropped(&fe, t0, "(a) stalled mid-map");
 	printf("(a) the other guest got %d answers meanwhile\n", atomic_load(&guest_answers) - answers);
 	CHECK(atomic_load(&guest_answers) - answers >= 10);
 	fe_close(&fe);
 
+case_b:
+	if (!run_case('b'))
+		goto case_c;
 	/* (b) half a message */
 	CHECK(fe_connect(&fe, vu_path));
 	uint64_t features;
@@ -181,6 +196,9 @@ static void *frontend_thread(void *arg)
 	CHECK(atomic_load(&guest_answers) - answers >= 10);
 	fe_close(&fe);
 
+case_c:
+	if (!run_case('c'))
+		goto done;
 	/* (c) a front-end that answers: MAP_BLOB completes after the ack */
 	CHECK(fe_connect(&fe, vu_path) && fe_setup(&fe));
 	make_blob(&fe, 2);
@@ -214,6 +232,7 @@ static void *frontend_thread(void *arg)
 	CHECK_EQ(command(&fe, &ci, sizeof(ci)), VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 	fe_close(&fe);
 
+done:
 	atomic_store(&stop_guest, true);
 	return NULL;
 }
