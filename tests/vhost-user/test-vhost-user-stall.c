@@ -19,6 +19,11 @@
  *
  * Afterwards the process has the fds it had before the front-ends came.
  * VSOMM_STALL_CASES=b (any of "abc") runs only those cases.
+ *
+ * With VSOMM_HOST_PID set (tests/vhost-user/stall-vsomm-host.sh) the servers are
+ * a real vsomm-host's instead (VSOMM_VHOST_USER_SOCK, VSOMM_HOST_SOCK): case (b)
+ * only (the others need the fake capset's blobs), and vsomm-host's own fd count
+ * must come back to what it was before the front-end and the guest came.
  */
 #include <linux/virtio_gpu.h>
 #include <pthread.h>
@@ -265,9 +270,52 @@ static int no_timer(void *data)
 	return 0;
 }
 
+/* The threads against a running vsomm-host (see the top). */
+static int run_external(const char *pid_arg)
+{
+	pid_t pid = (pid_t)atoi(pid_arg);
+	const char *vu = getenv("VSOMM_VHOST_USER_SOCK"), *sock = getenv("VSOMM_HOST_SOCK");
+	CHECKF(pid > 0 && vu && sock, "VSOMM_HOST_PID, VSOMM_VHOST_USER_SOCK, VSOMM_HOST_SOCK");
+	snprintf(vu_path, sizeof(vu_path), "%s", vu);
+	snprintf(sock_path, sizeof(sock_path), "%s", sock);
+	setenv("VSOMM_STALL_CASES", "b", 1);
+	/*
+	 * A front-end that comes and goes first: libwayland opens the loop's one
+	 * timerfd at its first timer (a connection's) and keeps it, not a leak.
+	 */
+	struct frontend warm;
+	uint64_t features;
+	int before = count_fds_of(pid);
+	CHECK(fe_connect(&warm, vu_path) && fe_send(&warm, VU_GET_FEATURES, 0, NULL, 0, NULL, 0) &&
+	      fe_reply(&warm, VU_GET_FEATURES, &features, sizeof(features)));
+	fe_close(&warm);
+	int64_t settle = fe_now_ms() + 3000;
+	while (count_fds_of(pid) > before + 1 && fe_now_ms() < settle)
+		usleep(20000);
+	usleep(100000);
+	int baseline = count_fds_of(pid);
+	pthread_t threads[2];
+	CHECK(pthread_create(&threads[0], NULL, guest_thread, NULL) == 0);
+	CHECK(pthread_create(&threads[1], NULL, frontend_thread, NULL) == 0);
+	pthread_join(threads[1], NULL);
+	pthread_join(threads[0], NULL);
+	printf("the socket-transport guest: %d answers, slowest %d ms (bound %d ms)\n",
+	       atomic_load(&guest_answers), atomic_load(&guest_max_ms), LATENCY_BOUND_MS);
+	CHECK(atomic_load(&guest_max_ms) < LATENCY_BOUND_MS);
+	int64_t deadline = fe_now_ms() + 3000;
+	while (count_fds_of(pid) != baseline && fe_now_ms() < deadline)
+		usleep(20000);
+	printf("vsomm-host: %d fds before, %d after\n", baseline, count_fds_of(pid));
+	CHECK_EQ(count_fds_of(pid), baseline);
+	printf("ok\n");
+	return 0;
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("VSOMM_HOST_PID"))
+		return run_external(getenv("VSOMM_HOST_PID"));
 	vsomm_log_init(getenv("VSOMM_TEST_LOG") ? VSOMM_LOG_DEBUG : VSOMM_LOG_ERROR, "stall");
 	snprintf(dir, sizeof(dir), "/tmp/vsomm-vu-stall-XXXXXX");
 	CHECK(mkdtemp(dir));
