@@ -12,17 +12,6 @@ source "$SRCDIR/tests/lib/weston.sh"
 
 bin=$BUILD/launcher/vsomm-host
 harness_init
-fails=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what" >&2
-		fails=$((fails + 1))
-	fi
-}
 
 help=$XDG_RUNTIME_DIR/help.out
 status=0

@@ -18,12 +18,6 @@ if ! command -v systemd-socket-activate >/dev/null 2>&1; then
 fi
 weston_start
 rt=$XDG_RUNTIME_DIR
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
-}
 
 # notify_listen NAME: a datagram socket $rt/NAME.notify, its messages in $rt/NAME.msgs
 notify_listen() {

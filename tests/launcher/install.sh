@@ -11,12 +11,6 @@ set -euo pipefail
 source "$SRCDIR/tests/lib/weston.sh"
 harness_init
 dest=$XDG_RUNTIME_DIR/dest
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
-}
 
 if ! meson install -C "$BUILD" --destdir "$dest" --no-rebuild >"$XDG_RUNTIME_DIR/install.log" 2>&1; then
 	cat "$XDG_RUNTIME_DIR/install.log" >&2

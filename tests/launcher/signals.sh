@@ -23,17 +23,6 @@ weston_start
 # shellcheck disable=SC2119 # no extra vsomm-host arguments
 vsomm_host_start
 rt=$XDG_RUNTIME_DIR
-fails=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what" >&2
-		fails=$((fails + 1))
-	fi
-}
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! alive "$1"; }
 now_ms() { date +%s%3N; }

@@ -19,17 +19,6 @@ weston_start
 # shellcheck disable=SC2119 # no extra vsomm-host arguments
 vsomm_host_start
 rt=$XDG_RUNTIME_DIR
-fails=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what" >&2
-		fails=$((fails + 1))
-	fi
-}
 # run_status OUTFILE CMD...: run with a timeout, print the exit status
 run_status() {
 	local out=$1 status=0

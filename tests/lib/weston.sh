@@ -12,6 +12,7 @@
 #   vsomm_host_start [ARGS] # $BUILD/launcher/vsomm-host; sets VSOMM_HOST_PID, VSOMM_HOST_SOCK
 #   fd_count PID            # open fds of PID
 #   harness_track PID       # have cleanup end a process started by the caller
+#   check WHAT CMD...       # "ok: WHAT" or "FAIL: WHAT" (counted in $fails)
 #
 # Variables: BUILD (build dir, for vsomm-host), WESTON_SOCKET, WESTON_WIDTH/HEIGHT,
 # VSOMM_COMPOSITOR (what vsomm-host connects to; default: $WESTON_SOCKET),
@@ -23,6 +24,21 @@ WESTON_HEIGHT=${WESTON_HEIGHT:-640}
 HARNESS_PIDS=()
 HARNESS_RUNTIME_DIR=
 HARNESS_STOP_TIMEOUT=${HARNESS_STOP_TIMEOUT:-5}
+
+# check DESCRIPTION COMMAND...: "ok: DESCRIPTION" when COMMAND succeeds, else
+# "FAIL: DESCRIPTION" on stderr and one more in $fails; the script ends with
+# a non-zero status when $fails is.
+fails=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		echo "FAIL: $what" >&2
+		fails=$((fails + 1))
+	fi
+}
 
 # Wait until COMMAND succeeds, at most SECONDS (fractional ok); 0 if it did.
 wait_for() {
