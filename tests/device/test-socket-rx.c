@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tests/lib/check.h"
+#include "util/fdpass.h"
 #include "tests/lib/fds.h"
 #include "virtgpu/socket/frame-rx.h"
 
@@ -56,23 +57,8 @@ static void send_frames(int sock, uint64_t tag0, size_t count, size_t size, int 
 		memcpy(buf + i * frame, &hdr, sizeof(hdr));
 		memset(buf + i * frame + sizeof(hdr), (int)((tag0 + i) & 0xff), size);
 	}
-	struct iovec iov = {buf, count * frame};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
-		mh.msg_control = cmsg.buf;
-		mh.msg_controllen = sizeof(cmsg.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	CHECK(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)iov.iov_len);
+	CHECK(fdpass_send(sock, buf, count * frame, &fd, fd >= 0 ? 1 : 0, 0) ==
+	      (ssize_t)(count * frame));
 	free(buf);
 }
 

@@ -24,6 +24,7 @@
 #include <wayland-server-core.h>
 
 #include "tests/lib/check.h"
+#include "util/fdpass.h"
 #include "tests/lib/fds.h"
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
@@ -103,23 +104,7 @@ static ssize_t comp_recv(int fd, void *buf, size_t size, int *fds, size_t *nfds)
 
 static void comp_send(int fd, const void *buf, size_t size, int pass_fd)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg;
-	struct iovec iov = {(void *)buf, size};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (pass_fd >= 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
-		mh.msg_control = cmsg.b;
-		mh.msg_controllen = sizeof(cmsg.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	CHECK(sendmsg(fd, &mh, 0) == (ssize_t)size);
+	CHECK(fdpass_send(fd, buf, size, &pass_fd, pass_fd >= 0 ? 1 : 0, 0) == (ssize_t)size);
 }
 
 /* The child to end on every exit, also a CHECK's exit(1): it holds our stdout. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tests/lib/check.h"
+#include "util/fdpass.h"
 #include "virtgpu/socket/frame.h"
 
 #define FMT_XRGB8888 0x34325258u
@@ -40,26 +41,12 @@ static void send_frame(struct fake_host *fh, uint32_t flags, uint64_t tag, const
 	CHECK(size <= FH_MAX_PAYLOAD);
 	memcpy(buf, &hdr, sizeof(hdr));
 	memcpy(buf + sizeof(hdr), payload, size);
-	struct iovec iov = {buf, sizeof(hdr) + size};
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (fd >= 0) {
 		hdr.flags |= SOCK_FRAME_F_FD;
 		memcpy(buf, &hdr, sizeof(hdr));
-		memset(&cmsg, 0, sizeof(cmsg));
-		mh.msg_control = cmsg.b;
-		mh.msg_controllen = sizeof(cmsg.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	ssize_t n = sendmsg(fh->conn, &mh, MSG_NOSIGNAL);
-	CHECK(n == (ssize_t)iov.iov_len || (n < 0 && errno == EPIPE));
+	ssize_t n = fdpass_send(fh->conn, buf, sizeof(hdr) + size, &fd, fd >= 0 ? 1 : 0, 0);
+	CHECK(n == (ssize_t)(sizeof(hdr) + size) || (n < 0 && errno == EPIPE));
 }
 
 static void respond(struct fake_host *fh, uint64_t tag, uint32_t type, const void *extra,
