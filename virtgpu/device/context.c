@@ -12,7 +12,8 @@
  * CTX_DESTROY completes the held responses (OK_NODATA with the fence echo) before
  * the context goes: the guest kernel waits on those fences, and a fence that never
  * signals hangs whoever waits on it.  Only gpu_model_destroy(), where the
- * transport itself is gone, drops them.
+ * transport itself is gone, drops them, and a strict context type (capset op
+ * `strict`), which behaves as rutabaga does: its CTX_DESTROY signals nothing.
  */
 #include "virtgpu/device/device-private.h"
 
@@ -163,7 +164,8 @@ uint32_t gpu_model_ctx_destroy_cmd(struct gpu_model *dev, struct gpu_model_cmd *
 		cmd->why = "no such context";
 		return VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
 	}
-	gpu_model_ctx_free(dev, ctx, true);
+	bool strict = ctx->ops->strict && ctx->ops->strict(dev->capset_data);
+	gpu_model_ctx_free(dev, ctx, !strict);
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 

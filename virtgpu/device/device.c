@@ -142,6 +142,14 @@ uint32_t gpu_model_num_capsets(const struct gpu_model *dev)
 	return dev ? dev->num_capsets : 0;
 }
 
+bool gpu_model_strict(const struct gpu_model *dev)
+{
+	for (uint32_t i = 0; dev && i < dev->num_capsets; i++)
+		if (dev->capsets[i]->strict && dev->capsets[i]->strict(dev->capset_data))
+			return true;
+	return false;
+}
+
 struct gpu_model_resource *gpu_model_attached_resource(struct gpu_model *dev, uint32_t ctx_id,
 						       uint32_t res_id)
 {

@@ -77,6 +77,13 @@ struct gpu_model_capset_ops {
 	 * either way only that command fails.
 	 */
 	int (*create_blob)(void *ctx, uint64_t blob_id, struct gpu_model_resource *res);
+	/**
+	 * True: behave as rutabaga where the device model is more lenient
+	 * (docs/compatibility.md, "Peers"; vsomm-host --strict): CTX_DESTROY drops
+	 * the context's held fences instead of answering them, and the socket
+	 * transport's hello does not offer GUEST blobs in SEND.  NULL: lenient.
+	 */
+	bool (*strict)(void *capset_data);
 };
 
 /** What the device needs of its transport. */
@@ -115,6 +122,8 @@ void gpu_model_process(struct gpu_model *dev, const void *cmd, size_t size,
 
 /** Number of capsets (for the transport's config space / hello). */
 uint32_t gpu_model_num_capsets(const struct gpu_model *dev);
+/** Whether a context type is strict (capset op `strict`): for the transport's hello. */
+bool gpu_model_strict(const struct gpu_model *dev);
 
 /**
  * A resource attached to context `ctx_id`, or NULL.  For context implementations:
