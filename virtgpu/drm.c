@@ -29,6 +29,7 @@
 
 struct drm_handle {
 	uint32_t handle, res_id;
+	uint32_t blob_mem; /* VIRTGPU_BLOB_MEM_*, 0 for no blob */
 	uint64_t size;
 	uint32_t refs;
 	void *map;
@@ -149,8 +150,8 @@ static void gem_close(struct drm_dev *d, uint32_t handle)
 }
 
 /* Take a reference on `handle` (new or known); fills *out. */
-static int add_ref(struct drm_dev *d, uint32_t handle, uint32_t res_id, uint64_t size,
-		   struct virtgpu_bo *out)
+static int add_ref(struct drm_dev *d, uint32_t handle, uint32_t res_id, uint32_t blob_mem,
+		   uint64_t size, struct virtgpu_bo *out)
 {
 	struct drm_handle *h = find(d, handle);
 	if (h) {
@@ -169,11 +170,17 @@ static int add_ref(struct drm_dev *d, uint32_t handle, uint32_t res_id, uint64_t
 			d->cap_handles = cap;
 		}
 		h = &d->handles[d->num_handles++];
-		*h = (struct drm_handle){
-			.handle = handle, .res_id = res_id, .size = size, .refs = 1};
+		*h = (struct drm_handle){.handle = handle,
+					 .res_id = res_id,
+					 .blob_mem = blob_mem,
+					 .size = size,
+					 .refs = 1};
 	}
-	*out = (struct virtgpu_bo){
-		.handle = h->handle, .res_id = h->res_id, .size = h->size, .map = h->map};
+	*out = (struct virtgpu_bo){.handle = h->handle,
+				   .res_id = h->res_id,
+				   .size = h->size,
+				   .map = h->map,
+				   .blob_mem = h->blob_mem};
 	return 0;
 }
 
@@ -259,7 +266,7 @@ static int drm_blob_create(struct virtgpu *dev, uint32_t blob_mem, uint32_t blob
 				  : "");
 		return ret;
 	}
-	return add_ref(d, blob.bo_handle, blob.res_handle, size, out);
+	return add_ref(d, blob.bo_handle, blob.res_handle, blob_mem, size, out);
 }
 
 static int drm_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo)
@@ -301,14 +308,16 @@ static int drm_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 	if (ret < 0)
 		return ret == -EBADF || ret == -EINVAL ? ret : -EINVAL; /* not one of ours */
 	if (find(d, prime.handle))
-		return add_ref(d, prime.handle, 0, 0, out);
+		return add_ref(d, prime.handle, 0, 0, 0, out);
 	struct vdrm_virtgpu_resource_info info = {.bo_handle = prime.handle};
 	ret = xioctl(d->fd, VDRM_IOCTL_VIRTGPU_RESOURCE_INFO, &info);
 	if (ret < 0) {
 		gem_close(d, prime.handle);
 		return ret;
 	}
-	return add_ref(d, prime.handle, info.res_handle, info.size, out);
+	/* blob_mem: a GUEST blob (a foreign dmabuf the kernel imported as guest
+	 * memory, Linux 6.13+) cannot be named in a SEND to rutabaga */
+	return add_ref(d, prime.handle, info.res_handle, info.blob_mem, info.size, out);
 }
 
 static void drm_bo_close(struct virtgpu *dev, struct virtgpu_bo *bo)
@@ -438,6 +447,11 @@ int virtgpu_drm_open(const char *path, bool quiet, struct virtgpu **out)
 		return -ENOMEM;
 	}
 	d->base.ops = &drm_ops;
+	/*
+	 * The device behind a render node is not ours to ask: rutabaga (crosvm,
+	 * QEMU) refuses GUEST blobs in a SEND, so assume every device does.
+	 */
+	d->base.guest_blob_send = false;
 	d->fd = fd;
 	snprintf(d->base.describe, sizeof(d->base.describe), "drm:%s", path);
 	int ret = probe(d, path, quiet);

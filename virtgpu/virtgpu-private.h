@@ -51,7 +51,8 @@ struct virtgpu_backend_ops {
 /** The base of every backend's device struct. */
 struct virtgpu {
 	const struct virtgpu_backend_ops *ops;
-	char describe[128]; /* "socket:/run/user/1000/vsomm-host.sock" */
+	char describe[128];   /* "socket:/run/user/1000/vsomm-host.sock" */
+	bool guest_blob_send; /* virtgpu_accepts_guest_blob_send(): set by the backend's open */
 };
 
 /* ---------------- virtgpu/drm.c: the drm backend ---------------- */

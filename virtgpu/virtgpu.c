@@ -75,6 +75,11 @@ const char *virtgpu_describe(const struct virtgpu *dev)
 	return dev->describe;
 }
 
+bool virtgpu_accepts_guest_blob_send(const struct virtgpu *dev)
+{
+	return dev->guest_blob_send;
+}
+
 int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size)
 {
 	if (size == 0 || !buf)

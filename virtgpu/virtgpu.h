@@ -38,7 +38,8 @@ struct virtgpu_bo {
 	uint32_t handle; /* local handle, valid for this dev only */
 	uint32_t res_id; /* virtio-gpu resource id: what cross-domain commands carry */
 	uint64_t size;
-	void *map; /* set by virtgpu_bo_map, else NULL */
+	void *map;         /* set by virtgpu_bo_map, else NULL */
+	uint32_t blob_mem; /* VIRTGPU_BLOB_MEM_*; 0 for a resource that is no blob */
 };
 
 /**
@@ -70,6 +71,16 @@ void virtgpu_close(struct virtgpu *dev);
 /** A short human name of the backend and its path, for logs ("socket:/run/…"). */
 const char *virtgpu_describe(const struct virtgpu *dev);
 
+/**
+ * Whether the device takes GUEST blobs (guest memory) named in a cross-domain
+ * SEND.  rutabaga (crosvm, QEMU) refuses such a SEND whole: it needs a host
+ * handle for every blob, and guest memory has none.  vsomm-host takes them
+ * unless --strict; the socket transport says so in its hello
+ * (docs/socket-transport.md); a drm device is assumed not to.  Where false, a
+ * guest buffer reaches the host by copy into HOST3D memory instead.
+ */
+bool virtgpu_accepts_guest_blob_send(const struct virtgpu *dev);
+
 /** GET_CAPS: copy up to `size` bytes of capset (`id`, `version`) into `buf`. */
 int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size);
 
@@ -96,10 +107,12 @@ int virtgpu_bo_map(struct virtgpu *dev, struct virtgpu_bo *bo);
 int virtgpu_bo_export(struct virtgpu *dev, const struct virtgpu_bo *bo);
 /**
  * Import a fd that names a resource of this device (PRIME fd → handle): on success
- * *out holds the handle and res_id.  The socket backend also imports other guest
- * memory (a memfd or regular file: what a guest dmabuf is without a kernel) as a
- * new non-mappable GUEST blob with that fd (docs/socket-transport.md).  -EBADF
- * when the fd is no resource or memory (a pipe, a socket), -EINVAL for an empty file.
+ * *out holds the handle, res_id and blob_mem.  The socket backend also imports
+ * other guest memory (a memfd or regular file: what a guest dmabuf is without a
+ * kernel) as a new non-mappable GUEST blob with that fd (docs/socket-transport.md),
+ * but only on a device that accepts GUEST blobs in SEND (the only use of such a
+ * blob): elsewhere -EOPNOTSUPP.  -EBADF when the fd is no resource or memory (a
+ * pipe, a socket), -EINVAL for an empty file.
  */
 int virtgpu_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out);
 /**

@@ -67,6 +67,32 @@ static void test_bad_hello(void)
 	fake_host_stop(&fh);
 }
 
+/* A host that refuses guest memory in SEND (vsomm-host --strict): no GUEST imports. */
+static void test_strict_host(void)
+{
+	fake_host_start(&fh, FH_FAULT_STRICT);
+	struct virtgpu *dev = open_default();
+	CHECK(!virtgpu_accepts_guest_blob_send(dev));
+	CHECK_EQ(virtgpu_context_init(dev, 5, 2, 2), 0);
+	int memfd = memfd_create("plain", MFD_CLOEXEC);
+	CHECK(memfd >= 0 && ftruncate(memfd, 5000) == 0);
+	struct virtgpu_bo imp;
+	CHECK_EQ(virtgpu_bo_import(dev, memfd, &imp), -EOPNOTSUPP);
+	/* its own blobs still import, GUEST ones say so */
+	struct virtgpu_bo bo;
+	CHECK_EQ(virtgpu_blob_create(dev, VIRTGPU_BLOB_MEM_GUEST, 1, 4096, 0, &bo), 0);
+	int fd = virtgpu_bo_export(dev, &bo);
+	CHECK(fd >= 0);
+	CHECK_EQ(virtgpu_bo_import(dev, fd, &imp), 0);
+	CHECK_EQ(imp.blob_mem, VIRTGPU_BLOB_MEM_GUEST);
+	virtgpu_bo_close(dev, &imp);
+	virtgpu_bo_close(dev, &bo);
+	close(fd);
+	close(memfd);
+	virtgpu_close(dev);
+	fake_host_stop(&fh);
+}
+
 static void test_device(void)
 {
 	fake_host_start(&fh, FH_FAULT_NONE);
@@ -118,8 +144,10 @@ static void test_device(void)
 	CHECK_EQ(virtgpu_bo_import(dev, -1, &imp), -EBADF);
 	/* other guest memory: a non-mappable GUEST blob with that very fd */
 	CHECK_EQ(ftruncate(memfd, 5000), 0);
+	CHECK(virtgpu_accepts_guest_blob_send(dev));
 	CHECK_EQ(virtgpu_bo_import(dev, memfd, &imp), 0);
 	CHECK_EQ(imp.size, 8192);
+	CHECK_EQ(imp.blob_mem, VIRTGPU_BLOB_MEM_GUEST);
 	CHECK(imp.res_id != bo.res_id);
 	CHECK_EQ(virtgpu_bo_map(dev, &imp), -EINVAL);
 	int ifd = virtgpu_bo_export(dev, &imp);
@@ -151,13 +179,14 @@ static void test_device(void)
 	CHECK_EQ(virtgpu_bo_import(dev, hfd, &imp), 0);
 	CHECK(imp.res_id > gone);
 	virtgpu_bo_close(dev, &imp);
-	CHECK_EQ(pread(hfd, buf, 11, 0), 11);               /* the memory is not */
+	CHECK_EQ(pread(hfd, buf, 11, 0), 11); /* the memory is not */
 	close(hfd);
 
 	/* a fenced submit on a polled ring gives one event; waits follow the bo */
 	CHECK_EQ(virtgpu_submit(dev, "\x02\0\x18\0\0\0\0\0", 8, 2, NULL, 0), -EINVAL);
 	const struct virtgpu_bo *bos[] = {&bo};
-	struct xdomain_get_image_requirements q = {.width = 1, .height = 1, .drm_format = 0x34325258};
+	struct xdomain_get_image_requirements q = {
+		.width = 1, .height = 1, .drm_format = 0x34325258};
 	xdomain_header_init(&q.hdr, XDOMAIN_CMD_GET_IMAGE_REQUIREMENTS, sizeof(q));
 	/* the fake host wants INIT before queries: use the submit path with INIT first */
 	struct xdomain_init init = {.query_ring_id = bo.res_id, .channel_ring_id = bo.res_id};
@@ -222,6 +251,7 @@ int main(void)
 	test_specs();
 	test_bad_hello();
 	test_device();
+	test_strict_host();
 	test_eof();
 	virtgpu_close(NULL);
 	CHECK_EQ(count_fds(), fds_before);

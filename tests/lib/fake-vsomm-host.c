@@ -111,7 +111,8 @@ static void maybe_deliver(struct fake_host *fh)
 		uint8_t *ring = fh->res[fh->channel_ring_id].map;
 		CHECK(ring);
 		memcpy(ring, fh->queue[0].bytes, fh->queue[0].size);
-		memmove(&fh->queue[0], &fh->queue[1], sizeof(fh->queue[0]) * (size_t)(fh->queue_len - 1));
+		memmove(&fh->queue[0], &fh->queue[1],
+			sizeof(fh->queue[0]) * (size_t)(fh->queue_len - 1));
 		fh->queue_len--;
 	}
 	fh->polls_held--;
@@ -251,7 +252,8 @@ static void submit_3d(struct fake_host *fh, const uint8_t *payload, size_t size,
 			fh->query_ring_id = init.query_ring_id;
 			fh->channel_ring_id = init.channel_ring_id;
 			CHECK(init.query_ring_id < FH_MAX && fh->res[init.query_ring_id].attached);
-			CHECK(init.channel_ring_id < FH_MAX && fh->res[init.channel_ring_id].attached);
+			CHECK(init.channel_ring_id < FH_MAX &&
+			      fh->res[init.channel_ring_id].attached);
 			break;
 		}
 		case XDOMAIN_CMD_POLL:
@@ -319,8 +321,8 @@ static void create_blob(struct fake_host *fh, const uint8_t *payload, size_t siz
 		mem = fd;
 	} else {
 		CHECK(fd < 0 && cb.blob_mem == VIRTIO_GPU_BLOB_MEM_HOST3D && cb.hdr.ctx_id == 1);
-		CHECK(cb.blob_flags == (VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE |
-					VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE));
+		CHECK(cb.blob_flags ==
+		      (VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE | VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE));
 		for (size_t i = 0; i < fh->num_items; i++)
 			if (fh->items[i].id == cb.blob_id &&
 			    cb.size <= (fh->items[i].size + PAGE - 1) / PAGE * PAGE)
@@ -404,9 +406,11 @@ static void handle_command(struct fake_host *fh, const struct sock_frame_hdr *f,
 	case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB: {
 		CHECK(f->size >= 28);
 		memcpy(&id, payload + sizeof(hdr), 4);
-		CHECK(id < FH_MAX && fh->res[id].live && fh->res[id].blob_mem == VIRTIO_GPU_BLOB_MEM_HOST3D);
+		CHECK(id < FH_MAX && fh->res[id].live &&
+		      fh->res[id].blob_mem == VIRTIO_GPU_BLOB_MEM_HOST3D);
 		uint32_t info[2] = {VIRTIO_GPU_MAP_CACHE_CACHED, 0};
-		respond(fh, f->tag, VIRTIO_GPU_RESP_OK_MAP_INFO, info, sizeof(info), fh->res[id].fd);
+		respond(fh, f->tag, VIRTIO_GPU_RESP_OK_MAP_INFO, info, sizeof(info),
+			fh->res[id].fd);
 		break;
 	}
 	case VIRTIO_GPU_CMD_SUBMIT_3D:
@@ -420,15 +424,16 @@ static void handle_command(struct fake_host *fh, const struct sock_frame_hdr *f,
 }
 
 /* Read one whole frame (blocking).  false at EOF. */
-static bool read_frame(struct fake_host *fh, struct sock_frame_hdr *f, uint8_t *payload,
-		       int *fd)
+static bool read_frame(struct fake_host *fh, struct sock_frame_hdr *f, uint8_t *payload, int *fd)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cmsg;
 	struct iovec iov = {f, sizeof(*f)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cmsg.b,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cmsg.b,
 			    .msg_controllen = sizeof(cmsg.b)};
 	ssize_t n = recvmsg(fh->conn, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC);
 	if (n == 0 || (n < 0 && errno == ECONNRESET))
@@ -457,7 +462,8 @@ static void *host_thread(void *data)
 	struct sock_frame_hello hello = {
 		.version = fh->fault == FH_FAULT_BAD_HELLO ? 99 : SOCK_FRAME_VERSION,
 		.num_capsets = 1,
-		.features = (1ull << 0) | (1ull << 3) | (1ull << 4),
+		.features = (1ull << 0) | (1ull << 3) | (1ull << 4) |
+			    (fh->fault == FH_FAULT_STRICT ? 0 : SOCK_FRAME_FEATURE_GUEST_BLOB_SEND),
 	};
 	send_frame(fh, SOCK_FRAME_F_HELLO, 0, &hello, sizeof(hello), -1);
 	static uint8_t payload[FH_MAX_PAYLOAD];

@@ -42,10 +42,11 @@ struct fh_message {
 
 enum fh_fault {
 	FH_FAULT_NONE,
-	FH_FAULT_BAD_HELLO,     /* HELLO with version 99 */
-	FH_FAULT_GARBAGE,       /* on the next kick: a response with an unknown tag */
-	FH_FAULT_CLOSE,         /* on the next kick: close the connection */
-	FH_FAULT_EMPTY_FENCE,   /* complete the next POLL without writing the ring */
+	FH_FAULT_BAD_HELLO,   /* HELLO with version 99 */
+	FH_FAULT_GARBAGE,     /* on the next kick: a response with an unknown tag */
+	FH_FAULT_CLOSE,       /* on the next kick: close the connection */
+	FH_FAULT_EMPTY_FENCE, /* complete the next POLL without writing the ring */
+	FH_FAULT_STRICT,      /* HELLO without GUEST_BLOB_SEND, as vsomm-host --strict */
 };
 
 struct fake_host {

@@ -31,11 +31,18 @@ struct sock_frame_hdr {
 static_assert(sizeof(struct sock_frame_hdr) == 16, "frame header size");
 static_assert(offsetof(struct sock_frame_hdr, tag) == 8, "frame tag offset");
 
+/*
+ * A feature of this transport, not of virtio (whose device bits stay below
+ * 50): the device takes GUEST blobs named in a cross-domain SEND.  rutabaga
+ * does not, nor does vsomm-host --strict, which leaves it out.
+ */
+#define SOCK_FRAME_FEATURE_GUEST_BLOB_SEND (1ull << 63)
+
 /* The host's first frame: the device's "config space". */
 struct sock_frame_hello {
 	uint32_t version; /* SOCK_FRAME_VERSION */
 	uint32_t num_capsets;
-	uint64_t features; /* GPU_MODEL_FEATURES */
+	uint64_t features; /* GPU_MODEL_FEATURES, SOCK_FRAME_FEATURE_* */
 };
 static_assert(sizeof(struct sock_frame_hello) == 16, "hello size");
 

@@ -194,7 +194,8 @@ static int create_blob(struct sock_guest *s, uint32_t blob_mem, uint32_t blob_fl
 	bo->handle = s->next_handle++;
 	if (s->has_ctx)
 		send_ctx_resource(s, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, bo->res_id);
-	*out = (struct virtgpu_bo){.handle = bo->handle, .res_id = bo->res_id, .size = size};
+	*out = (struct virtgpu_bo){
+		.handle = bo->handle, .res_id = bo->res_id, .size = size, .blob_mem = blob_mem};
 	return 0;
 
 err_list:
@@ -344,6 +345,12 @@ static int import_guest_memory(struct sock_guest *s, int fd, const struct stat *
 		return -EBADF;
 	if (s->err)
 		return s->err;
+	/*
+	 * Such a blob exists only to be named in a SEND: a host that refuses
+	 * GUEST blobs there gets none (the proxy copies the memory instead).
+	 */
+	if (!s->base.guest_blob_send)
+		return -EOPNOTSUPP;
 	if (st->st_size <= 0 || !check_size((uint64_t)st->st_size))
 		return -EINVAL;
 	uint64_t size = page_align((uint64_t)st->st_size);
@@ -376,6 +383,7 @@ int sock_guest_bo_import(struct virtgpu *dev, int fd, struct virtgpu_bo *out)
 			.res_id = bo->res_id,
 			.size = bo->size,
 			.map = bo->map,
+			.blob_mem = bo->blob_mem,
 		};
 		return 0;
 	}

@@ -450,7 +450,8 @@ static bool conn_create(struct sock_server *server, int fd)
 	struct sock_frame_hello hello = {
 		.version = SOCK_FRAME_VERSION,
 		.num_capsets = gpu_model_num_capsets(conn->dev),
-		.features = GPU_MODEL_FEATURES,
+		.features = GPU_MODEL_FEATURES |
+			    (gpu_model_strict(conn->dev) ? 0 : SOCK_FRAME_FEATURE_GUEST_BLOB_SEND),
 	};
 	queue_frame(conn, SOCK_FRAME_F_HELLO, 0, &hello, sizeof(hello), -1);
 	return true;
