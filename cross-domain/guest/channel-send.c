@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <wayland-util.h>
 
 #include "cross-domain/guest/channel-private.h"
@@ -20,6 +21,20 @@ static int classify_fd(struct xdomain_channel *ch, int fd, struct virtgpu_bo *im
 		       uint32_t *type)
 {
 	if (virtgpu_bo_import(ch->dev, fd, import) == 0) {
+		/*
+		 * rutabaga fails a whole SEND that names guest memory (§9): on such
+		 * a device the proxy copies guest buffers into HOST3D memory, and
+		 * a GUEST blob that still comes here is refused, never sent.
+		 */
+		if (import->blob_mem == VIRTGPU_BLOB_MEM_GUEST &&
+		    !virtgpu_accepts_guest_blob_send(ch->dev)) {
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "SEND: fd %d is guest memory (GUEST blob res %u), which %s "
+				  "does not take",
+				  fd, import->res_id, virtgpu_describe(ch->dev));
+			virtgpu_bo_close(ch->dev, import);
+			return -EINVAL;
+		}
 		*type = XDOMAIN_ID_TYPE_VIRTGPU_BLOB;
 		return 0;
 	}
@@ -37,6 +52,28 @@ static int classify_fd(struct xdomain_channel *ch, int fd, struct virtgpu_bo *im
 	vsomm_log(VSOMM_LOG_ERROR, "SEND: fd %d is neither a resource of %s nor a pipe's write end",
 		  fd, virtgpu_describe(ch->dev));
 	return -EINVAL;
+}
+
+bool xdomain_channel_memory_needs_copy(struct xdomain_channel *ch, int fd)
+{
+	if (virtgpu_accepts_guest_blob_send(ch->dev))
+		return false;
+	struct virtgpu_bo bo;
+	if (virtgpu_bo_import(ch->dev, fd, &bo) == 0) {
+		bool guest = bo.blob_mem == VIRTGPU_BLOB_MEM_GUEST;
+		virtgpu_bo_close(ch->dev, &bo);
+		return guest;
+	}
+	/*
+	 * No resource of the device: memory all the same when it has a size (a
+	 * memfd or file; a dmabuf of another driver), which only a copy carries.
+	 * The offset is the sender's too: put it back.
+	 */
+	off_t cur = lseek(fd, 0, SEEK_CUR);
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (cur >= 0)
+		lseek(fd, cur, SEEK_SET);
+	return end > 0;
 }
 
 int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size, const int *fds,

@@ -71,10 +71,23 @@ void xdomain_channel_destroy(struct xdomain_channel *ch);
  * own).  Bytes go in SEND chunks of ≤3744; the fds go with the first chunk.  Each
  * fd becomes an identifier: a resource of this device → VIRTGPU_BLOB; the write end
  * of a pipe → READ_PIPE (the channel keeps a dup and writes the host's READ data
- * into it).  Anything else, or more than 28 fds: -EINVAL and nothing is sent.
+ * into it).  Anything else, guest memory on a device that does not take it
+ * (xdomain_channel_memory_needs_copy), or more than 28 fds: -EINVAL and nothing
+ * is sent.
  */
 int xdomain_channel_send(struct xdomain_channel *ch, const void *bytes, size_t size, const int *fds,
 			 size_t nfds);
+
+/**
+ * Whether memory fd `fd` must be copied to reach the host: it is guest memory
+ * (a GUEST blob, or memory that is no resource of the device) and the device
+ * does not take GUEST blobs in a SEND (virtgpu_accepts_guest_blob_send(): rutabaga,
+ * vsomm-host --strict, any drm device).  xdomain_channel_send() refuses such
+ * fds; the proxy copies their content into HOST3D blobs instead.  False for a
+ * resource with host memory, for anything on a device that takes guest memory,
+ * and for fds that are no memory at all (pipes, sockets).
+ */
+bool xdomain_channel_memory_needs_copy(struct xdomain_channel *ch, int fd);
 
 /**
  * GET_IMAGE_REQUIREMENTS (synchronous, cached by width/height/format/flags):

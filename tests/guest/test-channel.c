@@ -60,24 +60,24 @@ static struct fake_host fh;
 static struct wl_event_loop *loop;
 
 /* Run the loop until `cond` holds, at most 5 s. */
-#define WAIT_FOR(cond)                                                                \
-	do {                                                                          \
-		struct timespec t0_, t_;                                              \
-		clock_gettime(CLOCK_MONOTONIC, &t0_);                                  \
-		for (;;) {                                                            \
-			fake_host_lock(&fh);                                          \
-			bool ok_ = (cond);                                            \
-			fake_host_unlock(&fh);                                        \
-			if (ok_)                                                      \
-				break;                                                \
-			clock_gettime(CLOCK_MONOTONIC, &t_);                          \
-			if (t_.tv_sec - t0_.tv_sec > 5) {                             \
-				fprintf(stderr, "%s:%d: timeout waiting for %s\n",    \
-					__FILE__, __LINE__, #cond);                   \
-				exit(1);                                              \
-			}                                                             \
-			wl_event_loop_dispatch(loop, 10);                             \
-		}                                                                     \
+#define WAIT_FOR(cond)                                                                       \
+	do {                                                                                 \
+		struct timespec t0_, t_;                                                     \
+		clock_gettime(CLOCK_MONOTONIC, &t0_);                                        \
+		for (;;) {                                                                   \
+			fake_host_lock(&fh);                                                 \
+			bool ok_ = (cond);                                                   \
+			fake_host_unlock(&fh);                                               \
+			if (ok_)                                                             \
+				break;                                                       \
+			clock_gettime(CLOCK_MONOTONIC, &t_);                                 \
+			if (t_.tv_sec - t0_.tv_sec > 5) {                                    \
+				fprintf(stderr, "%s:%d: timeout waiting for %s\n", __FILE__, \
+					__LINE__, #cond);                                    \
+				exit(1);                                                     \
+			}                                                                    \
+			wl_event_loop_dispatch(loop, 10);                                    \
+		}                                                                            \
 	} while (0)
 
 static struct xdomain_channel *open_channel(struct received *r)
@@ -87,8 +87,8 @@ static struct xdomain_channel *open_channel(struct received *r)
 	snprintf(spec, sizeof(spec), "socket:%s", fh.path);
 	CHECK_EQ(virtgpu_open(spec, &dev), 0);
 	int err = 0;
-	struct xdomain_channel *ch =
-		xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &listener, r, &err);
+	struct xdomain_channel *ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND,
+							    &listener, r, &err);
 	CHECK(ch);
 	WAIT_FOR(fh.init_seen && fh.polls_held == 1);
 	return ch;
@@ -229,6 +229,76 @@ static void test_fd_limits(struct xdomain_channel *ch)
 	virtgpu_bo_close(xdomain_channel_device(ch), &bo);
 }
 
+/*
+ * Guest memory (a memfd, a GUEST blob of this device) in a SEND: named as a
+ * GUEST blob where the host takes it; refused (the proxy copies it) where it
+ * does not, as rutabaga and vsomm-host --strict.
+ */
+static void test_guest_memory(struct xdomain_channel *ch, bool strict)
+{
+	struct virtgpu *dev = xdomain_channel_device(ch);
+	CHECK_EQ(virtgpu_accepts_guest_blob_send(dev), !strict);
+	int memfd = memfd_create("guest-dmabuf", MFD_CLOEXEC);
+	int empty = memfd_create("empty", MFD_CLOEXEC);
+	CHECK(memfd >= 0 && empty >= 0 && ftruncate(memfd, 8192) == 0);
+	struct virtgpu_bo guest;
+	CHECK_EQ(virtgpu_blob_create(dev, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+				     4096, 0, &guest),
+		 0);
+	int guest_fd = virtgpu_bo_export(dev, &guest);
+	struct xdomain_image_requirements req;
+	struct virtgpu_bo host;
+	CHECK_EQ(xdomain_channel_image_requirements(ch, 16, 16, FMT_XRGB8888, 0x11, &req), 0);
+	CHECK_EQ(xdomain_channel_create_blob(ch, &req, &host), 0);
+	int host_fd = virtgpu_bo_export(dev, &host);
+	int p[2];
+	CHECK(guest_fd >= 0 && host_fd >= 0 && pipe2(p, O_CLOEXEC) == 0);
+
+	CHECK_EQ(xdomain_channel_memory_needs_copy(ch, memfd), strict);
+	CHECK_EQ(xdomain_channel_memory_needs_copy(ch, guest_fd), strict);
+	CHECK(!xdomain_channel_memory_needs_copy(ch, host_fd)); /* host memory: by id */
+	CHECK(!xdomain_channel_memory_needs_copy(ch, p[1]));    /* no memory at all */
+	CHECK(!xdomain_channel_memory_needs_copy(ch, empty));
+	CHECK_EQ(lseek(memfd, 0, SEEK_CUR), 0); /* the sender's offset is left alone */
+
+	int sends = fh.num_sends;
+	int fds[2] = {host_fd, memfd};
+	CHECK_EQ(xdomain_channel_send(ch, "m", 1, fds, 2), strict ? -EINVAL : 0);
+	CHECK_EQ(xdomain_channel_send(ch, "g", 1, &guest_fd, 1), strict ? -EINVAL : 0);
+	CHECK_EQ(xdomain_channel_send(ch, "h", 1, &host_fd, 1), 0);
+	WAIT_FOR(fh.num_sends == sends + (strict ? 1 : 3));
+	if (strict) {
+		CHECK_EQ(fh.sends[sends].ids[0], host.res_id); /* only the host blob went */
+	} else {
+		CHECK_EQ(fh.sends[sends].num_ids, 2);
+		/* the memfd became a GUEST blob of its own, released after the SEND */
+		CHECK_EQ(fh.sends[sends].types[1], XDOMAIN_ID_TYPE_VIRTGPU_BLOB);
+		CHECK(fh.sends[sends].ids[1] != host.res_id &&
+		      fh.sends[sends].ids[1] != guest.res_id);
+		CHECK_EQ(fh.sends[sends + 1].ids[0], guest.res_id);
+	}
+	close(memfd);
+	close(empty);
+	close(guest_fd);
+	close(host_fd);
+	close(p[0]);
+	close(p[1]);
+	virtgpu_bo_close(dev, &guest);
+	virtgpu_bo_close(dev, &host);
+}
+
+static void test_guest_memory_strict(void)
+{
+	int fds_before = count_fds();
+	fake_host_start(&fh, FH_FAULT_STRICT);
+	struct received r = {0};
+	struct xdomain_channel *ch = open_channel(&r);
+	test_guest_memory(ch, true);
+	xdomain_channel_destroy(ch);
+	fake_host_stop(&fh);
+	CHECK_EQ(count_fds(), fds_before);
+}
+
 static void test_receive_blob(struct xdomain_channel *ch, struct received *r)
 {
 	char keymap[1000];
@@ -304,6 +374,7 @@ static void test_channel(void)
 	test_send_chunks(ch);
 	test_read_pipes(ch, &r);
 	test_fd_limits(ch);
+	test_guest_memory(ch, false);
 	test_receive_blob(ch, &r);
 	test_write_pipe(ch, &r);
 	CHECK_EQ(fh.max_polls_held, 1);
@@ -346,6 +417,7 @@ int main(void)
 	loop = wl_event_loop_create();
 	CHECK(loop);
 	test_channel();
+	test_guest_memory_strict();
 	test_failures();
 	wl_event_loop_destroy(loop);
 	printf("ok\n");
