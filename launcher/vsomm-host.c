@@ -53,6 +53,11 @@ static const char usage[] =
 	"                        default (environment: VSOMM_HOST_LIMIT_BLOB_BYTES, ...)\n"
 	"  --vhost-user PATH     also be the vhost-user back-end of a virtio-gpu device on\n"
 	"                        PATH (for a guest kernel's virtio_uml, docs/uml.md)\n"
+	"  --strict              behave as rutabaga (crosvm, QEMU) where vsomm-host is more\n"
+	"                        lenient: refuse guest memory in SEND, never signal fences\n"
+	"                        on a ring above 1 or before INIT, nor held fences on\n"
+	"                        CTX_DESTROY; for testing guests (environment:\n"
+	"                        VSOMM_HOST_STRICT=1)\n"
 	"  --version             print the version and exit\n"
 	"  --help                print this help and exit\n"
 	"\n"
@@ -209,6 +214,7 @@ int main(int argc, char *argv[])
 		OPT_HELP,
 		OPT_VHOST_USER,
 		OPT_LIMIT,
+		OPT_STRICT,
 	};
 	static const struct option options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -219,11 +225,19 @@ int main(int argc, char *argv[])
 		{"help", no_argument, NULL, OPT_HELP},
 		{"vhost-user", required_argument, NULL, OPT_VHOST_USER},
 		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"strict", no_argument, NULL, OPT_STRICT},
 		{0},
 	};
 	const char *listen_arg = NULL, *compositor_arg = NULL, *vhost_user_arg = NULL;
 	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
 	bool trace = false;
+	const char *strict_env = getenv("VSOMM_HOST_STRICT");
+	bool strict = strict_env && strcmp(strict_env, "1") == 0;
+	if (strict_env && strict_env[0] && !strict && strcmp(strict_env, "0") != 0) {
+		fprintf(stderr, "vsomm-host: VSOMM_HOST_STRICT must be 0 or 1, not '%s'\n",
+			strict_env);
+		return EXIT_FAIL;
+	}
 	struct xdomain_service_limits limits = {0};
 	if (!xdomain_service_limits_from_env(&limits))
 		return EXIT_FAIL;
@@ -241,6 +255,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_TRACE:
 			trace = true;
+			break;
+		case OPT_STRICT:
+			strict = true;
 			break;
 		case OPT_LIMIT:
 			if (!xdomain_service_limits_parse(&limits, optarg)) {
@@ -355,6 +372,7 @@ int main(int argc, char *argv[])
 		.compositor_path = compositor_path,
 		.limits = limits,
 		.trace = trace,
+		.strict = strict,
 	};
 	static const struct gpu_model_capset_ops *const capsets[] = {&xdomain_service_capset, NULL};
 	server = sock_server_create(loop, listen_sock.fd, capsets, &config);
@@ -378,8 +396,8 @@ int main(int argc, char *argv[])
 	if (vhost_user && (status = publish(&vu_sock)) != EXIT_OK)
 		goto err_serve;
 	status = EXIT_FAIL;
-	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s", listen_path,
-		  compositor_path);
+	vsomm_log(VSOMM_LOG_INFO, "vsomm-host: listening on %s, compositor %s%s", listen_path,
+		  compositor_path, strict ? " (strict: as rutabaga)" : "");
 
 	launcher_sd_notifyf("READY=1\nSTATUS=listening on %s, compositor %s", listen_path,
 			    compositor_path);

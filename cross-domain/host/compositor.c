@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/virtio_gpu.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,11 +159,11 @@ static uint32_t next_read_pipe_id(uint32_t last)
 	return id < XDOMAIN_PIPE_READ_START ? XDOMAIN_PIPE_READ_START : id;
 }
 
-bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view)
+int xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view)
 {
 	if (!ctx->initialized || ctx->channel_type != XDOMAIN_CHANNEL_TYPE_WAYLAND) {
 		xdomain_service_ctx_fail(ctx, "SEND without a channel");
-		return false;
+		return -EPIPE;
 	}
 	struct xdomain_send_receive cmd;
 	XDOMAIN_LOAD(cmd, view);
@@ -173,8 +174,9 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 	uint32_t num = cmd.num_identifiers;
 	if (num > XDOMAIN_MAX_IDENTIFIERS) { /* the decoder checked it; stay safe */
 		xdomain_service_ctx_fail(ctx, "SEND with %u identifiers", num);
-		return false;
+		return -EPIPE;
 	}
+	int ret = -EPIPE;
 	for (uint32_t i = 0; i < num; i++) {
 		uint32_t id = cmd.identifiers[i];
 		int fd = -1;
@@ -185,6 +187,19 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 				xdomain_service_ctx_fail(ctx, "SEND: resource %u %s", id,
 							 res ? "has no host fd"
 							     : "is not attached");
+				goto err;
+			}
+			if (res->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST && ctx->config->strict) {
+				/*
+				 * rutabaga needs a host handle for every blob of a
+				 * SEND and guest memory has none: the command fails,
+				 * nothing is sent, the context lives on (§9).
+				 */
+				vsomm_log(VSOMM_LOG_ERROR,
+					  "ctx %u: SEND names resource %u, guest memory (GUEST "
+					  "blob): refused, as rutabaga does (--strict)",
+					  ctx->ctx_id, id);
+				ret = -EINVAL;
 				goto err;
 			}
 			fd = fcntl(res->backing.fd, F_DUPFD_CLOEXEC, 0);
@@ -246,16 +261,16 @@ bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_
 	ctx->queued_bytes += view->payload_size;
 	if (was_empty)
 		flush(ctx);
-	return true;
+	return 0;
 
 drop:
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
-	return true;
+	return 0;
 err:
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
-	return false;
+	return ret;
 }
 
 /* §4.5 classification; false: not a kind the protocol can carry. */

@@ -184,6 +184,11 @@ void xdomain_service_queue_drop(struct xdomain_service_ctx *ctx, struct fdpass_q
 void xdomain_service_compositor_connect(struct xdomain_service_ctx *ctx);
 void xdomain_service_compositor_close(struct xdomain_service_ctx *ctx);
 void xdomain_service_compositor_update(struct xdomain_service_ctx *ctx);
-bool xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view);
+/**
+ * SEND: 0; -EINVAL when this command alone fails and the context lives on (a
+ * GUEST blob under config->strict, as rutabaga refuses it); -EPIPE when the
+ * context was ended.
+ */
+int xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view);
 
 #endif

@@ -6,7 +6,9 @@
  *
  * Behaviour follows rutabaga's cross-domain (docs/cross-domain.md §4) with the
  * fixes of §4.9: every guest error ends only its context, and a held POLL fence is
- * always signalled (empty RECEIVE) on teardown and compositor EOF.
+ * always signalled (empty RECEIVE) on teardown and compositor EOF.  Where that
+ * makes vsomm-host more lenient than rutabaga, config->strict (vsomm-host
+ * --strict) behaves as rutabaga does, so that guests are tested against both.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -309,9 +311,14 @@ static int submit(void *data, const void *buf, size_t size)
 			if (ctx->trace)
 				vsomm_log(VSOMM_LOG_TRACE, "ctx %u: <- POLL", ctx->ctx_id);
 			break;
-		case XDOMAIN_CMD_SEND:
-			ok = xdomain_service_send(ctx, &view);
+		case XDOMAIN_CMD_SEND: {
+			int ret = xdomain_service_send(ctx, &view);
+			/* refused alone (--strict): the rest of the buffer is skipped */
+			if (ret == -EINVAL && !ctx->dead)
+				return -EINVAL;
+			ok = ret == 0;
 			break;
+		}
 		case XDOMAIN_CMD_WRITE:
 			ok = handle_write(ctx, &view);
 			break;
@@ -339,10 +346,26 @@ static bool create_fence(void *data, uint32_t ring_idx, uint64_t fence_id)
 	if (ring_idx == XDOMAIN_QUERY_RING)
 		return true; /* queries are answered synchronously (§3.3) */
 	if (ring_idx != XDOMAIN_CHANNEL_RING) {
+		if (ctx->config->strict) {
+			/* rutabaga's create_fence errors and the fence stays pending (§4.9) */
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "ctx %u: fence on unknown ring %u: never signalled, as with "
+				  "rutabaga (--strict)",
+				  ctx->ctx_id, ring_idx);
+			return false;
+		}
 		xdomain_service_ctx_fail(ctx, "fence on unknown ring %u", ring_idx);
 		return true;
 	}
 	if (!ctx->initialized || ctx->channel_type == XDOMAIN_CHANNEL_TYPE_NONE) {
+		if (ctx->config->strict) {
+			/* rutabaga drops it: only a channel's worker signals ring 1 (§4.2) */
+			vsomm_log(VSOMM_LOG_ERROR,
+				  "ctx %u: ring-1 fence without a channel%s: never signalled, as "
+				  "with rutabaga (--strict)",
+				  ctx->ctx_id, ctx->initialized ? "" : " (before INIT)");
+			return false;
+		}
 		/* No channel: nothing will ever arrive; never leave the guest hanging. */
 		vsomm_log(VSOMM_LOG_DEBUG, "ctx %u: ring-1 fence without a channel", ctx->ctx_id);
 		return true;
@@ -371,6 +394,12 @@ static int ctx_create_blob(void *data, uint64_t blob_id, struct gpu_model_resour
 	return xdomain_service_create_blob(ctx, blob_id, res);
 }
 
+static bool is_strict(void *capset_data)
+{
+	const struct xdomain_service_config *config = capset_data;
+	return config && config->strict;
+}
+
 const struct gpu_model_capset_ops xdomain_service_capset = {
 	.capset_id = XDOMAIN_CAPSET_ID,
 	.max_version = XDOMAIN_CAPSET_VERSION,
@@ -381,4 +410,5 @@ const struct gpu_model_capset_ops xdomain_service_capset = {
 	.submit = submit,
 	.create_fence = create_fence,
 	.create_blob = ctx_create_blob,
+	.strict = is_strict,
 };

@@ -56,6 +56,15 @@ struct xdomain_service_config {
 	const char *compositor_path;
 	struct xdomain_service_limits limits; /* zeros: defaults */
 	bool trace;                           /* log every command and fd translation */
+	/**
+	 * Behave as rutabaga's cross-domain where vsomm-host is more lenient
+	 * (vsomm-host --strict; docs/compatibility.md, "Peers"), so that a guest
+	 * that relies on the leniency fails here too: a SEND naming a GUEST blob
+	 * fails as a command (the context lives on); a fence on a ring above 1,
+	 * and a ring-1 fence of a context without a channel (before INIT), are
+	 * never signalled; CTX_DESTROY signals no held fence.
+	 */
+	bool strict;
 };
 
 /**

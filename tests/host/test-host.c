@@ -107,7 +107,10 @@ static void test_send_backpressure(struct harness *h)
 	CHECK(guest_blob_fd(h, 50, memfd, 4096, NULL) == VIRTIO_GPU_RESP_OK_NODATA);
 	CHECK(attach(h, 1, 50) == VIRTIO_GPU_RESP_OK_NODATA);
 
-	enum { MSGS = 200, SIZE = 3000 };
+	enum {
+		MSGS = 200,
+		SIZE = 3000
+	};
 	uint8_t payload[SIZE], buf[4096];
 	for (size_t m = 0; m < MSGS; m++) {
 		for (size_t i = 0; i < SIZE; i++)
@@ -162,8 +165,8 @@ static void test_receive_blob(struct harness *h)
 	CHECK(host_blob(h, 1, 60, msg.identifiers[0], 4096) == VIRTIO_GPU_RESP_OK_NODATA);
 	struct response *r = map_blob(h, 60);
 	CHECK(r->type == VIRTIO_GPU_RESP_OK_MAP_INFO && r->fd >= 0);
-	CHECK(r->map_info == (XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ |
-			      XDOMAIN_MAP_ACCESS_WRITE));
+	CHECK(r->map_info ==
+	      (XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE));
 	char content[16] = {0};
 	CHECK(pread(r->fd, content, 11, 0) == 11 && memcmp(content, "keymap-data", 11) == 0);
 
@@ -346,7 +349,8 @@ static void test_image_requirements(struct harness *h)
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t expect = (64 * 32 * 4 + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
 	CHECK(reqs.strides[0] == 256 && reqs.offsets[0] == 0 && reqs.modifier == 0);
-	CHECK(reqs.size == expect && reqs.blob_id == 2 && reqs.map_info == XDOMAIN_MAP_CACHE_CACHED);
+	CHECK(reqs.size == expect && reqs.blob_id == 2 &&
+	      reqs.map_info == XDOMAIN_MAP_CACHE_CACHED);
 	CHECK(reqs.memory_idx == -1 && reqs.physical_device_idx == -1);
 
 	/* the same request again: the same persistent item */
@@ -368,8 +372,8 @@ static void test_image_requirements(struct harness *h)
 	CHECK(host_blob(h, 3, 71, reqs.blob_id, reqs.size) == VIRTIO_GPU_RESP_OK_NODATA);
 	struct response *r = map_blob(h, 70);
 	CHECK(r->type == VIRTIO_GPU_RESP_OK_MAP_INFO && r->fd >= 0);
-	CHECK(r->map_info == (XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ |
-			      XDOMAIN_MAP_ACCESS_WRITE));
+	CHECK(r->map_info ==
+	      (XDOMAIN_MAP_CACHE_CACHED | XDOMAIN_MAP_ACCESS_READ | XDOMAIN_MAP_ACCESS_WRITE));
 	struct stat st;
 	CHECK(fstat(r->fd, &st) == 0 && (uint64_t)st.st_size == reqs.size);
 	CHECK(fcntl(r->fd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL));
@@ -638,6 +642,84 @@ static void test_limits(struct harness *h)
 	close(good.comp);
 }
 
+/*
+ * Where vsomm-host is more lenient than rutabaga, and what --strict (config.strict)
+ * does instead (docs/compatibility.md, "Peers"): one context per behaviour.
+ */
+static void check_leniency(struct harness *h, bool strict)
+{
+	h->config.strict = strict;
+	CHECK(gpu_model_strict(h->dev) == strict);
+	struct xdomain_poll poll_cmd = {
+		.hdr = {.cmd = XDOMAIN_CMD_POLL, .cmd_size = sizeof(poll_cmd)}};
+
+	/* 1. a SEND naming a GUEST blob: strict, this command fails and the context lives */
+	struct gctx g1;
+	gctx_init(h, &g1, 1);
+	int memfd = make_memfd("guest-memory", 4096, 0);
+	CHECK(guest_blob_fd(h, 50, memfd, 4096, NULL) == VIRTIO_GPU_RESP_OK_NODATA);
+	CHECK(attach(h, 1, 50) == VIRTIO_GPU_RESP_OK_NODATA);
+	uint8_t buf[4096];
+	uint32_t ids[] = {50}, types[] = {XDOMAIN_ID_TYPE_VIRTGPU_BLOB};
+	size_t n = make_send(buf, sizeof(buf), ids, types, 1, "guest", 5);
+	CHECK(submit_now(h, 1, buf, n) ==
+	      (strict ? VIRTIO_GPU_RESP_ERR_UNSPEC : VIRTIO_GPU_RESP_OK_NODATA));
+	if (!strict) {
+		char got[8];
+		int fds[XDOMAIN_MAX_IDENTIFIERS];
+		size_t nfds;
+		CHECK(comp_recv(g1.comp, got, sizeof(got), fds, &nfds, 5000) == 5 && nfds == 1);
+		close(fds[0]);
+	}
+	check_alive(h, &g1, "after the GUEST blob"); /* nothing of a refused SEND came first */
+
+	/* 2. a fence on ring 2: strict, never signalled and the context lives */
+	struct gctx g2;
+	gctx_init(h, &g2, 2);
+	uint64_t ring2 = submit(h, 2, &poll_cmd, sizeof(poll_cmd), 2, 100);
+	harness_dispatch(h, 20);
+	CHECK(harness_resp(h, ring2)->done == !strict);
+	if (strict)
+		check_alive(h, &g2, "after ring 2");
+	else
+		check_dead(h, &g2);
+
+	/* 3. a ring-1 fence before INIT: strict, never signalled */
+	CHECK(ctx_create(h, 3) == VIRTIO_GPU_RESP_OK_NODATA);
+	uint64_t early = submit(h, 3, &poll_cmd, sizeof(poll_cmd), XDOMAIN_CHANNEL_RING, 1);
+	harness_dispatch(h, 20);
+	CHECK(harness_resp(h, early)->done == !strict);
+
+	/* 4. CTX_DESTROY with a held POLL: strict, not signalled */
+	struct gctx g4;
+	gctx_init(h, &g4, 4);
+	uint64_t held = gctx_poll(h, &g4);
+	harness_dispatch(h, 20);
+	CHECK(!harness_resp(h, held)->done);
+	CHECK(ctx_destroy(h, 4) == VIRTIO_GPU_RESP_OK_NODATA);
+	harness_dispatch(h, 20);
+	CHECK(harness_resp(h, held)->done == !strict);
+
+	for (uint32_t id = 1; id <= 3; id++)
+		CHECK(ctx_destroy(h, id) == VIRTIO_GPU_RESP_OK_NODATA);
+	/* strict: nothing of the above was answered on the contexts' way out either */
+	CHECK(harness_resp(h, ring2)->done == !strict);
+	CHECK(harness_resp(h, early)->done == !strict);
+	close(g1.comp);
+	close(g2.comp);
+	close(g4.comp);
+}
+
+static void test_lenient(struct harness *h)
+{
+	check_leniency(h, false);
+}
+
+static void test_strict(struct harness *h)
+{
+	check_leniency(h, true);
+}
+
 struct test_case {
 	const char *name;
 	void (*run)(struct harness *h);
@@ -655,6 +737,8 @@ static const struct test_case cases[] = {
 	{"two-polls", test_two_polls},
 	{"malformed", test_malformed},
 	{"limits", test_limits},
+	{"lenient", test_lenient},
+	{"strict", test_strict},
 };
 
 int main(int argc, char *argv[])
