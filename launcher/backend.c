@@ -145,10 +145,20 @@ static void free_shadow(void *data, void *conn_ptr, struct proxy_shadow *shadow)
 	free(bo);
 }
 
+/* Guest memory a device such as rutabaga does not take: the proxy copies it. */
+static bool memory_needs_copy(void *data, void *conn_ptr, int fd)
+{
+	struct host_conn *conn = conn_ptr;
+	if (!conn || !conn->pump)
+		return false;
+	return xdomain_channel_memory_needs_copy(xdomain_pump_channel(conn->pump), fd);
+}
+
 const struct proxy_backend launcher_channel_backend = {
 	.connect_host = connect_host,
 	.disconnect_host = disconnect_host,
 	.alloc_shadow = alloc_shadow,
 	.free_shadow = free_shadow,
 	.host_flushed = host_flushed,
+	.memory_needs_copy = memory_needs_copy,
 };

@@ -17,6 +17,7 @@
 static const struct proxy_hook *const hook_tables[] = {
 	proxy_xdg_shell_hooks,
 	proxy_shm_hooks,
+	proxy_linux_dmabuf_hooks,
 };
 
 bool proxy_hooks_init(struct proxy *proxy)

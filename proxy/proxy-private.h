@@ -99,6 +99,8 @@ struct proxy_client {
 	uint64_t shadow_bytes;
 	uint32_t pending_polls; /* reads of host events since the last pending check */
 	bool limit_hit;
+	/* registry.c: a host wl_shm of the proxy's own, bound on first use */
+	struct wl_proxy *host_shm;
 };
 
 enum proxy_direction {
@@ -158,6 +160,12 @@ bool proxy_limits_pending_poll(struct proxy_client *pc);
 /** Take over the guest's wl_display (object 1) and ask the host for its globals. */
 bool proxy_registry_init(struct proxy_client *pc);
 void proxy_registry_finish(struct proxy_client *pc);
+/**
+ * A host wl_shm of the proxy's own on the client's host connection (bound on
+ * first use, for shadows of buffers that came without one), or NULL when the
+ * host has none.
+ */
+struct wl_proxy *proxy_registry_host_shm(struct proxy_client *pc);
 
 /* hooks.c */
 bool proxy_hooks_init(struct proxy *proxy);
@@ -186,5 +194,19 @@ extern const struct proxy_hook proxy_xdg_shell_hooks[];
 
 /* shm.c */
 extern const struct proxy_hook proxy_shm_hooks[];
+/**
+ * Make `resource`, a new guest wl_buffer, a copy of single-plane linear memory:
+ * width×height of drm_format at `offset`/`stride` in `fd` (`size` bytes;
+ * borrowed, mapped read-only), served by the wl_shm copy path (a shadow on
+ * first attach, damaged rows copied on commit).  False when the format has no
+ * layout, the layout does not fit, the memory does not map or on ENOMEM: the
+ * caller still owns `resource`.
+ */
+bool proxy_shm_copy_buffer_create(struct proxy_client *pc, struct wl_resource *resource, int fd,
+				  uint64_t size, uint32_t offset, int32_t width, int32_t height,
+				  uint32_t stride, uint32_t drm_format);
+
+/* linux_dmabuf.c */
+extern const struct proxy_hook proxy_linux_dmabuf_hooks[];
 
 #endif

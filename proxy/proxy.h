@@ -63,6 +63,14 @@ struct proxy_backend {
 	 * take them now rather than at its next wake-up.  May be NULL.
 	 */
 	void (*host_flushed)(void *data, void *conn);
+	/**
+	 * Whether memory fd `fd` (a plane of a guest linux-dmabuf buffer) must be
+	 * copied to reach the host: guest memory that the device does not take
+	 * (rutabaga; xdomain_channel_memory_needs_copy).  Such buffers get a
+	 * shadow (alloc_shadow) and a host wl_shm buffer over it, as wl_shm
+	 * buffers do.  NULL: never; fds are forwarded as they are.
+	 */
+	bool (*memory_needs_copy)(void *data, void *conn, int fd);
 };
 
 /** Per-client limits; a client that goes past one is disconnected alone. 0: default. */

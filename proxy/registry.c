@@ -228,8 +228,31 @@ void proxy_registry_finish(struct proxy_client *pc)
 		wl_list_remove(&global->link);
 		free(global);
 	}
+	if (pc->host_shm) {
+		wl_proxy_destroy(pc->host_shm);
+		pc->host_shm = NULL;
+	}
 	if (pc->host_registry) {
 		wl_registry_destroy(pc->host_registry);
 		pc->host_registry = NULL;
 	}
+}
+
+struct wl_proxy *proxy_registry_host_shm(struct proxy_client *pc)
+{
+	struct proxy_global *global;
+
+	if (pc->host_shm || !pc->host_registry)
+		return pc->host_shm;
+	wl_list_for_each(global, &pc->globals, link) {
+		if (global->removed || strcmp(global->info->name, "wl_shm") != 0)
+			continue;
+		/* version 1: create_pool is all the shadows need; no listener, its
+		 * format events are dropped */
+		pc->host_shm = wl_registry_bind(pc->host_registry, global->name, &wl_shm_interface,
+						1);
+		proxy_client_schedule_flush(pc);
+		break;
+	}
+	return pc->host_shm;
 }

@@ -13,6 +13,10 @@
  *
  * Without alloc_shadow (a host socket that carries fds) everything here steps
  * aside and wl_shm is forwarded as it is.
+ *
+ * The same path serves guest linux-dmabuf buffers that the host cannot take
+ * (guest memory on rutabaga: proxy/linux_dmabuf.c): proxy_shm_copy_buffer_create
+ * makes one a buffer of a pool of its own, with a host wl_shm of the proxy's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,7 +38,8 @@
 
 struct shm_pool {
 	struct proxy_object *object;
-	struct proxy_object *shm; /* the wl_shm it came from (for its host proxy) */
+	/* the wl_shm it came from (for its host proxy); NULL for a copied dmabuf */
+	struct proxy_object *shm;
 	struct proxy_guarded_map map;
 	int refs; /* the resource + its buffers */
 };
@@ -94,6 +99,15 @@ static uint32_t shm_to_drm_format(uint32_t format)
 	if (format == WL_SHM_FORMAT_XRGB8888)
 		return DRM_FORMAT_XRGB8888;
 	return format;
+}
+
+static uint32_t drm_to_shm_format(uint32_t drm_format)
+{
+	if (drm_format == DRM_FORMAT_ARGB8888)
+		return WL_SHM_FORMAT_ARGB8888;
+	if (drm_format == DRM_FORMAT_XRGB8888)
+		return WL_SHM_FORMAT_XRGB8888;
+	return drm_format;
 }
 
 /* ---- pools ---- */
@@ -229,6 +243,39 @@ static struct shm_buffer *buffer_from_object(struct proxy_object *object)
 	return object && object->hook_destroy == handle_buffer_destroy ? object->hook_data : NULL;
 }
 
+/*
+ * Make `resource` (a new guest wl_buffer) a buffer of `pool`, inert until its
+ * first attach; arguments checked.  False (ENOMEM): the caller still owns
+ * `resource`.
+ */
+static bool buffer_create(struct proxy_client *pc, struct shm_pool *pool,
+			  struct wl_resource *resource, int32_t offset, int32_t width,
+			  int32_t height, int32_t stride, uint32_t format, uint32_t drm_format)
+{
+	struct shm_buffer *buffer = calloc(1, sizeof(*buffer));
+	if (!buffer)
+		return false;
+	buffer->object = proxy_object_create(pc, vsomm_forward_find("wl_buffer"), resource, NULL);
+	if (!buffer->object) {
+		free(buffer);
+		return false;
+	}
+	buffer->pool = pool;
+	pool->refs++;
+	buffer->offset = offset;
+	buffer->width = width;
+	buffer->height = height;
+	buffer->stride = stride;
+	buffer->format = format;
+	buffer->drm_format = drm_format;
+	buffer->bpp = format_bpp(drm_format);
+	pixman_region32_init_rect(&buffer->pending, 0, 0, (unsigned)width, (unsigned)height);
+	wl_list_init(&buffer->surfaces);
+	buffer->object->hook_data = buffer;
+	buffer->object->hook_destroy = handle_buffer_destroy;
+	return true;
+}
+
 static void handle_pool_create_buffer(struct proxy_object *object, uint32_t opcode,
 				      union wl_argument *args)
 {
@@ -258,39 +305,50 @@ static void handle_pool_create_buffer(struct proxy_object *object, uint32_t opco
 				       stride);
 		return;
 	}
-	struct shm_buffer *buffer = calloc(1, sizeof(*buffer));
-	if (!buffer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
 	struct wl_resource *resource = wl_resource_create(
 		client, &wl_buffer_interface, wl_resource_get_version(object->resource), id);
 	if (!resource) {
-		free(buffer);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	buffer->object = proxy_object_create(object->client, vsomm_forward_find("wl_buffer"),
-					     resource, NULL);
-	if (!buffer->object) {
+	if (!buffer_create(object->client, pool, resource, offset, width, height, stride, format,
+			   drm_format)) {
 		wl_resource_destroy(resource);
-		free(buffer);
 		wl_client_post_no_memory(client);
-		return;
 	}
-	buffer->pool = pool;
-	pool->refs++;
-	buffer->offset = offset;
-	buffer->width = width;
-	buffer->height = height;
-	buffer->stride = stride;
-	buffer->format = format;
-	buffer->drm_format = drm_format;
-	buffer->bpp = bpp;
-	pixman_region32_init_rect(&buffer->pending, 0, 0, (unsigned)width, (unsigned)height);
-	wl_list_init(&buffer->surfaces);
-	buffer->object->hook_data = buffer;
-	buffer->object->hook_destroy = handle_buffer_destroy;
+}
+
+bool proxy_shm_copy_buffer_create(struct proxy_client *pc, struct wl_resource *resource, int fd,
+				  uint64_t size, uint32_t offset, int32_t width, int32_t height,
+				  uint32_t stride, uint32_t drm_format)
+{
+	uint32_t bpp = format_bpp(drm_format);
+	uint64_t end;
+	/* the caller checked the layout (protocol errors); the copy relies on it */
+	if (!pc->proxy->backend.alloc_shadow || bpp == 0 || width <= 0 || height <= 0 ||
+	    offset > INT32_MAX || stride > INT32_MAX || (uint64_t)width * bpp > stride ||
+	    __builtin_mul_overflow((uint64_t)stride, (uint64_t)height, &end) ||
+	    __builtin_add_overflow(end, (uint64_t)offset, &end) || end > size || size > SIZE_MAX)
+		return false;
+	struct shm_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return false;
+	proxy_damage_init_sigbus();
+	pool->map.size = (size_t)size;
+	pool->map.addr = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (pool->map.addr == MAP_FAILED) {
+		vsomm_log(VSOMM_LOG_DEBUG, "dmabuf copy: mmap of fd %d: %s", fd, strerror(errno));
+		free(pool);
+		return false;
+	}
+	/* no pool resource: the buffer holds the only reference */
+	if (!buffer_create(pc, pool, resource, (int32_t)offset, width, height, (int32_t)stride,
+			   drm_to_shm_format(drm_format), drm_format)) {
+		munmap(pool->map.addr, pool->map.size);
+		free(pool);
+		return false;
+	}
+	return true;
 }
 
 /* The shadow and its host wl_buffer, made on first attach. */
@@ -302,8 +360,10 @@ static bool buffer_ensure_host(struct shm_buffer *buffer)
 	struct proxy_client *pc = object->client;
 	struct proxy *proxy = pc->proxy;
 	struct proxy_object *shm = buffer->pool->shm;
-	if (!shm->host)
-		return false; /* inert wl_shm: the buffer stays inert too */
+	/* a copied dmabuf uses a host wl_shm of the proxy's (the guest may have none) */
+	struct wl_proxy *host_shm = shm ? shm->host : proxy_registry_host_shm(pc);
+	if (!host_shm)
+		return false; /* inert wl_shm, or a host without one: the buffer stays inert */
 	if (!buffer->has_shadow) {
 		/* a shadow row is at least width * bpp bytes */
 		uint64_t least = (uint64_t)buffer->width * buffer->bpp * (uint64_t)buffer->height;
@@ -327,8 +387,8 @@ static bool buffer_ensure_host(struct shm_buffer *buffer)
 		wl_client_post_implementation_error(pc->client, "shadow too large");
 		return false;
 	}
-	uint32_t version = wl_proxy_get_version(shm->host);
-	struct wl_proxy *pool = wl_proxy_marshal_flags(shm->host, WL_SHM_CREATE_POOL,
+	uint32_t version = wl_proxy_get_version(host_shm);
+	struct wl_proxy *pool = wl_proxy_marshal_flags(host_shm, WL_SHM_CREATE_POOL,
 						       &wl_shm_pool_interface, version, 0, NULL,
 						       sh->fd, (int32_t)sh->size);
 	if (!pool)
@@ -470,9 +530,13 @@ static void surface_copy(struct shm_surface *surface, struct shm_buffer *buffer)
 	if (pc->proxy->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "shm: wl_buffer@%u → shadow: copied %zu bytes",
 			  wl_resource_get_id(buffer->object->resource), n);
-	if (faulted)
+	if (faulted && buffer->pool->shm)
 		wl_resource_post_error(buffer->pool->shm->resource, WL_SHM_ERROR_INVALID_FD,
 				       "the pool's memory was truncated");
+	else if (faulted)
+		wl_resource_post_error(pc->display.resource, WL_DISPLAY_ERROR_INVALID_OBJECT,
+				       "the memory of dmabuf wl_buffer@%u was truncated",
+				       wl_resource_get_id(buffer->object->resource));
 }
 
 static void handle_surface_commit(struct proxy_object *object, uint32_t opcode,
