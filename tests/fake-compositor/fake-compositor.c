@@ -22,7 +22,10 @@
  *    modifier) and checked on create/create_immed; on commits of that buffer the
  *    fd's content is checked and that it is the guest's own memory (same inode as
  *    announced in the toplevel title, a guest write after commit 1 seen);
- *  - wl_shm buffers of FC_SHM_WIDTH×FC_SHM_HEIGHT: the pixels of both commits.
+ *  - wl_shm buffers of FC_SHM_WIDTH×FC_SHM_HEIGHT: the pixels of both commits;
+ *  - XRGB8888 buffers of FC_LINEAR_WIDTH×FC_LINEAR_HEIGHT, dmabuf or wl_shm: each
+ *    committed frame's hash ("frame N hash H (dmabuf|shm)"), which the test
+ *    compares between a direct run and runs through vsomm.
  *
  * --script hog: offers write FC_HOG_BYTES (the guest never reads them);
  * --script partial: offers write FC_BIG_BYTES (the guest closes its read end
@@ -77,6 +80,7 @@ struct object {
 	enum kind kind;
 	/* KIND_PARAMS, KIND_DMABUF */
 	struct plane planes[MAX_PLANES];
+	uint32_t format;
 	int commits;
 	/* KIND_SURFACE */
 	struct wl_resource *pending_buffer, *buffer;
@@ -213,8 +217,8 @@ static void job_start(const char *what, int fd, bool writing, uint32_t seed, siz
 	job->total = total;
 	job->cancel = cancel;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	job->source = wl_event_loop_add_fd(loop, fd, writing ? WL_EVENT_WRITABLE : WL_EVENT_READABLE,
-					   handle_pipe, job);
+	job->source = wl_event_loop_add_fd(
+		loop, fd, writing ? WL_EVENT_WRITABLE : WL_EVENT_READABLE, handle_pipe, job);
 	wl_list_insert(&jobs, &job->link);
 }
 
@@ -381,9 +385,11 @@ static void params_add(struct request *r)
 				       "bad plane %u", idx);
 		return;
 	}
-	r->obj->planes[idx] = (struct plane){
-		.set = true, .fd = fd, .offset = r->args[2].u, .stride = r->args[3].u,
-		.modifier = modifier};
+	r->obj->planes[idx] = (struct plane){.set = true,
+					     .fd = fd,
+					     .offset = r->args[2].u,
+					     .stride = r->args[3].u,
+					     .modifier = modifier};
 }
 
 static bool same_memory(int fd)
@@ -399,14 +405,25 @@ static void params_to_buffer(struct object *params, struct object *buffer, int32
 {
 	memcpy(buffer->planes, params->planes, sizeof(buffer->planes));
 	memset(params->planes, 0, sizeof(params->planes));
+	buffer->format = format;
 	const struct plane *p = buffer->planes;
+	if (format == FC_DRM_FORMAT_XRGB8888) {
+		/* dmabuf-linear: checked by what it shows (frame hashes) */
+		report(w == FC_LINEAR_WIDTH && h == FC_LINEAR_HEIGHT && p[0].set && !p[1].set &&
+			       p[0].offset == FC_LINEAR_OFFSET && p[0].stride == FC_LINEAR_STRIDE &&
+			       p[0].modifier == 0,
+		       "dmabuf-linear params: %dx%d offset %u stride %u modifier 0x%" PRIx64, w, h,
+		       p[0].offset, p[0].stride, p[0].modifier);
+		return;
+	}
 	bool ok = w == FC_DMABUF_WIDTH && h == FC_DMABUF_HEIGHT && format == FC_DRM_FORMAT_NV12 &&
 		  p[0].set && p[1].set && !p[2].set && !p[3].set && p[0].offset == 0 &&
 		  p[0].stride == FC_DMABUF_STRIDE0 && p[1].offset == FC_DMABUF_OFFSET1 &&
 		  p[1].stride == FC_DMABUF_STRIDE1 && p[0].modifier == FC_DMABUF_MODIFIER &&
 		  p[1].modifier == FC_DMABUF_MODIFIER;
-	report(ok, "dmabuf params: %dx%d format 0x%08x, planes 0 (offset %u stride %u) and 1 "
-		   "(offset %u stride %u), modifier 0x%016" PRIx64,
+	report(ok,
+	       "dmabuf params: %dx%d format 0x%08x, planes 0 (offset %u stride %u) and 1 "
+	       "(offset %u stride %u), modifier 0x%016" PRIx64,
 	       w, h, format, p[0].offset, p[0].stride, p[1].offset, p[1].stride, p[0].modifier);
 	report(p[0].set && p[1].set && same_memory(p[0].fd) && same_memory(p[1].fd),
 	       "dmabuf planes are the guest's memfd (dev:ino %llu:%llu)",
@@ -441,8 +458,27 @@ static void surface_frame(struct request *r)
 	wl_resource_destroy(r->created->resource);
 }
 
+static int linear_frames;
+
+static void linear_frame(const uint8_t *data, uint32_t stride, const char *kind)
+{
+	printf("frame %d hash 0x%016" PRIx64 " (%s)\n", ++linear_frames,
+	       fc_image_hash(data, stride, FC_LINEAR_WIDTH, FC_LINEAR_HEIGHT), kind);
+}
+
 static void check_dmabuf(struct object *buf)
 {
+	if (buf->format == FC_DRM_FORMAT_XRGB8888) {
+		const struct plane *p = &buf->planes[0];
+		uint8_t *map = mmap(NULL, FC_LINEAR_SIZE, PROT_READ, MAP_SHARED, p->fd, 0);
+		if (map == MAP_FAILED) {
+			report(false, "dmabuf-linear mmap: %s", strerror(errno));
+			return;
+		}
+		linear_frame(map + p->offset, p->stride, "dmabuf");
+		munmap(map, FC_LINEAR_SIZE);
+		return;
+	}
 	buf->commits++;
 	int fd = buf->planes[0].fd;
 	struct stat st = {0};
@@ -480,6 +516,13 @@ static void check_shm(struct object *surface, struct wl_shm_buffer *shm)
 {
 	int32_t w = wl_shm_buffer_get_width(shm), h = wl_shm_buffer_get_height(shm);
 	int32_t stride = wl_shm_buffer_get_stride(shm);
+	if (w == FC_LINEAR_WIDTH && h == FC_LINEAR_HEIGHT &&
+	    wl_shm_buffer_get_format(shm) == WL_SHM_FORMAT_XRGB8888) {
+		wl_shm_buffer_begin_access(shm);
+		linear_frame(wl_shm_buffer_get_data(shm), (uint32_t)stride, "shm");
+		wl_shm_buffer_end_access(shm);
+		return;
+	}
 	if (w != FC_SHM_WIDTH || h != FC_SHM_HEIGHT)
 		return;
 	int n = ++surface->shm_commits;
@@ -549,7 +592,8 @@ static const struct handler handlers[] = {
 static const struct handler *find_handler(const char *iface, const char *msg)
 {
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (strcmp(handlers[i].interface, iface) == 0 && strcmp(handlers[i].message, msg) == 0)
+		if (strcmp(handlers[i].interface, iface) == 0 &&
+		    strcmp(handlers[i].message, msg) == 0)
 			return &handlers[i];
 	return NULL;
 }
@@ -630,8 +674,9 @@ int main(int argc, char **argv)
 {
 	const char *socket = NULL;
 	const char *usage = "usage: fake-compositor --socket NAME [--script hog|partial]\n";
-	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'}, {"script", required_argument, NULL, 'S'}, {0}};
+	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+					     {"script", required_argument, NULL, 'S'},
+					     {0}};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "s:S:", opts, NULL)) != -1) {
 		if (opt == 's') {
@@ -681,8 +726,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake-compositor: cannot serve %s: %s\n", socket, strerror(errno));
 		return 1;
 	}
-	struct wl_event_source *sigterm = wl_event_loop_add_signal(loop, SIGTERM, handle_signal, display);
-	struct wl_event_source *sigint = wl_event_loop_add_signal(loop, SIGINT, handle_signal, display);
+	struct wl_event_source *sigterm = wl_event_loop_add_signal(loop, SIGTERM, handle_signal,
+								   display);
+	struct wl_event_source *sigint = wl_event_loop_add_signal(loop, SIGINT, handle_signal,
+								  display);
 	printf("ready on %s\n", socket);
 	wl_display_run(display);
 

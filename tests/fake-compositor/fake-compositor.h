@@ -55,11 +55,47 @@ static inline uint8_t fc_pattern(uint32_t seed, uint64_t i)
 #define FC_DMABUF_STRIDE0 256u
 #define FC_DMABUF_OFFSET1 16384u
 #define FC_DMABUF_STRIDE1 256u
-#define FC_DMABUF_SIZE 24676u     /* 24576 + 100: no page multiple either */
+#define FC_DMABUF_SIZE 24676u      /* 24576 + 100: no page multiple either */
 #define FC_DMABUF_MARK_OFFSET 100u /* the guest writes FC_DMABUF_MARK here after commit 1 */
 #define FC_DMABUF_MARK "written-by-the-guest-after-send"
 /* xdg_toplevel title carrying the guest memfd's identity: "fake-compositor dmabuf DEV:INO" */
 #define FC_DMABUF_TITLE "fake-compositor dmabuf"
+
+/*
+ * zwp_linux_dmabuf_v1, linear (guest-client dmabuf-linear): XRGB8888 "dmabufs" of
+ * guest memory (memfds), with a padded stride and an offset.  A host that takes
+ * guest memory gets the memfds; one that does not (vsomm-host --strict, as
+ * rutabaga) gets wl_shm copies: what the compositor sees (fc_image_hash of each
+ * committed frame) must be the same either way, and the same as a direct run.
+ *   frame 1: buffer A (create_immed), FC_SEED_LINEAR_A everywhere, full damage;
+ *   frame 2: buffer A again, FC_LINEAR_RECT filled with FC_LINEAR_COLOR, damaged;
+ *   frame 3: buffer B (create + created), FC_SEED_LINEAR_B, full damage.
+ */
+#define FC_LINEAR_WIDTH 300
+#define FC_LINEAR_HEIGHT 200
+#define FC_LINEAR_STRIDE 1280u /* 300 * 4 + padding */
+#define FC_LINEAR_OFFSET 4096u
+#define FC_LINEAR_SIZE (FC_LINEAR_OFFSET + FC_LINEAR_STRIDE * FC_LINEAR_HEIGHT)
+#define FC_LINEAR_RECT_X 100
+#define FC_LINEAR_RECT_Y 50
+#define FC_LINEAR_RECT_W 40
+#define FC_LINEAR_RECT_H 30
+#define FC_LINEAR_COLOR 0xff3366ccu
+#define FC_LINEAR_FRAMES 3
+#define FC_SEED_LINEAR_A 7u
+#define FC_SEED_LINEAR_B 8u
+
+/* A frame's pixels (width*4 bytes per row, padding ignored): FNV-1a. */
+static inline uint64_t fc_image_hash(const uint8_t *data, uint32_t stride, int width, int height)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int y = 0; y < height; y++) {
+		const uint8_t *row = data + (uint64_t)y * stride;
+		for (int i = 0; i < width * 4; i++)
+			h = (h ^ row[i]) * 0x100000001b3ull;
+	}
+	return h;
+}
 
 /* wl_shm: a 1920×1080 XRGB8888 buffer, full commit, then one 64×64 damage */
 #define FC_SHM_WIDTH 1920

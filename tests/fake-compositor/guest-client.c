@@ -3,7 +3,7 @@
  * guest-client: the guest side of the fake-compositor protocol tests, run through
  * `vsomm` against `vsomm-host --compositor <fake-compositor>`.
  *
- *   guest-client keymap|clipboard|dmabuf|shm|hog|partial
+ *   guest-client keymap|clipboard|dmabuf|dmabuf-linear|shm|hog|partial
  *
  * keymap     wl_keyboard.keymap: format xkb_v1, size FC_KEYMAP_SIZE, the fd maps
  *            with that size and holds the compositor's pattern;
@@ -15,6 +15,12 @@
  *            kernel), params.add ×2 + create_immed, attached and committed; after
  *            a round trip the guest writes a mark into the memory and commits
  *            again (the compositor must see it: the same memory, never copied);
+ *            Against a host that does not take guest memory (vsomm-host --strict,
+ *            as rutabaga) vsomm refuses this NV12 buffer with `failed` (only
+ *            single-plane linear buffers can be copied): reported as such.
+ * dmabuf-linear  XRGB8888 linear "dmabufs" of guest memory (fake-compositor.h,
+ *            FC_LINEAR_*): three frames, create_immed and create; prints the
+ *            hash of each frame it drew ("guest: frame N hash H").
  * shm        a 1920×1080 wl_shm buffer: a full commit, then one 64×64 damage
  *            (plus a canary pixel changed without damage).
  * hog        (fake-compositor --script hog) receives the selection and never
@@ -123,7 +129,8 @@ static void handle_global(void *data, struct wl_registry *reg, uint32_t name, co
 	else if (strcmp(iface, "wl_data_device_manager") == 0)
 		g.ddm = wl_registry_bind(reg, name, &wl_data_device_manager_interface, 3);
 	else if (strcmp(iface, "zwp_primary_selection_device_manager_v1") == 0)
-		g.psm = wl_registry_bind(reg, name, &zwp_primary_selection_device_manager_v1_interface, 1);
+		g.psm = wl_registry_bind(reg, name,
+					 &zwp_primary_selection_device_manager_v1_interface, 1);
 	else if (strcmp(iface, "zwp_linux_dmabuf_v1") == 0 && version >= 3) {
 		g.dmabuf = wl_registry_bind(reg, name, &zwp_linux_dmabuf_v1_interface, 3);
 		zwp_linux_dmabuf_v1_add_listener(g.dmabuf, &dmabuf_listener, NULL);
@@ -194,7 +201,8 @@ static void read_all(int fd, uint32_t seed, const char *what)
 		done += (size_t)n;
 	}
 	close(fd);
-	report(done == FC_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done, bad);
+	report(done == FC_PIPE_BYTES && bad == 0, "%s: read %zu bytes, %zu differ", what, done,
+	       bad);
 }
 
 static size_t source_bytes = FC_PIPE_BYTES;
@@ -228,7 +236,7 @@ static void write_all(int fd, uint32_t seed, const char *what)
 	report(true, "%s: wrote %zu bytes", what, done);
 }
 
-static void *selection_offer;        /* wl_data_offer or zwp_primary_selection_offer_v1 */
+static void *selection_offer; /* wl_data_offer or zwp_primary_selection_offer_v1 */
 static bool selection_seen, source_cancelled;
 
 static void handle_dd_selection(void *data, struct wl_data_device *dd, struct wl_data_offer *offer)
@@ -278,7 +286,8 @@ static void handle_pd_selection(void *data, struct zwp_primary_selection_device_
 }
 
 static const struct zwp_primary_selection_device_v1_listener pd_listener = {
-	handle_pd_data_offer, handle_pd_selection,
+	handle_pd_data_offer,
+	handle_pd_selection,
 };
 
 static void handle_p_source_send(void *data, struct zwp_primary_selection_source_v1 *src,
@@ -293,7 +302,8 @@ static void handle_p_source_cancelled(void *data, struct zwp_primary_selection_s
 }
 
 static const struct zwp_primary_selection_source_v1_listener p_source_listener = {
-	handle_p_source_send, handle_p_source_cancelled,
+	handle_p_source_send,
+	handle_p_source_cancelled,
 };
 
 static int pipe_write_end(int *read_end)
@@ -366,8 +376,8 @@ static void run_clipboard(void)
 static bool modifier_seen, configured;
 static uint32_t configure_serial;
 
-static void handle_modifier(void *data, struct zwp_linux_dmabuf_v1 *d, uint32_t format,
-			    uint32_t hi, uint32_t lo)
+static void handle_modifier(void *data, struct zwp_linux_dmabuf_v1 *d, uint32_t format, uint32_t hi,
+			    uint32_t lo)
 {
 	if (format == FC_DRM_FORMAT_NV12 && ((uint64_t)hi << 32 | lo) == FC_DMABUF_MODIFIER)
 		modifier_seen = true;
@@ -390,6 +400,25 @@ static void handle_xdg_configure(void *data, struct xdg_surface *xs, uint32_t se
 
 static const struct xdg_surface_listener xdg_surface_listener = {handle_xdg_configure};
 static const struct xdg_toplevel_listener toplevel_listener = {NOOP, NOOP, NOOP, NOOP};
+
+static bool params_failed;
+static struct wl_buffer *params_created;
+
+static void handle_params_created(void *data, struct zwp_linux_buffer_params_v1 *params,
+				  struct wl_buffer *buffer)
+{
+	params_created = buffer;
+}
+
+static void handle_params_failed(void *data, struct zwp_linux_buffer_params_v1 *params)
+{
+	params_failed = true;
+}
+
+static const struct zwp_linux_buffer_params_v1_listener params_listener = {
+	handle_params_created,
+	handle_params_failed,
+};
 
 static void run_dmabuf(void)
 {
@@ -424,16 +453,20 @@ static void run_dmabuf(void)
 	xdg_surface_ack_configure(xs, configure_serial);
 
 	struct zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(g.dmabuf);
+	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, NULL);
 	uint32_t hi = (uint32_t)(FC_DMABUF_MODIFIER >> 32), lo = (uint32_t)FC_DMABUF_MODIFIER;
 	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, FC_DMABUF_STRIDE0, hi, lo);
 	zwp_linux_buffer_params_v1_add(params, fd, 1, FC_DMABUF_OFFSET1, FC_DMABUF_STRIDE1, hi, lo);
 	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(
 		params, FC_DMABUF_WIDTH, FC_DMABUF_HEIGHT, FC_DRM_FORMAT_NV12, 0);
-	zwp_linux_buffer_params_v1_destroy(params);
 	wl_surface_attach(surface, buffer, 0, 0);
 	wl_surface_damage_buffer(surface, 0, 0, FC_DMABUF_WIDTH, FC_DMABUF_HEIGHT);
 	wl_surface_commit(surface);
 	roundtrip(); /* the compositor has checked commit 1 */
+	zwp_linux_buffer_params_v1_destroy(params);
+	/* a host that does not take guest memory: vsomm cannot copy NV12 */
+	printf("guest: dmabuf NV12 create_immed: %s\n",
+	       params_failed ? "failed" : "no failed event");
 
 	memcpy(map + FC_DMABUF_MARK_OFFSET, FC_DMABUF_MARK, sizeof(FC_DMABUF_MARK) - 1);
 	wl_surface_damage_buffer(surface, 0, 0, FC_DMABUF_WIDTH, 1);
@@ -447,6 +480,109 @@ static void run_dmabuf(void)
 	wl_surface_destroy(surface);
 	munmap(map, FC_DMABUF_SIZE);
 	close(fd);
+	roundtrip();
+}
+
+/* ---- dmabuf-linear ---- */
+
+static uint8_t *linear_memfd(uint32_t seed, int *fd)
+{
+	*fd = memfd_create("guest-dmabuf-linear", MFD_CLOEXEC);
+	if (*fd < 0 || ftruncate(*fd, FC_LINEAR_SIZE) < 0)
+		die("memfd");
+	uint8_t *map = mmap(NULL, FC_LINEAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	memset(map, 0x5a, FC_LINEAR_SIZE); /* padding and offset: never shown */
+	for (int y = 0; y < FC_LINEAR_HEIGHT; y++) {
+		uint8_t *row = map + FC_LINEAR_OFFSET + (size_t)y * FC_LINEAR_STRIDE;
+		for (int x = 0; x < FC_LINEAR_WIDTH; x++) {
+			uint64_t i = (uint64_t)y * FC_LINEAR_WIDTH + (uint64_t)x;
+			uint32_t px = 0xff000000u | (uint32_t)fc_pattern(seed, 3 * i) << 16 |
+				      (uint32_t)fc_pattern(seed, 3 * i + 1) << 8 |
+				      fc_pattern(seed, 3 * i + 2);
+			memcpy(row + x * 4, &px, 4);
+		}
+	}
+	return map;
+}
+
+static struct zwp_linux_buffer_params_v1 *linear_params(int fd)
+{
+	struct zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(g.dmabuf);
+	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, NULL);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, FC_LINEAR_OFFSET, FC_LINEAR_STRIDE, 0, 0);
+	return params;
+}
+
+static void linear_frame(struct wl_surface *surface, struct wl_buffer *buffer, const uint8_t *map,
+			 int n, int x, int y, int w, int h)
+{
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, x, y, w, h);
+	wl_surface_commit(surface);
+	roundtrip(); /* the compositor has seen the frame */
+	printf("guest: frame %d hash 0x%016llx\n", n,
+	       (unsigned long long)fc_image_hash(map + FC_LINEAR_OFFSET, FC_LINEAR_STRIDE,
+						 FC_LINEAR_WIDTH, FC_LINEAR_HEIGHT));
+}
+
+static void run_dmabuf_linear(void)
+{
+	xdg_wm_base_add_listener(g.wm, &wm_listener, NULL);
+	struct wl_surface *surface = wl_compositor_create_surface(g.compositor);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(g.wm, surface);
+	xdg_surface_add_listener(xs, &xdg_surface_listener, NULL);
+	struct xdg_toplevel *top = xdg_surface_get_toplevel(xs);
+	xdg_toplevel_add_listener(top, &toplevel_listener, NULL);
+	xdg_toplevel_set_title(top, "fake-compositor dmabuf-linear");
+	wl_surface_commit(surface);
+	wait_for(&configured, "xdg_surface.configure");
+	xdg_surface_ack_configure(xs, configure_serial);
+
+	int fd_a, fd_b;
+	uint8_t *a = linear_memfd(FC_SEED_LINEAR_A, &fd_a);
+	uint8_t *b = linear_memfd(FC_SEED_LINEAR_B, &fd_b);
+
+	/* buffer A: create_immed; frame 1 whole, frame 2 one damaged rectangle */
+	struct zwp_linux_buffer_params_v1 *params = linear_params(fd_a);
+	struct wl_buffer *buffer_a = zwp_linux_buffer_params_v1_create_immed(
+		params, FC_LINEAR_WIDTH, FC_LINEAR_HEIGHT, FC_DRM_FORMAT_XRGB8888, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	linear_frame(surface, buffer_a, a, 1, 0, 0, FC_LINEAR_WIDTH, FC_LINEAR_HEIGHT);
+	report(!params_failed, "dmabuf-linear: create_immed of buffer A not failed");
+	for (int y = FC_LINEAR_RECT_Y; y < FC_LINEAR_RECT_Y + FC_LINEAR_RECT_H; y++) {
+		for (int x = FC_LINEAR_RECT_X; x < FC_LINEAR_RECT_X + FC_LINEAR_RECT_W; x++) {
+			uint32_t px = FC_LINEAR_COLOR;
+			memcpy(a + FC_LINEAR_OFFSET + (size_t)y * FC_LINEAR_STRIDE + x * 4, &px, 4);
+		}
+	}
+	linear_frame(surface, buffer_a, a, 2, FC_LINEAR_RECT_X, FC_LINEAR_RECT_Y, FC_LINEAR_RECT_W,
+		     FC_LINEAR_RECT_H);
+
+	/* buffer B: create, then the created event */
+	params = linear_params(fd_b);
+	zwp_linux_buffer_params_v1_create(params, FC_LINEAR_WIDTH, FC_LINEAR_HEIGHT,
+					  FC_DRM_FORMAT_XRGB8888, 0);
+	while (!params_created && !params_failed)
+		if (wl_display_dispatch(g.display) < 0)
+			die("dispatch");
+	zwp_linux_buffer_params_v1_destroy(params);
+	report(params_created != NULL, "dmabuf-linear: buffer B created");
+	if (params_created)
+		linear_frame(surface, params_created, b, 3, 0, 0, FC_LINEAR_WIDTH,
+			     FC_LINEAR_HEIGHT);
+
+	if (params_created)
+		wl_buffer_destroy(params_created);
+	wl_buffer_destroy(buffer_a);
+	xdg_toplevel_destroy(top);
+	xdg_surface_destroy(xs);
+	wl_surface_destroy(surface);
+	munmap(a, FC_LINEAR_SIZE);
+	munmap(b, FC_LINEAR_SIZE);
+	close(fd_a);
+	close(fd_b);
 	roundtrip();
 }
 
@@ -578,7 +714,8 @@ static void run_partial(void)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: guest-client keymap|clipboard|dmabuf|shm|hog|partial\n");
+		fprintf(stderr,
+			"usage: guest-client keymap|clipboard|dmabuf|dmabuf-linear|shm|hog|partial\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -596,6 +733,8 @@ int main(int argc, char **argv)
 		run_clipboard();
 	} else if (strcmp(mode, "dmabuf") == 0 && g.compositor && g.dmabuf && g.wm) {
 		run_dmabuf();
+	} else if (strcmp(mode, "dmabuf-linear") == 0 && g.compositor && g.dmabuf && g.wm) {
+		run_dmabuf_linear();
 	} else if (strcmp(mode, "shm") == 0 && g.compositor && g.shm) {
 		run_shm();
 	} else if (strcmp(mode, "hog") == 0 && g.seat && g.ddm) {

@@ -75,10 +75,20 @@ clipboard)
 	done
 	;;
 dmabuf)
-	expect "dmabuf params: 256x64 format 0x3231564e, planes 0 (offset 0 stride 256) and 1 (offset 16384 stride 256), modifier 0x0100000000000001" \
-		"dmabuf planes are the guest's memfd" \
-		"dmabuf content on commit 1 (0 of" \
-		"dmabuf: the guest's write after commit 1 is seen"
+	if [[ ${VSOMM_TEST_HOST_STRICT:-0} == 1 ]]; then
+		# A host that takes no guest memory (as rutabaga): vsomm copies only
+		# single-plane linear buffers (dmabuf-copy.sh); this tiled NV12 one is
+		# refused with `failed`, never sent as a GUEST blob.
+		grep -q '^guest: dmabuf NV12 create_immed: failed' "$GUEST_LOG" ||
+			fail "the NV12 guest-memory buffer was not refused with failed"
+		! grep -q 'dmabuf: add fd' "$FAKE_LOG" || fail "the compositor got the guest's dmabuf planes"
+		! grep -q 'refused' "$VSOMM_HOST_LOG" || fail "vsomm-host refused a command"
+	else
+		expect "dmabuf params: 256x64 format 0x3231564e, planes 0 (offset 0 stride 256) and 1 (offset 16384 stride 256), modifier 0x0100000000000001" \
+			"dmabuf planes are the guest's memfd" \
+			"dmabuf content on commit 1 (0 of" \
+			"dmabuf: the guest's write after commit 1 is seen"
+	fi
 	;;
 shm)
 	expect "shm commit 1: 0 pixels differ" "shm commit 2: 0 pixels differ"

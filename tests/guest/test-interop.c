@@ -64,19 +64,19 @@ static void on_hangup(void *data, int err)
 
 static const struct xdomain_channel_listener listener = {on_receive, on_hangup};
 
-#define WAIT_FOR(cond)                                                                \
-	do {                                                                          \
-		struct timespec t0_, t_;                                              \
-		clock_gettime(CLOCK_MONOTONIC, &t0_);                                  \
-		while (!(cond)) {                                                     \
-			clock_gettime(CLOCK_MONOTONIC, &t_);                          \
-			if (t_.tv_sec - t0_.tv_sec > 10) {                            \
-				fprintf(stderr, "%s:%d: timeout waiting for %s\n",    \
-					__FILE__, __LINE__, #cond);                   \
-				exit(1);                                              \
-			}                                                             \
-			wl_event_loop_dispatch(loop, 10);                             \
-		}                                                                     \
+#define WAIT_FOR(cond)                                                                       \
+	do {                                                                                 \
+		struct timespec t0_, t_;                                                     \
+		clock_gettime(CLOCK_MONOTONIC, &t0_);                                        \
+		while (!(cond)) {                                                            \
+			clock_gettime(CLOCK_MONOTONIC, &t_);                                 \
+			if (t_.tv_sec - t0_.tv_sec > 10) {                                   \
+				fprintf(stderr, "%s:%d: timeout waiting for %s\n", __FILE__, \
+					__LINE__, #cond);                                    \
+				exit(1);                                                     \
+			}                                                                    \
+			wl_event_loop_dispatch(loop, 10);                                    \
+		}                                                                            \
 	} while (0)
 
 /* Non-blocking recvmsg on the compositor's connection: bytes, or 0 if nothing yet. */
@@ -87,7 +87,9 @@ static ssize_t comp_recv(int fd, void *buf, size_t size, int *fds, size_t *nfds)
 		struct cmsghdr align;
 	} cmsg;
 	struct iovec iov = {buf, size};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cmsg.b,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cmsg.b,
 			    .msg_controllen = sizeof(cmsg.b)};
 	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && errno == EAGAIN)
@@ -302,8 +304,8 @@ int main(int argc, char **argv)
 	struct virtgpu *dev = open_when_ready(spec);
 	struct received r = {0};
 	int err = 0;
-	struct xdomain_channel *ch =
-		xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND, &listener, &r, &err);
+	struct xdomain_channel *ch = xdomain_channel_create(loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND,
+							    &listener, &r, &err);
 	CHECK(ch);
 	int comp = -1;
 	WAIT_FOR((comp = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0);

@@ -10,6 +10,7 @@
 #   harness_init            # private runtime dir + cleanup trap (weston_start calls it)
 #   weston_start            # headless Weston on $WESTON_SOCKET; sets WESTON_PID
 #   vsomm_host_start [ARGS] # $BUILD/launcher/vsomm-host; sets VSOMM_HOST_PID, VSOMM_HOST_SOCK
+#                           # (VSOMM_TEST_HOST_STRICT=1: with --strict, as rutabaga)
 #   fd_count PID            # open fds of PID
 #   harness_track PID       # have cleanup end a process started by the caller
 #   check WHAT CMD...       # "ok: WHAT" or "FAIL: WHAT" (counted in $fails)
@@ -158,8 +159,12 @@ vsomm_host_start() {
 	[[ -x $bin ]] || { echo "harness: no $bin" >&2; return 1; }
 	VSOMM_HOST_SOCK=$XDG_RUNTIME_DIR/vsomm-host.sock
 	VSOMM_HOST_LOG=$XDG_RUNTIME_DIR/vsomm-host.log
-	"$bin" --listen "$VSOMM_HOST_SOCK" --compositor "${VSOMM_COMPOSITOR:-$WESTON_SOCKET}" "$@" \
-		>"$VSOMM_HOST_LOG" 2>&1 &
+	# The guest side must work against a host as strict as rutabaga: run.sh runs
+	# every guest-side test so once (docs/compatibility.md, "Peers").
+	local strict=()
+	[[ ${VSOMM_TEST_HOST_STRICT:-0} == 1 ]] && strict=(--strict)
+	"$bin" --listen "$VSOMM_HOST_SOCK" --compositor "${VSOMM_COMPOSITOR:-$WESTON_SOCKET}" \
+		"${strict[@]}" "$@" >"$VSOMM_HOST_LOG" 2>&1 &
 	VSOMM_HOST_PID=$!
 	harness_track "$VSOMM_HOST_PID"
 	# shellcheck disable=SC2016 # expanded by eval, at each try
