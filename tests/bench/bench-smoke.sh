@@ -21,7 +21,10 @@ via=(env WAYLAND_DISPLAY="$HW_SOCKET")
 pids="weston=$HW_WESTON_PID"
 if [[ -n $VSOMM ]]; then
 	sock=$HW_DIR/vsomm-host.sock
-	"$VSOMM_HOST" --listen "$sock" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
+	strict=()
+	[[ ${VSOMM_TEST_HOST_STRICT:-0} == 1 ]] && strict=(--strict) # as tests/lib/weston.sh
+	"$VSOMM_HOST" --listen "$sock" --compositor "$HW_SOCKET" "${strict[@]}" \
+		>"$HW_DIR/vsomm-host.log" 2>&1 &
 	host_pid=$!
 	hw_track "$host_pid"
 	for ((i = 0; i < 500; i++)); do
