@@ -83,7 +83,9 @@ FD_DECISIONS = {
     "wl_data_source.send": "channel: the host's pipe end becomes a WRITE_PIPE into the guest",
     "zwp_primary_selection_offer_v1.receive": "channel: as wl_data_offer.receive",
     "zwp_primary_selection_source_v1.send": "channel: as wl_data_source.send",
-    "zwp_linux_buffer_params_v1.add": "channel: the dmabuf goes by its blob resource id",
+    "zwp_linux_buffer_params_v1.add": "channel: the dmabuf goes by its blob resource id; "
+    "hook (proxy/linux_dmabuf.c): guest memory a host does not take is copied into host "
+    "blobs on commit",
     "zwp_linux_dmabuf_feedback_v1.format_table": "channel: the host's table arrives as a "
     "blob and becomes a guest memory fd",
 }
