@@ -3,6 +3,7 @@
  * window-test: proxy/window.h against a real Weston, in one process.
  *
  *   window-test roles       (a headless Weston: tests/lib/weston.sh)
+ *   window-test roles-shadow  the same through the shm copy path, and maximizing
  *   window-test selection   (Weston with a seat: tests/input/seat.sh)
  *
  * The proxy relays to $WESTON_SOCKET over plain sockets; a managed client is
@@ -69,6 +70,37 @@ static int connect_host(void *data, struct wl_client *client, void **conn)
 	}
 	return fd;
 }
+
+/* Shadows in plain memfds: the shm copy path, as vsomm runs it. */
+static int alloc_shadow(void *data, void *conn, uint32_t width, uint32_t height,
+			uint32_t drm_format, struct proxy_shadow *out)
+{
+	uint64_t size = (uint64_t)width * height * 4;
+	int fd = memfd_create("window-test-shadow", MFD_CLOEXEC);
+	void *map;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	*out = (struct proxy_shadow){
+		.fd = fd, .map = map, .size = size, .stride = width * 4, .offset = 0};
+	return 0;
+}
+
+static void free_shadow(void *data, void *conn, struct proxy_shadow *shadow)
+{
+	munmap(shadow->map, shadow->size);
+	close(shadow->fd);
+}
+
+static bool use_shadows;
 
 /* ---- the fake Xwayland ---- */
 
@@ -367,10 +399,16 @@ static const struct proxy_window_listener window_listener = {
 #define COLOR_B 0xffcc3333u
 #define COLOR_C 0xff33cc66u
 #define COLOR_D 0xffdd22ddu
+#define COLOR_E 0xff22dddd
+#define COLOR_F 0xffdddd22
 
 static bool setup(struct test *t, const struct proxy_options *options)
 {
 	struct proxy_backend backend = {.connect_host = connect_host};
+	if (use_shadows) {
+		backend.alloc_shadow = alloc_shadow;
+		backend.free_shadow = free_shadow;
+	}
 	int sv[2];
 
 	t->server = wl_display_create();
@@ -529,6 +567,63 @@ static int test_roles(void)
 	CHECK("second role: no error", roundtrip(&t) && !wl_display_get_error(f->display));
 	CHECK("proxy_window_child on a toplevel's surface: NULL",
 	      !proxy_window_child(t.proxy, t.client, id1, win2, 0, 0, NULL, NULL));
+
+	if (use_shadows) {
+		/* Sizes are known: maximizing waits for a buffer that fits. */
+		struct buffer e, f2, old;
+		bool frame5, frame6;
+		int configures = w2.configures;
+
+		proxy_window_set_maximized(win2, true);
+		CHECK("maximize: configure",
+		      spin(&t, NULL, 0) && roundtrip(&t) && spin(&t, NULL, 200) &&
+			      w2.configures > configures &&
+			      (w2.states & PROXY_WINDOW_MAXIMIZED) && w2.width > 200);
+		printf("# maximized to %dx%d\n", w2.width, w2.height);
+		buffer_make(f, &old, 200, 150, COLOR_C);
+		show(s1, &old, &frame5); /* the X window is not resized yet */
+		CHECK("maximize: a commit of the old size meanwhile, no error",
+		      roundtrip(&t) && !wl_display_get_error(f->display));
+		buffer_make(f, &e, w2.width, w2.height, COLOR_E);
+		show(s1, &e, &frame5);
+		CHECK("maximize: the resized buffer, no error",
+		      roundtrip(&t) && !wl_display_get_error(f->display));
+		want = (struct box){0, 0, w2.width, w2.height};
+		CHECK("maximized window shows", shot_until(&t, "maximized", COLOR_E, placed, &want,
+							   &got));
+
+		/* A window maximized from its first configure on: its held
+		 * buffer does not fit, it waits for one that does. */
+		struct win w3 = {0};
+		struct wl_surface *s3 = wl_compositor_create_surface(f->compositor);
+		struct buffer small;
+		buffer_make(f, &small, 200, 150, COLOR_F);
+		show(s3, &small, &frame6);
+		roundtrip(&t);
+		struct proxy_window *win3 = proxy_window_toplevel(
+			t.proxy, t.client, wl_proxy_get_id((struct wl_proxy *)s3), &window_listener,
+			&w3);
+		proxy_window_set_maximized(win3, true);
+		CHECK("maximized first configure", win3 && spin(&t, &w3.configured, 3000) &&
+							   (w3.states & PROXY_WINDOW_MAXIMIZED));
+		show(s3, &small, &frame6);
+		CHECK("maximized first configure: a small commit is held, no error",
+		      roundtrip(&t) && !wl_display_get_error(f->display) &&
+			      shot_until(&t, "max-held", COLOR_F, absent, NULL, &got));
+		buffer_make(f, &f2, w3.width, w3.height, COLOR_F);
+		show(s3, &f2, &frame6);
+		want = (struct box){0, 0, w3.width, w3.height};
+		CHECK("maximized first configure: the fitting buffer shows",
+		      shot_until(&t, "max-first", COLOR_F, placed, &want, &got) &&
+			      !wl_display_get_error(f->display));
+		proxy_window_destroy(win3);
+		wl_surface_destroy(s3);
+		wl_buffer_destroy(small.buffer);
+		wl_buffer_destroy(f2.buffer);
+		wl_buffer_destroy(e.buffer);
+		wl_buffer_destroy(old.buffer);
+		CHECK("maximize: no error", roundtrip(&t) && !wl_display_get_error(f->display));
+	}
 
 	wl_buffer_destroy(a.buffer);
 	wl_buffer_destroy(a2.buffer);
@@ -756,6 +851,10 @@ int main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && strcmp(argv[1], "roles") == 0)
 		return test_roles();
+	if (argc == 2 && strcmp(argv[1], "roles-shadow") == 0) {
+		use_shadows = true;
+		return test_roles();
+	}
 	if (argc == 2 && strcmp(argv[1], "selection") == 0)
 		return test_selection();
 	fprintf(stderr, "usage: window-test roles|selection\n");
