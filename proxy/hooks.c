@@ -2,7 +2,7 @@
 /*
  * The hook table: the few messages whose forwarding is not the generic one,
  * keyed by (interface, opcode, direction).  Each protocol family that needs
- * hooks (xdg_shell.c, shm.c) exports a table ending with an entry whose
+ * hooks (xdg_shell.c, shm.c, managed.c) exports a table ending with an entry whose
  * interface is NULL; add it to hook_tables.
  *
  * At start-up the tables become one slot per message of every interface
@@ -18,6 +18,7 @@ static const struct proxy_hook *const hook_tables[] = {
 	proxy_xdg_shell_hooks,
 	proxy_shm_hooks,
 	proxy_linux_dmabuf_hooks,
+	proxy_managed_hooks,
 };
 
 bool proxy_hooks_init(struct proxy *proxy)
@@ -51,10 +52,19 @@ bool proxy_hooks_init(struct proxy *proxy)
 					  h->interface, h->message);
 				goto err;
 			}
-			proxy->hook_slots[proxy->hook_base[2 * (size_t)(info -
-									vsomm_forward_interfaces) +
-							   h->direction] +
-					  (uint32_t)opcode] = h->func;
+			size_t i = (size_t)(info - vsomm_forward_interfaces);
+			proxy_hook_func_t *slot =
+				&proxy->hook_slots[proxy->hook_base[2 * i + h->direction] +
+						   (uint32_t)opcode];
+
+			if (*slot) {
+				/* One hook per message: a second would silently
+				 * replace the first (a build bug, e.g. after a merge). */
+				vsomm_log(VSOMM_LOG_ERROR, "two hooks for %s.%s", h->interface,
+					  h->message);
+				goto err;
+			}
+			*slot = h->func;
 		}
 	}
 	return true;

@@ -45,6 +45,21 @@ static struct proxy_global *find_global(struct proxy_client *pc, uint32_t name)
 	return NULL;
 }
 
+bool proxy_registry_find_global(struct proxy_client *pc, const char *interface, uint32_t *name,
+				uint32_t *version)
+{
+	struct proxy_global *global;
+
+	wl_list_for_each(global, &pc->globals, link) {
+		if (!global->removed && strcmp(global->info->name, interface) == 0) {
+			*name = global->name;
+			*version = global->version;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void registry_bind(struct wl_client *client, struct wl_resource *registry, uint32_t name,
 			  const char *interface, uint32_t version, uint32_t id)
 {
@@ -240,19 +255,14 @@ void proxy_registry_finish(struct proxy_client *pc)
 
 struct wl_proxy *proxy_registry_host_shm(struct proxy_client *pc)
 {
-	struct proxy_global *global;
+	uint32_t name, version;
 
-	if (pc->host_shm || !pc->host_registry)
+	if (pc->host_shm || !pc->host_registry ||
+	    !proxy_registry_find_global(pc, "wl_shm", &name, &version))
 		return pc->host_shm;
-	wl_list_for_each(global, &pc->globals, link) {
-		if (global->removed || strcmp(global->info->name, "wl_shm") != 0)
-			continue;
-		/* version 1: create_pool is all the shadows need; no listener, its
-		 * format events are dropped */
-		pc->host_shm = wl_registry_bind(pc->host_registry, global->name, &wl_shm_interface,
-						1);
-		proxy_client_schedule_flush(pc);
-		break;
-	}
+	/* version 1: create_pool is all the shadows need; no listener: its
+	 * format events are dropped */
+	pc->host_shm = wl_registry_bind(pc->host_registry, name, &wl_shm_interface, 1);
+	proxy_client_schedule_flush(pc);
 	return pc->host_shm;
 }

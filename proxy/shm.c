@@ -351,6 +351,16 @@ bool proxy_shm_copy_buffer_create(struct proxy_client *pc, struct wl_resource *r
 	return true;
 }
 
+bool proxy_shm_buffer_size(struct wl_resource *resource, int32_t *width, int32_t *height)
+{
+	struct shm_buffer *buffer = buffer_from_object(proxy_object_from_resource(resource));
+	if (!buffer)
+		return false;
+	*width = buffer->width;
+	*height = buffer->height;
+	return true;
+}
+
 /* The shadow and its host wl_buffer, made on first attach. */
 static bool buffer_ensure_host(struct shm_buffer *buffer)
 {
@@ -467,7 +477,7 @@ static void handle_surface_attach(struct proxy_object *object, uint32_t opcode,
 				return;
 		}
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_attach(object, opcode, args);
 }
 
 static void handle_surface_damage(struct proxy_object *object, uint32_t opcode,
@@ -555,7 +565,7 @@ static void handle_surface_commit(struct proxy_object *object, uint32_t opcode,
 		pixman_region32_clear(&surface->damage);
 		pixman_region32_clear(&surface->buffer_damage);
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_commit(object, opcode, args);
 }
 
 /* A viewported surface's damage is not in buffer pixels / scale (sticky: cheap

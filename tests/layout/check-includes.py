@@ -33,6 +33,8 @@ ROOMS = {
     "channel": ("guest", ["cross-domain/guest/*"]),
     "virtgpu": ("guest", ["virtgpu/*.c", "virtgpu/*.h"]),
     "socket-guest": ("guest", ["virtgpu/socket/guest*"]),
+    # proxy/window.h: the proxy core's boundary for vsomm's X window manager
+    "proxy-window": ("guest", ["proxy/window.h"]),
     "proxy": ("guest", ["proxy/*"]),
     "launcher-guest": ("guest", ["launcher/vsomm.c", "launcher/backend.c", "launcher/device.c",
                                  "launcher/children.c", "launcher/calloc.c",
@@ -57,7 +59,8 @@ USES = {
     "virtgpu": ["util", "wire", "socket-framing", "socket-guest"],
     "socket-guest": ["util", "wire", "socket-framing", "virtgpu"],
     "channel": ["util", "wire", "virtgpu"],
-    "proxy": ["util", "protocols", "wire", "channel", "virtgpu"],
+    "proxy-window": [],
+    "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window"],
     "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "launcher-sd"],
     "device": ["util", "wire"],
     "socket-server": ["util", "wire", "socket-framing", "device"],
