@@ -68,8 +68,8 @@ void vsomm_xserver_destroy(struct vsomm_xserver *server);
  * once Xwayland is ready (it wrote -displayfd).  The X connection is
  * dispatched from loop (the proxy's).  NULL on failure.
  */
-struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy,
-		       struct wl_client *xwayland, int wm_fd);
+struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy, struct wl_client *xwayland,
+		       int wm_fd);
 
 /** Unmanage everything and close the X connection.  Accepts NULL. */
 void xwm_destroy(struct xwm *xwm);
