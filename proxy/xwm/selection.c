@@ -36,7 +36,7 @@
 
 #include "util/log.h"
 
-#define MAX_TYPES 64
+#define MAX_TYPES XWM_SELECTION_MAX_TYPES
 #define MAX_TRANSFERS 16
 #define TRANSFER_TIMEOUT_MS 10000
 #define INCR_CHUNK (64u * 1024u)
@@ -55,6 +55,8 @@ struct x_to_host {
 	struct wl_event_source *fd_source;
 	bool converting; /* ConvertSelection sent (head of the queue) */
 	bool incr, eof;
+	bool reading;       /* a GetProperty of the data is awaited */
+	size_t chunk_bytes; /* of the INCR chunk being read */
 	uint8_t *buf;
 	size_t len, off, cap;
 	uint64_t progress_ms;
@@ -124,6 +126,7 @@ static void x_to_host_finish(struct x_to_host *t, bool ok)
 
 	if (!ok)
 		vsomm_log(VSOMM_LOG_DEBUG, "xwm: a paste from X failed");
+	xwm_await_cancel(sel->xwm, t);
 	if (t->fd_source)
 		wl_event_source_remove(t->fd_source);
 	close(t->fd);
@@ -181,36 +184,6 @@ static int handle_host_fd_writable(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-/* Append the whole property (in pieces) to t->buf; its type in *type. */
-static bool read_data_property(struct x_to_host *t, xcb_atom_t *type)
-{
-	struct xwm *xwm = t->sel->xwm;
-	uint32_t offset = 0;
-
-	*type = XCB_ATOM_NONE;
-	for (;;) {
-		xcb_get_property_reply_t *reply = xcb_get_property_reply(
-			xwm->conn,
-			xcb_get_property(xwm->conn, 0, t->sel->window, xwm->atoms[ATOM_VSOMM_DATA],
-					 XCB_GET_PROPERTY_TYPE_ANY, offset, READ_PIECE_WORDS),
-			NULL);
-		if (!reply)
-			return false;
-		*type = reply->type;
-		int n = xcb_get_property_value_length(reply);
-		bool ok = n >= 0 &&
-			  buf_append(&t->buf, &t->len, &t->cap, xcb_get_property_value(reply),
-				     (size_t)n, X_PROPERTY_MAX);
-		uint32_t after = reply->bytes_after;
-		free(reply);
-		if (!ok)
-			return false;
-		if (after == 0 || n == 0)
-			return true;
-		offset += (uint32_t)n / 4;
-	}
-}
-
 static struct x_to_host *x_to_host_head(struct xwm_selection *sel)
 {
 	if (wl_list_empty(&sel->to_host))
@@ -219,51 +192,80 @@ static struct x_to_host *x_to_host_head(struct xwm_selection *sel)
 	return t->converting ? t : NULL;
 }
 
-static void handle_data_notify(struct xwm_selection *sel, xcb_selection_notify_event_t *ev)
-{
-	struct x_to_host *t = x_to_host_head(sel);
-	xcb_atom_t type;
+static void request_data_piece(struct x_to_host *t, uint32_t offset_words);
 
-	if (!t)
-		return;
-	if (ev->property == XCB_ATOM_NONE || t->incr) {
-		x_to_host_finish(t, false);
-		return;
-	}
-	if (!read_data_property(t, &type)) {
+/* A piece of _VSOMM_DATA: append it; more pieces, INCR, or out to the fd. */
+static void handle_data_piece(struct xwm *xwm, void *data, void *t_, uint32_t offset_words)
+{
+	xcb_get_property_reply_t *reply = data;
+	struct x_to_host *t = t_;
+
+	t->reading = false;
+	if (!reply) {
 		x_to_host_finish(t, false);
 		return;
 	}
 	t->progress_ms = xwm_now_ms();
-	if (type == sel->xwm->atoms[ATOM_INCR]) {
-		/* The value is a size estimate: data comes in chunks. */
+	if (!t->incr && offset_words == 0 && reply->type == xwm->atoms[ATOM_INCR]) {
+		/* The value is a size estimate: the data comes in chunks,
+		 * the first once the property is deleted. */
+		vsomm_log(VSOMM_LOG_DEBUG, "xwm: a paste from X comes in INCR chunks");
 		t->incr = true;
-		t->len = t->off = 0;
-		xcb_delete_property(sel->xwm->conn, sel->window, sel->xwm->atoms[ATOM_VSOMM_DATA]);
-		xwm_schedule(sel->xwm);
+		xcb_delete_property(xwm->conn, t->sel->window, xwm->atoms[ATOM_VSOMM_DATA]);
+		xwm_schedule(xwm);
 		return;
 	}
-	t->eof = true;
+	int n = xcb_get_property_value_length(reply);
+	if (n < 0 || !buf_append(&t->buf, &t->len, &t->cap, xcb_get_property_value(reply),
+				 (size_t)n, X_PROPERTY_MAX)) {
+		x_to_host_finish(t, false);
+		return;
+	}
+	if (offset_words == 0)
+		t->chunk_bytes = 0;
+	t->chunk_bytes += (size_t)n;
+	if (reply->bytes_after && n > 0) {
+		request_data_piece(t, offset_words + (uint32_t)n / 4);
+		return;
+	}
+	/* Without INCR the property was all of it; with INCR a zero-length
+	 * chunk ends it. */
+	if (!t->incr || t->chunk_bytes == 0)
+		t->eof = true;
 	x_to_host_write(t);
+}
+
+static void request_data_piece(struct x_to_host *t, uint32_t offset_words)
+{
+	struct xwm *xwm = t->sel->xwm;
+	xcb_get_property_cookie_t cookie = xcb_get_property(
+		xwm->conn, 0, t->sel->window, xwm->atoms[ATOM_VSOMM_DATA],
+		XCB_GET_PROPERTY_TYPE_ANY, offset_words, READ_PIECE_WORDS);
+	t->reading = true;
+	xwm_await(xwm, cookie.sequence, handle_data_piece, t, offset_words);
+}
+
+static void handle_data_notify(struct xwm_selection *sel, xcb_selection_notify_event_t *ev)
+{
+	struct x_to_host *t = x_to_host_head(sel);
+
+	if (!t)
+		return;
+	if (ev->property == XCB_ATOM_NONE || t->incr || t->reading) {
+		x_to_host_finish(t, false);
+		return;
+	}
+	request_data_piece(t, 0);
 }
 
 static void handle_incr_chunk(struct xwm_selection *sel)
 {
 	struct x_to_host *t = x_to_host_head(sel);
-	xcb_atom_t type;
-	size_t before;
 
-	if (!t || !t->incr || t->eof)
+	/* Chunks are asked for once the previous one is written out. */
+	if (!t || !t->incr || t->eof || t->reading || t->off < t->len)
 		return;
-	before = t->len;
-	if (!read_data_property(t, &type)) {
-		x_to_host_finish(t, false);
-		return;
-	}
-	t->progress_ms = xwm_now_ms();
-	if (t->len == before)
-		t->eof = true; /* a zero-length chunk ends it */
-	x_to_host_write(t);
+	request_data_piece(t, 0);
 }
 
 static void start_next_conversion(struct xwm_selection *sel)
@@ -348,23 +350,50 @@ static void add_target(struct xwm_selection *sel, const char *mime, xcb_atom_t a
 	sel->target_count++;
 }
 
-static void handle_targets_notify(struct xwm_selection *sel, xcb_selection_notify_event_t *ev)
+static void offer_targets(struct xwm_selection *sel)
 {
 	struct xwm *xwm = sel->xwm;
+
+	sel->offered_to_host = proxy_selection_set(xwm->proxy, xwm->client, sel->kind,
+						   (const char *const *)sel->target_mimes,
+						   sel->target_count);
+	xwm_schedule(xwm);
+}
+
+/* The name of one of the owner's targets: a MIME type when it looks like one. */
+static void handle_target_name(struct xwm *xwm, void *data, void *sel_, uint32_t arg)
+{
+	xcb_get_atom_name_reply_t *name = data;
+	struct xwm_selection *sel = sel_;
+
+	if ((arg >> 16) != sel->targets_gen)
+		return; /* the owner changed meanwhile */
+	if (name) {
+		size_t len = (size_t)xcb_get_atom_name_name_length(name);
+		const char *s = xcb_get_atom_name_name(name);
+		if (xwm_looks_like_mime_type(s, len)) {
+			char buf[256];
+			memcpy(buf, s, len); /* len <= 255 */
+			buf[len] = '\0';
+			add_target(sel, buf, sel->names[arg & 0xffff]);
+		}
+	}
+	if (--sel->names_left == 0)
+		offer_targets(sel);
+}
+
+static void handle_targets_reply(struct xwm *xwm, void *data, void *sel_, uint32_t gen)
+{
+	struct xwm_selection *sel = sel_;
 	uint32_t atoms[MAX_TYPES];
 	size_t n = 0;
 	struct xwm_prop prop;
 
-	if (ev->property == XCB_ATOM_NONE)
+	if (gen != sel->targets_gen)
 		return;
-	xcb_get_property_reply_t *reply = xwm_get_property(
-		xwm, xwm_request_property(xwm, sel->window, xwm->atoms[ATOM_VSOMM_TARGETS]), &prop);
-	xcb_delete_property(xwm->conn, sel->window, xwm->atoms[ATOM_VSOMM_TARGETS]);
-	bool ok = xwm_prop_card32_list(&prop, XCB_ATOM_ATOM, atoms, MAX_TYPES, &n);
-	free(reply);
-	if (!ok)
+	xwm_prop_from_reply(data, &prop);
+	if (!xwm_prop_card32_list(&prop, XCB_ATOM_ATOM, atoms, MAX_TYPES, &n))
 		return;
-
 	clear_targets(sel);
 	sel->targets = calloc(MAX_TYPES, sizeof(*sel->targets));
 	sel->target_mimes = calloc(MAX_TYPES, sizeof(*sel->target_mimes));
@@ -373,19 +402,12 @@ static void handle_targets_notify(struct xwm_selection *sel, xcb_selection_notif
 		return;
 	}
 	xcb_atom_t utf8 = XCB_ATOM_NONE, plain = XCB_ATOM_NONE;
-	xcb_get_atom_name_cookie_t cookies[MAX_TYPES];
-	bool named[MAX_TYPES] = {false};
 	for (size_t i = 0; i < n; i++) {
 		xcb_atom_t a = atoms[i];
 		if (a == xwm->atoms[ATOM_UTF8_STRING])
 			utf8 = a;
 		else if ((a == XCB_ATOM_STRING || a == xwm->atoms[ATOM_TEXT]) && !plain)
 			plain = a;
-		else if (a != xwm->atoms[ATOM_TARGETS] && a != xwm->atoms[ATOM_TIMESTAMP] &&
-			 a != xwm->atoms[ATOM_MULTIPLE] && a != XCB_ATOM_NONE) {
-			cookies[i] = xcb_get_atom_name(xwm->conn, a);
-			named[i] = true;
-		}
 	}
 	if (utf8) {
 		add_target(sel, mime_utf8, utf8);
@@ -393,26 +415,38 @@ static void handle_targets_notify(struct xwm_selection *sel, xcb_selection_notif
 	} else if (plain) {
 		add_target(sel, mime_text, plain);
 	}
+	/* Other targets by name: one GetAtomName each, offered when all came. */
+	sel->names_left = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!named[i])
+		xcb_atom_t a = atoms[i];
+		if (a == XCB_ATOM_NONE || a == XCB_ATOM_STRING ||
+		    a == xwm->atoms[ATOM_UTF8_STRING] || a == xwm->atoms[ATOM_TEXT] ||
+		    a == xwm->atoms[ATOM_TARGETS] || a == xwm->atoms[ATOM_TIMESTAMP] ||
+		    a == xwm->atoms[ATOM_MULTIPLE])
 			continue;
-		xcb_get_atom_name_reply_t *name = xcb_get_atom_name_reply(xwm->conn, cookies[i],
-									  NULL);
-		if (!name)
-			continue;
-		size_t len = (size_t)xcb_get_atom_name_name_length(name);
-		const char *s = xcb_get_atom_name_name(name);
-		if (xwm_looks_like_mime_type(s, len)) {
-			char buf[256];
-			memcpy(buf, s, len);
-			buf[len] = '\0';
-			add_target(sel, buf, atoms[i]);
-		}
-		free(name);
+		sel->names[sel->names_left] = a;
+		xcb_get_atom_name_cookie_t cookie = xcb_get_atom_name(xwm->conn, a);
+		xwm_await(xwm, cookie.sequence, handle_target_name, sel,
+			  (uint32_t)sel->targets_gen << 16 | (uint32_t)sel->names_left);
+		sel->names_left++;
 	}
-	sel->offered_to_host = proxy_selection_set(xwm->proxy, xwm->client, sel->kind,
-						   (const char *const *)sel->target_mimes,
-						   sel->target_count);
+	if (sel->names_left == 0)
+		offer_targets(sel);
+}
+
+static void handle_targets_notify(struct xwm_selection *sel, xcb_selection_notify_event_t *ev)
+{
+	struct xwm *xwm = sel->xwm;
+
+	if (ev->property == XCB_ATOM_NONE)
+		return;
+	/* Read and delete (ICCCM 2.4: the requestor deletes the property). */
+	xcb_get_property_cookie_t cookie = xcb_get_property(
+		xwm->conn, 1, sel->window, xwm->atoms[ATOM_VSOMM_TARGETS],
+		XCB_GET_PROPERTY_TYPE_ANY, 0, XWM_PROP_MAX_BYTES / 4);
+	sel->targets_gen++;
+	xwm_await(xwm, cookie.sequence, handle_targets_reply, sel, sel->targets_gen);
+	xwm_schedule(xwm);
 }
 
 static void handle_owner_change(struct xwm_selection *sel, xcb_window_t owner, xcb_timestamp_t time)
@@ -427,6 +461,7 @@ static void handle_owner_change(struct xwm_selection *sel, xcb_window_t owner, x
 		if (sel->offered_to_host)
 			proxy_selection_set(xwm->proxy, xwm->client, sel->kind, NULL, 0);
 		sel->offered_to_host = false;
+		sel->targets_gen++;
 		clear_targets(sel);
 		return;
 	}
@@ -485,6 +520,7 @@ static void start_incr(struct host_to_x *t)
 	t->incr = true;
 	t->waiting_delete = true;
 	xwm_schedule(xwm);
+	vsomm_log(VSOMM_LOG_DEBUG, "xwm: a paste into X goes in INCR chunks");
 }
 
 static int handle_pipe_readable(int fd, uint32_t mask, void *data)
@@ -679,6 +715,16 @@ static void clear_host_offer(struct xwm_selection *sel)
 	sel->host_count = 0;
 }
 
+static void handle_interned(struct xwm *xwm, void *data, void *sel_, uint32_t arg)
+{
+	xcb_intern_atom_reply_t *reply = data;
+	struct xwm_selection *sel = sel_;
+	size_t i = arg & 0xffff;
+
+	if ((arg >> 16) == sel->offer_gen && reply && i < sel->host_count)
+		sel->host_atoms[i] = reply->atom;
+}
+
 static void handle_host_offer(void *data, enum proxy_selection_kind kind,
 			      const char *const *mime_types, size_t count)
 {
@@ -687,9 +733,9 @@ static void handle_host_offer(void *data, enum proxy_selection_kind kind,
 	if ((unsigned)kind >= XWM_SELECTIONS || xwm->dead)
 		return;
 	struct xwm_selection *sel = &xwm->selections[kind];
-	xcb_intern_atom_cookie_t cookies[MAX_TYPES];
 
 	clear_host_offer(sel);
+	sel->offer_gen++;
 	sel->offered_to_host = false; /* the host's selection is someone else's now */
 	if (count == 0) {
 		if (sel->own)
@@ -705,6 +751,8 @@ static void handle_host_offer(void *data, enum proxy_selection_kind kind,
 		clear_host_offer(sel);
 		return;
 	}
+	/* Other MIME types are X targets by their name, interned as the
+	 * replies come (the text targets need none). */
 	for (size_t i = 0; i < count && sel->host_count < MAX_TYPES; i++) {
 		size_t len = strnlen(mime_types[i], 256);
 		if (len == 0 || len > 255)
@@ -712,13 +760,11 @@ static void handle_host_offer(void *data, enum proxy_selection_kind kind,
 		char *copy = strdup(mime_types[i]);
 		if (!copy)
 			continue;
-		cookies[sel->host_count] = xcb_intern_atom(xwm->conn, 0, (uint16_t)len, copy);
+		xcb_intern_atom_cookie_t cookie = xcb_intern_atom(xwm->conn, 0, (uint16_t)len,
+								  copy);
+		xwm_await(xwm, cookie.sequence, handle_interned, sel,
+			  (uint32_t)sel->offer_gen << 16 | (uint32_t)sel->host_count);
 		sel->host_mimes[sel->host_count++] = copy;
-	}
-	for (size_t i = 0; i < sel->host_count; i++) {
-		xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(xwm->conn, cookies[i], NULL);
-		sel->host_atoms[i] = reply ? reply->atom : XCB_ATOM_NONE;
-		free(reply);
 	}
 	/* ICCCM asks for a real timestamp; Xwayland's clients accept
 	 * CurrentTime (every other X window manager for Wayland does this). */

@@ -56,6 +56,8 @@ enum xwm_atom {
 
 /* Selections bridged: index = enum proxy_selection_kind. */
 #define XWM_SELECTIONS 2
+/* MIME types / targets of one selection the XWM looks at. */
+#define XWM_SELECTION_MAX_TYPES 64
 
 struct xwm_selection {
 	struct xwm *xwm;
@@ -68,6 +70,9 @@ struct xwm_selection {
 	size_t target_count;  /* X targets the host was offered, as MIME types */
 	xcb_atom_t *targets;
 	char **target_mimes;
+	uint16_t targets_gen;                      /* the TARGETS conversion replies are for */
+	xcb_atom_t names[XWM_SELECTION_MAX_TYPES]; /* targets whose names are awaited */
+	size_t names_left;
 	struct wl_list to_host; /* struct x_to_host: head is converting, rest queued */
 
 	/* host → X */
@@ -75,7 +80,8 @@ struct xwm_selection {
 	xcb_timestamp_t own_time;
 	size_t host_count;
 	char **host_mimes;
-	xcb_atom_t *host_atoms; /* host_mimes interned */
+	xcb_atom_t *host_atoms; /* host_mimes interned (as the replies come) */
+	uint16_t offer_gen;     /* the InternAtom replies are for */
 	struct wl_list to_x;    /* struct host_to_x */
 	size_t to_x_count;
 };
@@ -97,6 +103,7 @@ struct xwm {
 
 	struct wl_list windows[XWM_WINDOW_BUCKETS]; /* struct xwm_window.link */
 	struct wl_list pending;                     /* struct xwm_window.pending_link */
+	struct wl_list awaits;                      /* replies awaited, in request order */
 	struct xwm_window *focus; /* the toplevel the host activated, X focus on it */
 	uint64_t map_serial;      /* orders toplevels by when they got their role */
 
@@ -123,8 +130,10 @@ struct xwm_window {
 	uint64_t associate_since_ms; /* waiting for its role since (0: not waiting) */
 
 	/* Properties (decoded by props.c). */
+	uint32_t dirty_props;     /* changed since read (bits of enum prop in xwm-window.c) */
+	unsigned reads_in_flight; /* GetProperty replies awaited */
+	char *net_wm_name;        /* read, waiting for WM_NAME's reply to decide the title */
 	char *title;
-	bool title_dirty;
 	uint64_t title_sent_ms;
 	char *app_id;
 	xcb_window_t transient_for;
@@ -133,6 +142,7 @@ struct xwm_window {
 	bool delete_window, take_focus; /* WM_PROTOCOLS */
 	bool want_fullscreen, want_maximized;
 	uint32_t host_states; /* enum proxy_window_state bits of the latest configure */
+	int32_t saved_width, saved_height; /* X size before maximized/fullscreen */
 };
 
 /* xwm.c */
@@ -142,11 +152,20 @@ void xwm_schedule(struct xwm *xwm);
 /** Run the deferred work again in ms milliseconds at the latest. */
 void xwm_schedule_timer(struct xwm *xwm, uint32_t ms);
 /**
- * GetProperty, synchronously, of at most XWM_PROP_MAX_BYTES; the reply (free
- * it) or NULL.  prop is filled from it (type 0 when missing).
+ * A reply's handler: reply is NULL on an X error (or when the XWM stops);
+ * it is freed after the call.
  */
-xcb_get_property_reply_t *xwm_get_property(struct xwm *xwm, xcb_get_property_cookie_t cookie,
-					   struct xwm_prop *prop);
+typedef void (*xwm_reply_fn)(struct xwm *xwm, void *reply, void *data, uint32_t arg);
+/**
+ * Call fn when the reply to request `sequence` (a cookie's) arrives, never
+ * waiting for it.  Replies are handled in request order.
+ */
+void xwm_await(struct xwm *xwm, unsigned int sequence, xwm_reply_fn fn, void *data, uint32_t arg);
+/** Drop the replies awaited with this data (its owner is freed). */
+void xwm_await_cancel(struct xwm *xwm, void *data);
+/** prop from a GetProperty reply (type 0 when reply is NULL or the property missing). */
+void xwm_prop_from_reply(const xcb_get_property_reply_t *reply, struct xwm_prop *prop);
+/** GetProperty of at most XWM_PROP_MAX_BYTES. */
 xcb_get_property_cookie_t xwm_request_property(struct xwm *xwm, xcb_window_t window,
 					       xcb_atom_t atom);
 void xwm_send_client_message(struct xwm *xwm, xcb_window_t window, xcb_atom_t type,

@@ -290,20 +290,39 @@ static void handle_toplevel_configure(void *data, int32_t width, int32_t height,
 {
 	struct xwm_window *w = data;
 	struct xwm *xwm = w->xwm;
+	const uint32_t big = PROXY_WINDOW_MAXIMIZED | PROXY_WINDOW_FULLSCREEN;
+	uint32_t old_states = w->host_states;
+	bool resized = false;
 
 	if (xwm->dead)
 		return;
 	w->host_states = states;
+	/* Leaving maximized or fullscreen with "you choose" (0×0): the size
+	 * from before, as X clients expect of a window manager. */
+	if ((states & big) && !(old_states & big)) {
+		w->saved_width = w->width;
+		w->saved_height = w->height;
+	} else if (!(states & big) && (old_states & big) && (width <= 0 || height <= 0)) {
+		width = w->saved_width;
+		height = w->saved_height;
+	}
 	if (width > 0 && height > 0) {
 		uint32_t size[2] = {
 			(uint32_t)(width < X_SIZE_MAX ? width : X_SIZE_MAX),
 			(uint32_t)(height < X_SIZE_MAX ? height : X_SIZE_MAX),
 		};
-		if ((int32_t)size[0] != w->width || (int32_t)size[1] != w->height)
+		if ((int32_t)size[0] != w->width || (int32_t)size[1] != w->height) {
 			xcb_configure_window(xwm->conn, w->id,
 					     XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT,
 					     size);
+			resized = true;
+		}
 	}
+	/* The host applies a configure's states with the next commit; a
+	 * window whose size does not change would not commit: have it
+	 * redraw (Expose), which Xwayland commits. */
+	if (!resized && states != old_states)
+		xcb_clear_area(xwm->conn, 1, w->id, 0, 0, 0, 0);
 	bool fullscreen = states & PROXY_WINDOW_FULLSCREEN;
 	bool maximized = states & PROXY_WINDOW_MAXIMIZED;
 	if (fullscreen != w->want_fullscreen || maximized != w->want_maximized) {
@@ -427,8 +446,7 @@ static bool associate(struct xwm_window *w)
 
 /* ---- properties ---- */
 
-static void apply_property(struct xwm_window *w, enum prop which, const struct xwm_prop *prop,
-			   char **net_name)
+static void apply_property(struct xwm_window *w, enum prop which, const struct xwm_prop *prop)
 {
 	struct xwm *xwm = w->xwm;
 	uint32_t atoms[64];
@@ -436,12 +454,14 @@ static void apply_property(struct xwm_window *w, enum prop which, const struct x
 
 	switch (which) {
 	case PROP_NET_WM_NAME:
-		*net_name = xwm_prop_text(prop, xwm->atoms[ATOM_UTF8_STRING], XWM_TEXT_UTF8);
+		/* Always read just before WM_NAME, which decides. */
+		free(w->net_wm_name);
+		w->net_wm_name = xwm_prop_text(prop, xwm->atoms[ATOM_UTF8_STRING], XWM_TEXT_UTF8);
 		break;
 	case PROP_WM_NAME: {
 		/* _NET_WM_NAME wins (EWMH); WM_NAME is Latin-1 unless it says UTF8_STRING. */
-		char *title = *net_name;
-		*net_name = NULL;
+		char *title = w->net_wm_name;
+		w->net_wm_name = NULL;
 		if (!title)
 			title = xwm_prop_text(prop, 0,
 					      prop->type == xwm->atoms[ATOM_UTF8_STRING]
@@ -513,12 +533,43 @@ static void apply_property(struct xwm_window *w, enum prop which, const struct x
 	}
 }
 
-/* Read the properties in `mask` (one batch of requests, then the replies). */
-static void read_properties(struct xwm_window *w, uint32_t mask)
+static void finish_map_request(struct xwm_window *w)
+{
+	/* Rootless Xwayland's surface includes the X border: a border would
+	 * make the surface larger than a maximized or fullscreen configure
+	 * allows (a protocol error on the host), and there are no frames. */
+	uint32_t border = 0;
+	xcb_configure_window(w->xwm->conn, w->id, XCB_CONFIG_WINDOW_BORDER_WIDTH, &border);
+	w->managed = true;
+	set_wm_state(w, WM_STATE_NORMAL);
+	set_frame_extents(w);
+	write_net_wm_state(w);
+	xcb_map_window(w->xwm->conn, w->id);
+	xwm_schedule(w->xwm);
+}
+
+#define READ_THEN_MAP (1u << 8)
+
+static void handle_property_reply(struct xwm *xwm, void *reply, void *data, uint32_t arg)
+{
+	struct xwm_window *w = data;
+	struct xwm_prop prop;
+
+	w->reads_in_flight--;
+	xwm_prop_from_reply(reply, &prop);
+	apply_property(w, (enum prop)(arg & 0xff), &prop);
+	if (arg & READ_THEN_MAP)
+		finish_map_request(w);
+	if (w->reads_in_flight == 0 && w->associate_since_ms)
+		mark_pending(w); /* it waited for these to get its role */
+}
+
+/* Ask for the properties in `mask`; they are applied as the replies come.
+ * then_map: map the window once they all are (MapRequest). */
+static void read_properties(struct xwm_window *w, uint32_t mask, bool then_map)
 {
 	struct xwm *xwm = w->xwm;
-	xcb_get_property_cookie_t cookies[PROP_COUNT];
-	char *net_name = NULL;
+	int last = -1;
 
 	if (xwm->dead)
 		return;
@@ -527,17 +578,19 @@ static void read_properties(struct xwm_window *w, uint32_t mask)
 		mask |= PROPS_TITLE;
 	for (int p = 0; p < PROP_COUNT; p++) {
 		if (mask & (1u << p))
-			cookies[p] = xwm_request_property(xwm, w->id, prop_atom(xwm, p));
+			last = p;
 	}
 	for (int p = 0; p < PROP_COUNT; p++) {
 		if (!(mask & (1u << p)))
 			continue;
-		struct xwm_prop prop;
-		xcb_get_property_reply_t *reply = xwm_get_property(xwm, cookies[p], &prop);
-		apply_property(w, p, &prop, &net_name);
-		free(reply);
+		xcb_get_property_cookie_t cookie = xwm_request_property(
+			xwm, w->id, prop_atom(xwm, (enum prop)p));
+		w->reads_in_flight++;
+		xwm_await(xwm, cookie.sequence, handle_property_reply, w,
+			  (uint32_t)p | (p == last && then_map ? READ_THEN_MAP : 0));
 	}
-	free(net_name);
+	if (last < 0 && then_map)
+		finish_map_request(w);
 }
 
 /* ---- lifetime ---- */
@@ -569,12 +622,14 @@ void xwm_window_destroy(struct xwm_window *w)
 {
 	if (!w)
 		return;
+	xwm_await_cancel(w->xwm, w);
 	drop_role(w);
 	if (w->xwm->focus == w)
 		w->xwm->focus = NULL;
 	wl_list_remove(&w->pending_link);
 	wl_list_remove(&w->link);
 	free(w->title);
+	free(w->net_wm_name);
 	free(w->app_id);
 	free(w);
 }
@@ -595,7 +650,25 @@ bool xwm_window_run_pending(struct xwm_window *w, uint64_t now, uint32_t *wait_m
 		drop_role(w);
 		w->surface_id = 0; /* Xwayland names the next one */
 	}
-	if (w->mapped && w->surface_id && !w->role && w->associate_since_ms) {
+	/* Titles at most every TITLE_INTERVAL_MS (a client may rename its
+	 * window thousands of times a second). */
+	uint32_t read = w->dirty_props & ~PROPS_TITLE;
+	if (w->dirty_props & PROPS_TITLE) {
+		uint64_t next = w->title_sent_ms + TITLE_INTERVAL_MS;
+		if (now >= next) {
+			read |= PROPS_TITLE;
+			w->title_sent_ms = now;
+		} else {
+			more = true;
+			*wait_ms = (uint32_t)(next - now);
+		}
+	}
+	w->dirty_props &= ~read;
+	if (read)
+		read_properties(w, read, false);
+	/* Its role is given with what the properties say (parent, title). */
+	if (w->mapped && w->surface_id && !w->role && w->associate_since_ms &&
+	    !w->reads_in_flight) {
 		if (associate(w)) {
 			w->associate_since_ms = 0;
 		} else if (now - w->associate_since_ms > ASSOCIATE_TIMEOUT_MS) {
@@ -605,19 +678,6 @@ bool xwm_window_run_pending(struct xwm_window *w, uint64_t now, uint32_t *wait_m
 		} else {
 			more = true;
 			*wait_ms = ASSOCIATE_RETRY_MS;
-		}
-	}
-	if (w->title_dirty) {
-		uint64_t next = w->title_sent_ms + TITLE_INTERVAL_MS;
-		if (now >= next) {
-			w->title_dirty = false;
-			w->title_sent_ms = now;
-			read_properties(w, PROPS_TITLE);
-		} else {
-			more = true;
-			uint32_t left = (uint32_t)(next - now);
-			if (!*wait_ms || left < *wait_ms)
-				*wait_ms = left;
 		}
 	}
 	return more;
@@ -634,12 +694,10 @@ void xwm_handle_map_request(struct xwm *xwm, xcb_map_request_event_t *ev)
 		xcb_map_window(xwm->conn, ev->window);
 		return;
 	}
-	read_properties(w, PROPS_ALL);
-	w->managed = true;
-	set_wm_state(w, WM_STATE_NORMAL);
-	set_frame_extents(w);
-	write_net_wm_state(w);
-	xcb_map_window(xwm->conn, w->id);
+	/* Mapped once its properties are known, so that its role starts with
+	 * them. */
+	w->dirty_props = 0;
+	read_properties(w, PROPS_ALL, true);
 }
 
 void xwm_handle_map_notify(struct xwm *xwm, xcb_map_notify_event_t *ev)
@@ -653,11 +711,15 @@ void xwm_handle_map_notify(struct xwm *xwm, xcb_map_notify_event_t *ev)
 		drop_role(w);
 		w->override_redirect = ev->override_redirect;
 	}
+	/* Read from the idle, before the role is given: a burst of maps and
+	 * unmaps costs one round trip, not one per map. */
 	if (w->override_redirect)
-		read_properties(w, 1u << PROP_TRANSIENT_FOR);
+		w->dirty_props |= 1u << PROP_TRANSIENT_FOR;
 	else if (!w->managed)
-		read_properties(w, PROPS_ALL); /* mapped before the WM started */
+		w->dirty_props |= PROPS_ALL; /* mapped before the WM started */
 	want_role(w);
+	if (w->dirty_props)
+		mark_pending(w);
 }
 
 void xwm_handle_unmap_notify(struct xwm *xwm, xcb_unmap_notify_event_t *ev)
@@ -767,11 +829,11 @@ void xwm_handle_property_notify(struct xwm *xwm, xcb_property_notify_event_t *ev
 	for (int p = 0; p < PROP_COUNT; p++) {
 		if (ev->atom != prop_atom(xwm, p))
 			continue;
-		if ((1u << p) & PROPS_TITLE) {
-			w->title_dirty = true;
+		/* Read from the idle: any number of changes in one batch of
+		 * events cost one read. */
+		if (p != PROP_NET_WM_STATE) {
+			w->dirty_props |= 1u << p;
 			mark_pending(w);
-		} else if (p != PROP_NET_WM_STATE) {
-			read_properties(w, 1u << p);
 		}
 		return;
 	}

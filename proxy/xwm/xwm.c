@@ -13,14 +13,26 @@
  * that must wait (a wl_surface the proxy has not seen yet, a title changed
  * again too soon) re-arms a timer.
  *
- * Replies are waited for synchronously (GetProperty at map time and on
- * PropertyNotify), as most X window managers do: Xwayland answers without
- * waiting for the Wayland side once it is running (its start-up round trips
- * are over before xserver.c calls xwm_create).
+ * Never wait for a reply once the WM runs: every request with a reply after
+ * start-up is awaited (xwm_await) and its reply handled when it arrives.  A
+ * blocking round trip stalls the whole loop, and with it the reading of
+ * Xwayland's Wayland connection: an X client that maps and unmaps
+ * override-redirect windows in a burst makes Xwayland send a wl_shm fd per
+ * map, and Xwayland aborts ("can't send file descriptor") when its socket
+ * fills while vsomm waits for it on X (seen with one GetProperty per
+ * MapNotify).  Start-up (xwm_create) waits: Xwayland serves no X client
+ * before the WM owns WM_S0, which is the last thing it does.
  *
  * Frames: none.  X windows are shown undecorated (_NET_FRAME_EXTENTS 0):
  * Weston 10 offers no xdg-decoration, so neither side draws a title bar
  * unless the X client does it itself.
+ *
+ * HiDPI (measured with Weston 10, headless --scale=2, Xwayland 22.1.9): the
+ * X screen is the output's logical size (1024×640 for a 2048×1280 output,
+ * 96 dpi) and X windows' buffers come at buffer scale 1, so Weston shows
+ * them at their logical size, upscaled 2× (blurry, right size, input
+ * right).  X knows nothing of the scale; configures are in surface
+ * coordinates, so a maximized X window gets the logical output size.
  */
 #include "proxy/xwm/xwm-private.h"
 
@@ -30,13 +42,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <xcb/composite.h>
+#include <xcb/xcbext.h> /* xcb_poll_for_reply */
 #include <xcb/xfixes.h>
 
 #include "util/log.h"
 
 /* Events handled per wake-up before the loop gets a turn (a client flooding
  * the server with property changes must not starve the proxy). */
-#define EVENTS_PER_DISPATCH 4096
+#define EVENTS_PER_DISPATCH 1024
 
 static const char *const atom_names[ATOM_COUNT] = {
 	[ATOM_WM_PROTOCOLS] = "WM_PROTOCOLS",
@@ -97,20 +110,75 @@ xcb_get_property_cookie_t xwm_request_property(struct xwm *xwm, xcb_window_t win
 				XWM_PROP_MAX_BYTES / 4);
 }
 
-xcb_get_property_reply_t *xwm_get_property(struct xwm *xwm, xcb_get_property_cookie_t cookie,
-					   struct xwm_prop *prop)
+void xwm_prop_from_reply(const xcb_get_property_reply_t *reply, struct xwm_prop *prop)
 {
-	xcb_get_property_reply_t *reply = xcb_get_property_reply(xwm->conn, cookie, NULL);
-
 	memset(prop, 0, sizeof(*prop));
 	if (!reply)
-		return NULL;
+		return;
 	prop->type = reply->type;
 	prop->format = reply->format;
 	prop->value = xcb_get_property_value(reply);
 	int len = xcb_get_property_value_length(reply);
 	prop->length = len > 0 ? (size_t)len : 0;
-	return reply;
+}
+
+struct await {
+	struct wl_list link;
+	unsigned int sequence;
+	xwm_reply_fn fn; /* NULL: cancelled, the reply is dropped */
+	void *data;
+	uint32_t arg;
+};
+
+void xwm_await(struct xwm *xwm, unsigned int sequence, xwm_reply_fn fn, void *data, uint32_t arg)
+{
+	struct await *a = calloc(1, sizeof(*a));
+	if (!a) {
+		/* The reply is dropped by xcb when the next one is polled; the
+		 * caller's state waits for a reply that never comes: make it
+		 * come as an error now. */
+		xcb_discard_reply(xwm->conn, sequence);
+		fn(xwm, NULL, data, arg);
+		return;
+	}
+	a->sequence = sequence;
+	a->fn = fn;
+	a->data = data;
+	a->arg = arg;
+	wl_list_insert(xwm->awaits.prev, &a->link);
+	xwm_schedule(xwm);
+}
+
+void xwm_await_cancel(struct xwm *xwm, void *data)
+{
+	struct await *a;
+
+	wl_list_for_each(a, &xwm->awaits, link) {
+		if (a->data == data)
+			a->fn = NULL;
+	}
+}
+
+/* Replies come in request order: handle the head while it is there. */
+static bool process_replies(struct xwm *xwm)
+{
+	bool any = false;
+
+	while (!xwm->dead && !wl_list_empty(&xwm->awaits)) {
+		struct await *a = wl_container_of(xwm->awaits.next, a, link);
+		void *reply = NULL;
+		xcb_generic_error_t *err = NULL;
+		if (!xcb_poll_for_reply(xwm->conn, a->sequence, &reply, &err))
+			break;
+		wl_list_remove(&a->link);
+		if (a->fn)
+			a->fn(xwm, reply, a->data, a->arg);
+		free(reply);
+		free(err);
+		free(a);
+		any = true;
+	}
+	return any;
 }
 
 void xwm_send_client_message(struct xwm *xwm, xcb_window_t window, xcb_atom_t type,
@@ -266,6 +334,20 @@ static bool dispatch_events(struct xwm *xwm, bool queued_only)
 	return false;
 }
 
+/* Events and replies, until neither is left (reading a reply may queue
+ * events and the reverse); false when the event bound was hit. */
+static bool dispatch(struct xwm *xwm, bool queued_only)
+{
+	for (int rounds = 0; rounds < 64; rounds++) {
+		if (!dispatch_events(xwm, queued_only))
+			return false;
+		if (!process_replies(xwm))
+			return true;
+		queued_only = true;
+	}
+	return false;
+}
+
 static void run_pending(struct xwm *xwm)
 {
 	uint64_t now = xwm_now_ms();
@@ -274,8 +356,7 @@ static void run_pending(struct xwm *xwm)
 
 	if (xwm->dead)
 		return;
-	/* Replies waited for since the last dispatch may have queued events. */
-	if (!dispatch_events(xwm, true))
+	if (!dispatch(xwm, true))
 		wait = 1;
 	wl_list_for_each_safe(window, tmp, &xwm->pending, pending_link) {
 		uint32_t w = 0;
@@ -289,8 +370,6 @@ static void run_pending(struct xwm *xwm)
 	uint32_t w = 0;
 	if (xwm_selections_run_pending(xwm, now, &w) && w && (!wait || w < wait))
 		wait = w;
-	if (!dispatch_events(xwm, true))
-		wait = 1;
 	if (wait)
 		xwm_schedule_timer(xwm, wait);
 	if (!xwm->dead && xcb_flush(xwm->conn) <= 0)
@@ -331,7 +410,7 @@ static int handle_x_fd(int fd, uint32_t mask, void *data)
 	struct xwm *xwm = data;
 
 	/* A hang-up shows as xcb's connection error once it read the EOF. */
-	if (!dispatch_events(xwm, false))
+	if (!dispatch(xwm, false))
 		xwm_schedule_timer(xwm, 1);
 	xwm_schedule(xwm);
 	return 0;
@@ -400,47 +479,7 @@ static bool become_wm(struct xwm *xwm)
 	xcb_window_t none = XCB_WINDOW_NONE;
 	xcb_change_property(c, XCB_PROP_MODE_REPLACE, root, xwm->atoms[ATOM_NET_ACTIVE_WINDOW],
 			    XCB_ATOM_WINDOW, 32, 1, &none);
-	/* ICCCM 2.8: the window manager owns WM_Sn. */
-	xcb_set_selection_owner(c, xwm->wm_window, xwm->atoms[ATOM_WM_S0], XCB_CURRENT_TIME);
 	return true;
-}
-
-/* Windows that existed before the WM (an X client faster than xwm_create). */
-static void adopt_windows(struct xwm *xwm)
-{
-	xcb_query_tree_reply_t *tree = xcb_query_tree_reply(
-		xwm->conn, xcb_query_tree(xwm->conn, xwm->screen->root), NULL);
-	if (!tree)
-		return;
-	xcb_window_t *children = xcb_query_tree_children(tree);
-	int n = xcb_query_tree_children_length(tree);
-	for (int i = 0; i < n; i++) {
-		xcb_window_t id = children[i];
-		if (id == xwm->wm_window)
-			continue;
-		xcb_get_window_attributes_reply_t *attr = xcb_get_window_attributes_reply(
-			xwm->conn, xcb_get_window_attributes(xwm->conn, id), NULL);
-		xcb_get_geometry_reply_t *geo = xcb_get_geometry_reply(
-			xwm->conn, xcb_get_geometry(xwm->conn, id), NULL);
-		if (attr && geo && attr->_class != XCB_WINDOW_CLASS_INPUT_ONLY) {
-			struct xwm_window *w = xwm_window_create(xwm, id, geo->x, geo->y,
-								 geo->width, geo->height,
-								 attr->override_redirect);
-			if (w && attr->map_state == XCB_MAP_STATE_VIEWABLE) {
-				xcb_map_notify_event_t ev = {
-					.response_type = XCB_MAP_NOTIFY,
-					.window = id,
-					.override_redirect = attr->override_redirect,
-				};
-				if (!attr->override_redirect)
-					w->managed = true;
-				xwm_handle_map_notify(xwm, &ev);
-			}
-		}
-		free(attr);
-		free(geo);
-	}
-	free(tree);
 }
 
 static bool init_xfixes(struct xwm *xwm)
@@ -471,6 +510,7 @@ struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy, struct w
 	for (size_t i = 0; i < XWM_WINDOW_BUCKETS; i++)
 		wl_list_init(&xwm->windows[i]);
 	wl_list_init(&xwm->pending);
+	wl_list_init(&xwm->awaits);
 	for (size_t i = 0; i < XWM_SELECTIONS; i++) {
 		wl_list_init(&xwm->selections[i].to_host);
 		wl_list_init(&xwm->selections[i].to_x);
@@ -498,7 +538,10 @@ struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy, struct w
 		goto err;
 	if (xwm->xfixes_event_base && !xwm_selections_init(xwm))
 		vsomm_log(VSOMM_LOG_INFO, "xwm: selections are not bridged");
-	adopt_windows(xwm);
+	/* ICCCM 2.8: the window manager owns WM_Sn.  Last: Xwayland serves
+	 * X clients from then on (there is no window to adopt before). */
+	xcb_set_selection_owner(xwm->conn, xwm->wm_window, xwm->atoms[ATOM_WM_S0],
+				XCB_CURRENT_TIME);
 	if (xcb_flush(xwm->conn) <= 0)
 		goto err;
 	xwm_schedule(xwm);
@@ -523,6 +566,11 @@ void xwm_destroy(struct xwm *xwm)
 	xwm->idle = xwm->timer = xwm->fd_source = NULL;
 	xwm->dead = true; /* no more scheduling from the teardown below */
 	xwm_selections_finish(xwm);
+	while (!wl_list_empty(&xwm->awaits)) {
+		struct await *a = wl_container_of(xwm->awaits.next, a, link);
+		wl_list_remove(&a->link);
+		free(a);
+	}
 	for (size_t i = 0; i < XWM_WINDOW_BUCKETS; i++) {
 		while (!wl_list_empty(&xwm->windows[i])) {
 			struct xwm_window *w = wl_container_of(xwm->windows[i].next, w, link);
