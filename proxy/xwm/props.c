@@ -70,9 +70,24 @@ static size_t utf8_sequence(const uint8_t *s, size_t len)
 	return n;
 }
 
+/* Whether bytes[0..len) is valid UTF-8 up to its first NUL. */
+static bool valid_utf8(const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len && bytes[i];) {
+		size_t n = utf8_sequence(bytes + i, len - i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 char *xwm_text_to_utf8(const uint8_t *bytes, size_t len, enum xwm_text_encoding encoding,
 		       size_t max_out)
 {
+	if (encoding == XWM_TEXT_STRING)
+		encoding = valid_utf8(bytes, len) ? XWM_TEXT_UTF8 : XWM_TEXT_LATIN1;
+
 	static const uint8_t replacement[] = {0xef, 0xbf, 0xbd};
 	/* Worst case: every input byte becomes 3 output bytes. */
 	size_t cap = len <= max_out / 3 ? len * 3 : max_out;
@@ -150,8 +165,8 @@ bool xwm_prop_wm_class(const struct xwm_prop *prop, char **instance, char **clas
 		return false; /* one string only: no class part */
 	size_t first = (size_t)(nul - v);
 	size_t rest = prop->length - first - 1;
-	a = xwm_text_to_utf8(v, first, XWM_TEXT_LATIN1, XWM_PROP_MAX_TEXT);
-	b = xwm_text_to_utf8(nul + 1, rest, XWM_TEXT_LATIN1, XWM_PROP_MAX_TEXT);
+	a = xwm_text_to_utf8(v, first, XWM_TEXT_STRING, XWM_PROP_MAX_TEXT);
+	b = xwm_text_to_utf8(nul + 1, rest, XWM_TEXT_STRING, XWM_PROP_MAX_TEXT);
 	if (!a || !b) {
 		free(a);
 		free(b);

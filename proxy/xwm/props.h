@@ -36,7 +36,16 @@ struct xwm_prop {
 
 enum xwm_text_encoding {
 	XWM_TEXT_UTF8,   /* UTF8_STRING */
-	XWM_TEXT_LATIN1, /* STRING (ICCCM: ISO Latin-1), and COMPOUND_TEXT's ASCII part */
+	XWM_TEXT_LATIN1, /* ISO Latin-1 */
+	/*
+	 * STRING: ICCCM says Latin-1, but many programs (xdotool, scripts
+	 * through XStoreName) write UTF-8 there.  Text that is valid UTF-8 up
+	 * to its first NUL and not plain ASCII is read as UTF-8 (Latin-1 text
+	 * almost never is: "é" would have to be followed by a byte in
+	 * 0x80..0xbf, "Ã©"), anything else as Latin-1.  Also used for
+	 * COMPOUND_TEXT, whose ASCII part is what a title needs.
+	 */
+	XWM_TEXT_STRING,
 };
 
 /**
@@ -58,8 +67,8 @@ char *xwm_prop_text(const struct xwm_prop *prop, uint32_t want_type,
 		    enum xwm_text_encoding encoding);
 
 /**
- * WM_CLASS: two consecutive NUL-terminated Latin-1 strings, instance then
- * class (the final NUL may be missing).  Either out pointer may be NULL.
+ * WM_CLASS: two consecutive NUL-terminated STRINGs (XWM_TEXT_STRING),
+ * instance then class (the final NUL may be missing).  Either out pointer may be NULL.
  * False (and nothing allocated) when the property is missing or malformed.
  */
 bool xwm_prop_wm_class(const struct xwm_prop *prop, char **instance, char **class_name);

@@ -459,14 +459,15 @@ static void apply_property(struct xwm_window *w, enum prop which, const struct x
 		w->net_wm_name = xwm_prop_text(prop, xwm->atoms[ATOM_UTF8_STRING], XWM_TEXT_UTF8);
 		break;
 	case PROP_WM_NAME: {
-		/* _NET_WM_NAME wins (EWMH); WM_NAME is Latin-1 unless it says UTF8_STRING. */
+		/* _NET_WM_NAME wins (EWMH); WM_NAME is a STRING (props.h) unless it
+		 * says UTF8_STRING. */
 		char *title = w->net_wm_name;
 		w->net_wm_name = NULL;
 		if (!title)
 			title = xwm_prop_text(prop, 0,
 					      prop->type == xwm->atoms[ATOM_UTF8_STRING]
 						      ? XWM_TEXT_UTF8
-						      : XWM_TEXT_LATIN1);
+						      : XWM_TEXT_STRING);
 		if (title && w->title && strcmp(title, w->title) == 0) {
 			free(title);
 			break;

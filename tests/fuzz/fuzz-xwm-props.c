@@ -3,7 +3,8 @@
  * Fuzz target: the X property decoders of vsomm's window manager
  * (proxy/xwm/props.c), which read what any X client may write.
  *
- * Input: byte 0 picks the format (8, 16, 32, or the raw byte), byte 1 the
+ * Input: byte 0 picks the format (bits 0-1: 8, 16, 32, or the raw byte)
+ * and an encoding for the raw text conversion (bits 2-7), byte 1 the
  * type (None, the expected type, or another), bytes 2..5 a _NET_WM_MOVERESIZE
  * direction; the rest is the property value, copied to a heap block of
  * exactly its size so that ASan sees any read past it.  Every decoder runs
@@ -95,8 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_text(xwm_prop_text(&prop, 0, XWM_TEXT_UTF8));
 	check_text(xwm_prop_text(&prop, TYPE_EXPECTED, XWM_TEXT_LATIN1));
-	check_text(xwm_text_to_utf8(copy, len, (f & 4) ? XWM_TEXT_LATIN1 : XWM_TEXT_UTF8,
-				    (size_t)t * 3));
+	static const enum xwm_text_encoding encodings[3] = {XWM_TEXT_UTF8, XWM_TEXT_LATIN1,
+							    XWM_TEXT_STRING};
+	check_text(xwm_text_to_utf8(copy, len, encodings[(f >> 2) % 3], (size_t)t * 3));
+	check_text(xwm_prop_text(&prop, 0, XWM_TEXT_STRING));
 
 	char *instance = NULL, *class_name = NULL;
 	if (xwm_prop_wm_class(&prop, &instance, &class_name)) {

@@ -88,6 +88,11 @@ static void test_text(void)
 	/* Latin-1 é (0xe9) → U+00E9 */
 	check_text("caf\xe9", 4, XWM_TEXT_LATIN1, "caf\xc3\xa9");
 	check_text("caf\xc3\xa9", 6, XWM_TEXT_UTF8, "caf\xc3\xa9");
+	/* STRING: UTF-8 when it is valid UTF-8, else Latin-1 */
+	check_text("caf\xc3\xa9", 6, XWM_TEXT_STRING, "caf\xc3\xa9");
+	check_text("caf\xe9", 4, XWM_TEXT_STRING, "caf\xc3\xa9");
+	check_text("caf\xc3\xa9 \xe9", 8, XWM_TEXT_STRING, "caf\xc3\x83\xc2\xa9 \xc3\xa9");
+	check_text("ok\0\xff", 4, XWM_TEXT_STRING, "ok");
 	check_text("\xf0\x9f\x98\x80", 4, XWM_TEXT_UTF8, "\xf0\x9f\x98\x80");
 	/* invalid: stray byte, overlong, surrogate, truncated, above U+10FFFF */
 	check_text("a\xff"
