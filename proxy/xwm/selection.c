@@ -290,7 +290,7 @@ static void handle_host_send(void *data, enum proxy_selection_kind kind, const c
 	xcb_atom_t target = XCB_ATOM_NONE;
 	size_t queued = 0;
 
-	if ((unsigned)kind >= XWM_SELECTIONS || xwm->dead)
+	if ((unsigned)kind >= XWM_SELECTIONS || xwm->dead || !xwm->selections[kind].window)
 		goto refuse;
 	sel = &xwm->selections[kind];
 	for (size_t i = 0; i < sel->target_count; i++) {
@@ -730,7 +730,7 @@ static void handle_host_offer(void *data, enum proxy_selection_kind kind,
 {
 	struct xwm *xwm = data;
 
-	if ((unsigned)kind >= XWM_SELECTIONS || xwm->dead)
+	if ((unsigned)kind >= XWM_SELECTIONS || xwm->dead || !xwm->selections[kind].window)
 		return;
 	struct xwm_selection *sel = &xwm->selections[kind];
 
@@ -911,13 +911,16 @@ static bool init_selection(struct xwm *xwm, struct xwm_selection *sel,
 
 bool xwm_selections_init(struct xwm *xwm)
 {
-	init_selection(xwm, &xwm->selections[PROXY_SELECTION_CLIPBOARD], PROXY_SELECTION_CLIPBOARD,
-		       xwm->atoms[ATOM_CLIPBOARD]);
-	init_selection(xwm, &xwm->selections[PROXY_SELECTION_PRIMARY], PROXY_SELECTION_PRIMARY,
-		       XCB_ATOM_PRIMARY);
 	if (!proxy_selection_listen(xwm->proxy, xwm->client, &selection_listener, xwm))
 		return false;
-	if (!proxy_selection_has_primary(xwm->proxy, xwm->client))
+	init_selection(xwm, &xwm->selections[PROXY_SELECTION_CLIPBOARD], PROXY_SELECTION_CLIPBOARD,
+		       xwm->atoms[ATOM_CLIPBOARD]);
+	/* Without the host's primary selection, X's PRIMARY stays X's own
+	 * (every text selection in an xterm would be a conversion for nothing). */
+	if (proxy_selection_has_primary(xwm->proxy, xwm->client))
+		init_selection(xwm, &xwm->selections[PROXY_SELECTION_PRIMARY],
+			       PROXY_SELECTION_PRIMARY, XCB_ATOM_PRIMARY);
+	else
 		vsomm_log(VSOMM_LOG_DEBUG, "xwm: the host has no primary selection");
 	return true;
 }
