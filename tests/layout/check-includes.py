@@ -36,6 +36,7 @@ ROOMS = {
     # proxy/window.h: the proxy core's boundary for vsomm's X window manager
     "proxy-window": ("guest", ["proxy/window.h"]),
     "proxy": ("guest", ["proxy/*"]),
+    "xwm": ("guest", ["proxy/xwm/*"]),
     "launcher-guest": ("guest", ["launcher/vsomm.c", "launcher/backend.c", "launcher/device.c",
                                  "launcher/children.c", "launcher/calloc.c",
                                  "launcher/launcher.h"]),
@@ -61,7 +62,10 @@ USES = {
     "channel": ["util", "wire", "virtgpu"],
     "proxy-window": [],
     "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window"],
-    "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "launcher-sd"],
+    # vsomm's X window manager and X display: the proxy core only through window.h
+    "xwm": ["util", "proxy-window"],
+    "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "xwm",
+                       "launcher-sd"],
     "device": ["util", "wire"],
     "socket-server": ["util", "wire", "socket-framing", "device"],
     "vhost-user": ["util", "wire", "device"],
