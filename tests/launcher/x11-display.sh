@@ -143,6 +143,15 @@ check "APP exits: Xwayland ran (pid $xw) and is gone" test "$xw" -gt 0 -a ! -e "
 check "APP exits: lock and sockets of :$n are gone" traces_gone "$n"
 check "APP exits: nothing reported at error level" eval "! grep -q ' error \\[' $rt/vsomm.out"
 
+# --- APP leaves a daemon: vsomm waits for it, and for it only (not for Xwayland) ---
+t0=$(date +%s%3N)
+start_vsomm --x11 sh -c 'xdpyinfo >/dev/null && setsid sleep 2 </dev/null >/dev/null 2>&1 & sleep 0.5'
+wait_status "$VPID" 30
+t=$(($(date +%s%3N) - t0))
+check "daemon left running: vsomm exits with 0 ($s)" test "$s" = 0
+check "daemon left running: vsomm waited for it, then exited ($t ms, 2000 to 8000)" \
+	test "$t" -ge 2000 -a "$t" -lt 8000
+
 # --- APP crashes: 128+11, all gone ---
 start_vsomm --x11 sh -c 'xdpyinfo >/dev/null; echo "$DISPLAY" >"$0"; kill -SEGV $$' "$rt/display"
 wait_status "$VPID" 30
