@@ -67,7 +67,7 @@ struct proc_entry {
 	pid_t pid, ppid;
 };
 
-int launcher_signal_descendants(pid_t app_pgid, int sig)
+int launcher_signal_descendants(pid_t app_pgid, int sig, pid_t spare)
 {
 	int count = 0;
 	if (app_pgid > 0 && kill(-app_pgid, sig) == 0)
@@ -126,6 +126,11 @@ int launcher_signal_descendants(pid_t app_pgid, int sig)
 				child = procs[i].ppid == mine[j];
 			if (!child)
 				continue;
+			if (procs[i].pid == spare) {
+				/* neither it nor its children: they are never in `mine` */
+				procs[i].pid = 0;
+				continue;
+			}
 			mine[nmine++] = procs[i].pid;
 			if (kill(procs[i].pid, sig) == 0)
 				count++;

@@ -21,11 +21,12 @@ struct wl_event_loop;
  * vsomm-host too.  Documented in --help and vsomm(1).
  */
 enum launcher_exit {
-	LAUNCHER_EXIT_ERROR = 1,          /* usage or another error of vsomm's own */
-	LAUNCHER_EXIT_IN_USE = 2,         /* the socket name is held by a live server */
-	LAUNCHER_EXIT_NO_DEVICE = 3,      /* no virtio_gpu node and nobody on vsomm-host's socket */
+	LAUNCHER_EXIT_ERROR = 1,     /* usage or another error of vsomm's own */
+	LAUNCHER_EXIT_IN_USE = 2,    /* the socket name or X display is held by a live server */
+	LAUNCHER_EXIT_NO_DEVICE = 3, /* no virtio_gpu node and nobody on vsomm-host's socket */
 	LAUNCHER_EXIT_NO_RUNTIME_DIR = 4, /* XDG_RUNTIME_DIR unset or not absolute */
 	LAUNCHER_EXIT_NO_COMPOSITOR = 5,  /* the device answers, the host compositor does not */
+	LAUNCHER_EXIT_NO_XWAYLAND = 6,    /* --x11: Xwayland not found or not executable */
 	LAUNCHER_EXIT_NOT_EXECUTABLE = 126,
 	LAUNCHER_EXIT_NOT_FOUND = 127,
 };
@@ -69,9 +70,11 @@ void launcher_give_terminal(pid_t pgid);
 
 /**
  * Sends `sig` to the process group `app_pgid` (if > 0) and to every other
- * live descendant of this process (found through /proc's parent links).
- * Returns how many kill() calls reached a process or group.
+ * live descendant of this process (found through /proc's parent links) but
+ * `spare` and its descendants (if > 0: Xwayland, which vsomm stops itself,
+ * last).  Returns how many kill() calls reached a process or group; with
+ * sig 0, that counts the descendants.
  */
-int launcher_signal_descendants(pid_t app_pgid, int sig);
+int launcher_signal_descendants(pid_t app_pgid, int sig, pid_t spare);
 
 #endif

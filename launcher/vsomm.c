@@ -8,7 +8,9 @@
  * compositor, through the virtgpu device.  With APP: a private socket
  * $XDG_RUNTIME_DIR/wayland-vsomm-N for APP and its descendants, and APP's exit
  * status.  With --serve: a session socket until SIGTERM, socket-activated and
- * with readiness notification under systemd.  Exit codes: launcher/launcher.h.
+ * with readiness notification under systemd.  With --x11, an X display too
+ * (proxy/xwm/): Xwayland started on the first X client, as vsomm's child but
+ * not one of APP's processes.  Exit codes: launcher/launcher.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,7 @@
 #include "launcher/launcher.h"
 #include "launcher/sd.h"
 #include "proxy/proxy.h"
+#include "proxy/xwm/xwm.h"
 #include "virtgpu/virtgpu.h"
 
 #define AUTO_SOCKETS 32
@@ -48,6 +51,8 @@ struct config {
 	struct proxy_options proxy;
 	char **app;          /* argv of APP, or NULL */
 	int stop_timeout_ms; /* --stop-timeout */
+	bool x11;
+	struct vsomm_xserver_options xserver;
 };
 
 struct vsomm {
@@ -64,6 +69,7 @@ struct vsomm {
 	int stop_timeout_ms;
 	struct wl_event_source *stop_timer;
 	bool app_done, children_left, stop;
+	struct vsomm_xserver *xserver; /* --x11, else NULL */
 };
 
 static const char usage[] =
@@ -87,6 +93,12 @@ static const char usage[] =
 	"      --stop-timeout SEC  after SIGTERM, SIGINT or SIGHUP, SIGKILL what is\n"
 	"                          left of APP's processes after SEC seconds (env\n"
 	"                          VSOMM_STOP_TIMEOUT; default 5; 0: at once)\n"
+	"  -X, --x11               serve an X display too, DISPLAY=:N for APP (env\n"
+	"                          VSOMM_X11=1); Xwayland starts on the first X client\n"
+	"      --display N         the X display number (env VSOMM_DISPLAY; default:\n"
+	"                          the first free one from 0)\n"
+	"      --xwayland PATH     the Xwayland to run (env VSOMM_XWAYLAND; default\n"
+	"                          Xwayland from PATH)\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
 	"\n"
@@ -98,11 +110,15 @@ static const char usage[] =
 	"started; vsomm exits once none is left.  Otherwise vsomm waits for what\n"
 	"APP leaves running (daemons) before it exits.\n"
 	"\n"
+	"With --x11, X windows show as windows of the host compositor, decorated\n"
+	"by the host if it decorates (xdg-decoration), else without title bars.\n"
+	"\n"
 	"Exit status: APP's own, 128+N when APP was killed by signal N; 0 after\n"
 	"SIGTERM with --serve.  vsomm's own errors: 1 usage or other error, 2 the\n"
-	"socket name is in use, 3 no device (no virtio_gpu node, no vsomm-host),\n"
-	"4 XDG_RUNTIME_DIR unset, 5 vsomm-host cannot reach the host compositor,\n"
-	"126 APP is not executable, 127 APP is not found.\n";
+	"socket name or the X display is in use, 3 no device (no virtio_gpu node,\n"
+	"no vsomm-host), 4 XDG_RUNTIME_DIR unset, 5 vsomm-host cannot reach the host\n"
+	"compositor, 6 Xwayland not found or not executable (--x11), 126 APP is\n"
+	"not executable, 127 APP is not found.\n";
 
 /*
  * Lower layers (libwayland, virtgpu) log their view of a failure too; vsomm's
@@ -240,6 +256,33 @@ static int add_activated_sockets(struct vsomm *vsomm, struct launcher_sd_fds *fd
 	return added;
 }
 
+/* ---- the X display ---- */
+
+static int add_xserver(struct vsomm *vsomm, struct proxy *proxy,
+		       const struct vsomm_xserver_options *options)
+{
+	enum vsomm_log_level level = quiet_begin();
+	vsomm->xserver = vsomm_xserver_create(vsomm->display, proxy, options);
+	int err = errno;
+	quiet_end(level);
+	if (vsomm->xserver)
+		return 0;
+	if (err == EADDRINUSE && options->display >= 0) {
+		fprintf(stderr,
+			"vsomm: X display :%d is in use by another server (/tmp/.X%d-lock)\n",
+			options->display, options->display);
+		return LAUNCHER_EXIT_IN_USE;
+	}
+	if (err == EADDRINUSE) {
+		fputs("vsomm: no free X display: :0 to :63 are all in use (--display N picks "
+		      "another)\n",
+		      stderr);
+		return LAUNCHER_EXIT_IN_USE;
+	}
+	fprintf(stderr, "vsomm: cannot serve an X display: %s\n", strerror(err));
+	return LAUNCHER_EXIT_ERROR;
+}
+
 /* ---- APP ---- */
 
 /* execvp's search, done early: "not found" must not wait for the device. */
@@ -267,7 +310,7 @@ static int check_app(const char *app)
 }
 
 /* APP in a process group of its own, with the terminal if vsomm has it. */
-static pid_t spawn(char **argv, const char *socket_name, bool give_terminal)
+static pid_t spawn(char **argv, const char *socket_name, const char *x_display, bool give_terminal)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -289,6 +332,8 @@ static pid_t spawn(char **argv, const char *socket_name, bool give_terminal)
 	signal(SIGPIPE, SIG_DFL);
 	setenv("WAYLAND_DISPLAY", socket_name, 1);
 	unsetenv("WAYLAND_SOCKET");
+	if (x_display)
+		setenv("DISPLAY", x_display, 1);
 	execvp(argv[0], argv);
 	int code = errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND : LAUNCHER_EXIT_NOT_EXECUTABLE;
 	fprintf(stderr, "vsomm: %s: %s\n", argv[0], strerror(errno));
@@ -308,6 +353,8 @@ static int handle_sigchld(int sig, void *data)
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid > 0) {
+			if (vsomm_xserver_child_exited(vsomm->xserver, pid, status))
+				continue;
 			if (pid != vsomm->app)
 				continue;
 			vsomm->app_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
@@ -325,7 +372,10 @@ static int handle_sigchld(int sig, void *data)
 				begin_stop(vsomm, term);
 			continue;
 		}
-		vsomm->children_left = pid == 0;
+		/* Xwayland is vsomm's, not something APP left running */
+		pid_t xwayland = vsomm_xserver_pid(vsomm->xserver);
+		vsomm->children_left = pid == 0 && (xwayland == 0 || launcher_signal_descendants(
+									     0, 0, xwayland) > 0);
 		return 0;
 	}
 }
@@ -334,7 +384,7 @@ static int handle_sigchld(int sig, void *data)
 static int handle_stop_timer(void *data)
 {
 	struct vsomm *vsomm = data;
-	int n = launcher_signal_descendants(vsomm->app, SIGKILL);
+	int n = launcher_signal_descendants(vsomm->app, SIGKILL, vsomm_xserver_pid(vsomm->xserver));
 	if (n > 0) {
 		vsomm_log(VSOMM_LOG_INFO, "SIGKILL to %d process(es) left after signal %d", n,
 			  vsomm->stopping);
@@ -356,7 +406,7 @@ static void begin_stop(struct vsomm *vsomm, int sig)
 		return;
 	}
 	vsomm->stopping = sig;
-	int n = launcher_signal_descendants(vsomm->app, sig);
+	int n = launcher_signal_descendants(vsomm->app, sig, vsomm_xserver_pid(vsomm->xserver));
 	vsomm_log(VSOMM_LOG_INFO, "signal %d to APP's group (%d) and descendants: %d", sig,
 		  (int)vsomm->app, n);
 	if (n == 0)
@@ -407,13 +457,19 @@ static int parse_config(int argc, char **argv, struct config *config)
 	const char *level = env_or_null("VSOMM_LOG_LEVEL");
 
 	const char *stop_timeout = env_or_null("VSOMM_STOP_TIMEOUT");
+	config->x11 = env_flag("VSOMM_X11");
+	const char *display = env_or_null("VSOMM_DISPLAY");
+	config->xserver.xwayland = env_or_null("VSOMM_XWAYLAND");
+	bool x_option = false; /* --display or --xwayland given */
 
 	enum {
 		OPT_TITLE = 256,
 		OPT_APP_ID,
 		OPT_LOG_LEVEL,
 		OPT_TRACE,
-		OPT_STOP_TIMEOUT
+		OPT_STOP_TIMEOUT,
+		OPT_DISPLAY,
+		OPT_XWAYLAND,
 	};
 	static const struct option longopts[] = {
 		{"device", required_argument, NULL, 'd'},
@@ -424,13 +480,16 @@ static int parse_config(int argc, char **argv, struct config *config)
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
 		{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+		{"x11", no_argument, NULL, 'X'},
+		{"display", required_argument, NULL, OPT_DISPLAY},
+		{"xwayland", required_argument, NULL, OPT_XWAYLAND},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	int opt;
 	/* '+': the first non-option is APP; APP's own options are its own */
-	while ((opt = getopt_long(argc, argv, "+d:sS:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:sS:XhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			config->device = optarg;
@@ -455,6 +514,17 @@ static int parse_config(int argc, char **argv, struct config *config)
 			break;
 		case OPT_STOP_TIMEOUT:
 			stop_timeout = optarg;
+			break;
+		case 'X':
+			config->x11 = true;
+			break;
+		case OPT_DISPLAY:
+			display = optarg;
+			x_option = true;
+			break;
+		case OPT_XWAYLAND:
+			config->xserver.xwayland = optarg;
+			x_option = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -487,6 +557,26 @@ static int parse_config(int argc, char **argv, struct config *config)
 		}
 		config->stop_timeout_ms = (int)(sec * 1000 + 0.5);
 	}
+	if (x_option && !config->x11) {
+		fputs("vsomm: --display and --xwayland go with --x11\n", stderr);
+		return LAUNCHER_EXIT_ERROR;
+	}
+	/* the display the way DISPLAY names it: N or :N */
+	config->xserver.display = -1;
+	if (display && config->x11) {
+		const char *digits = display[0] == ':' ? display + 1 : display;
+		char *end;
+		errno = 0;
+		long n = strtol(digits, &end, 10);
+		if (errno || end == digits || *end || n < 0 || n > 65535) {
+			fprintf(stderr, "vsomm: bad X display '%s' (a number, 0 to 65535)\n",
+				display);
+			return LAUNCHER_EXIT_ERROR;
+		}
+		config->xserver.display = (int)n;
+	}
+	config->xserver.lazy = true;
+	config->xserver.stop_timeout_ms = config->stop_timeout_ms;
 	if (config->device && strcmp(config->device, "auto") == 0)
 		config->device = NULL;
 	if (config->serve && optind < argc) {
@@ -557,7 +647,9 @@ static int run_app(struct vsomm *vsomm, char **app)
 	}
 	vsomm_log(VSOMM_LOG_INFO, "running %s on %s", app[0], vsomm->socket_name);
 	vsomm->app_has_terminal = launcher_holds_terminal();
-	vsomm->app = spawn(app, vsomm->socket_name, vsomm->app_has_terminal);
+	vsomm->app = spawn(app, vsomm->socket_name,
+			   vsomm->xserver ? vsomm_xserver_display_name(vsomm->xserver) : NULL,
+			   vsomm->app_has_terminal);
 	if (vsomm->app < 0) {
 		fprintf(stderr, "vsomm: fork: %s\n", strerror(errno));
 		return LAUNCHER_EXIT_ERROR;
@@ -583,8 +675,11 @@ static int run_app(struct vsomm *vsomm, char **app)
 static int run_serve(struct vsomm *vsomm)
 {
 	const char *device = vsomm->backend.device;
-	vsomm_log(VSOMM_LOG_INFO, "serving %s", vsomm->socket_name);
-	launcher_sd_notifyf("READY=1\nSTATUS=serving %s on %s", vsomm->socket_name,
+	const char *x = vsomm->xserver ? vsomm_xserver_display_name(vsomm->xserver) : NULL;
+	vsomm_log(VSOMM_LOG_INFO, "serving %s%s%s", vsomm->socket_name, x ? " and X display " : "",
+		  x ? x : "");
+	launcher_sd_notifyf("READY=1\nSTATUS=serving %s%s%s on %s", vsomm->socket_name,
+			    x ? " and X display " : "", x ? x : "",
 			    device ? device : "the default device");
 	while (!vsomm->stop) {
 		wl_display_flush_clients(vsomm->display);
@@ -620,6 +715,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vsomm: %s: %s\n", config.app[0],
 			status == LAUNCHER_EXIT_NOT_FOUND ? "command not found" : "not executable");
 		return status;
+	}
+	/* at start, not when the first X client comes: a bad path is a setup error */
+	const char *xwayland = config.xserver.xwayland ? config.xserver.xwayland : "Xwayland";
+	if (config.x11 && (status = check_app(xwayland)) != 0) {
+		fprintf(stderr, "vsomm: %s: %s (--x11 runs it; --xwayland PATH picks another)\n",
+			xwayland,
+			status == LAUNCHER_EXIT_NOT_FOUND ? "command not found" : "not executable");
+		launcher_sd_close_rest(&fds);
+		return LAUNCHER_EXIT_NO_XWAYLAND;
 	}
 	char picked[4200];
 	/* auto: a virtio_gpu render node with capset 5, else vsomm-host's socket (NULL) */
@@ -671,6 +775,9 @@ int main(int argc, char **argv)
 		fputs("vsomm: cannot create the proxy\n", stderr);
 		goto out;
 	}
+	if (config.x11 && (status = add_xserver(&vsomm, proxy, &config.xserver)) != 0)
+		goto out;
+	status = LAUNCHER_EXIT_ERROR;
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < 3; i++) {
 		sources[i] = wl_event_loop_add_signal(vsomm.loop, signals[i], handle_signal,
@@ -678,10 +785,13 @@ int main(int argc, char **argv)
 		if (!sources[i])
 			goto out_signals;
 	}
-	if (config.app) {
+	/* APP's processes, and Xwayland */
+	if (config.app || vsomm.xserver) {
 		sources[3] = wl_event_loop_add_signal(vsomm.loop, SIGCHLD, handle_sigchld, &vsomm);
 		if (!sources[3])
 			goto out_signals;
+	}
+	if (config.app) {
 		status = run_app(&vsomm, config.app);
 	} else {
 		status = run_serve(&vsomm);
@@ -694,6 +804,8 @@ out_sources:
 		if (sources[i])
 			wl_event_source_remove(sources[i]);
 out:
+	/* Xwayland and its XWM go first: they are a client of the proxy */
+	vsomm_xserver_destroy(vsomm.xserver);
 	wl_display_destroy_clients(vsomm.display);
 	proxy_destroy(proxy);
 	wl_display_destroy(vsomm.display); /* removes the socket and its .lock */

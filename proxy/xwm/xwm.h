@@ -31,13 +31,16 @@ struct vsomm_xserver_options {
 	const char *xwayland; /* Xwayland's path; NULL: "Xwayland" from $PATH */
 	int display;          /* -1: the first free number from 0 */
 	bool lazy;            /* start Xwayland on the first X connection */
+	int stop_timeout_ms;  /* destroy: SIGTERM, SIGKILL after this long (0: at once) */
 };
 
 /**
  * Claim an X display (lock file /tmp/.XN-lock, sockets /tmp/.X11-unix/XN and
  * the abstract @/tmp/.X11-unix/XN) and serve it: Xwayland runs as a client of
  * `display` (whose clients `proxy` relays) with vsomm's window manager.
- * NULL with a log line when no display can be claimed.
+ * NULL with a log line when no display can be claimed, errno telling why:
+ * EADDRINUSE when the display (options->display), or every display tried, is
+ * held by a live server.
  */
 struct vsomm_xserver *vsomm_xserver_create(struct wl_display *display, struct proxy *proxy,
 					   const struct vsomm_xserver_options *options);
@@ -65,8 +68,8 @@ void vsomm_xserver_destroy(struct vsomm_xserver *server);
  * once Xwayland is ready (it wrote -displayfd).  The X connection is
  * dispatched from loop (the proxy's).  NULL on failure.
  */
-struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy,
-		       struct wl_client *xwayland, int wm_fd);
+struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy, struct wl_client *xwayland,
+		       int wm_fd);
 
 /** Unmanage everything and close the X connection.  Accepts NULL. */
 void xwm_destroy(struct xwm *xwm);

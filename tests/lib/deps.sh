@@ -11,6 +11,8 @@ VSOMM_DEB_DEMO_PACKAGES=(
 	libwayland-dev libwayland-bin wayland-protocols
 	libxkbcommon-dev libdrm-dev libpixman-1-dev libpng-dev
 	scdoc
+	# X11 support (proxy/xwm/): XCB; Xwayland is what vsomm --x11 runs
+	libxcb1-dev
 	weston wayland-utils procps
 )
 
