@@ -253,6 +253,8 @@ void proxy_client_destroy(struct proxy_client *pc)
 
 		wl_resource_destroy(object->resource);
 	}
+	/* vsomm's own host objects, before the connection they are on */
+	proxy_managed_finish(pc);
 	proxy_registry_finish(pc);
 	if (pc->host_source)
 		wl_event_source_remove(pc->host_source);

@@ -2,7 +2,7 @@
 /*
  * The hook table: the few messages whose forwarding is not the generic one,
  * keyed by (interface, opcode, direction).  Each protocol family that needs
- * hooks (xdg_shell.c, shm.c) exports a table ending with an entry whose
+ * hooks (xdg_shell.c, shm.c, managed.c) exports a table ending with an entry whose
  * interface is NULL; add it to hook_tables.
  *
  * At start-up the tables become one slot per message of every interface
@@ -17,6 +17,7 @@
 static const struct proxy_hook *const hook_tables[] = {
 	proxy_xdg_shell_hooks,
 	proxy_shm_hooks,
+	proxy_managed_hooks,
 };
 
 bool proxy_hooks_init(struct proxy *proxy)

@@ -99,6 +99,9 @@ struct proxy_client {
 	uint64_t shadow_bytes;
 	uint32_t pending_polls; /* reads of host events since the last pending check */
 	bool limit_hit;
+	/* managed.c: non-NULL for a client whose surfaces vsomm gives roles
+	 * itself (proxy/window.h) */
+	struct proxy_managed *managed;
 };
 
 enum proxy_direction {
@@ -158,6 +161,12 @@ bool proxy_limits_pending_poll(struct proxy_client *pc);
 /** Take over the guest's wl_display (object 1) and ask the host for its globals. */
 bool proxy_registry_init(struct proxy_client *pc);
 void proxy_registry_finish(struct proxy_client *pc);
+/**
+ * The first host global of this interface still there: its name and the
+ * version vsomm relays it at (min(host, vsomm)).  False when there is none.
+ */
+bool proxy_registry_find_global(struct proxy_client *pc, const char *interface, uint32_t *name,
+				uint32_t *version);
 
 /* hooks.c */
 bool proxy_hooks_init(struct proxy *proxy);
@@ -183,8 +192,29 @@ void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
 
 /* xdg_shell.c */
 extern const struct proxy_hook proxy_xdg_shell_hooks[];
+/**
+ * prefix + value as a new string for a host title or app_id: invalid UTF-8
+ * replaced by U+FFFD, cut at a character boundary below libwayland's message
+ * limit.  NULL on ENOMEM.
+ */
+char *proxy_prefixed_text(const char *prefix, const char *value);
 
 /* shm.c */
 extern const struct proxy_hook proxy_shm_hooks[];
+/** Size in pixels of a guest wl_buffer served by the shm copy path; false if not one. */
+bool proxy_shm_buffer_size(struct wl_resource *buffer, int32_t *width, int32_t *height);
+
+/*
+ * managed.c: the surfaces of managed clients (proxy/window.h) are held until
+ * they have a role.  shm.c's wl_surface hooks end in these instead of
+ * proxy_forward_request.
+ */
+extern const struct proxy_hook proxy_managed_hooks[];
+/** wl_surface.attach: forwarded; the buffer is remembered for a held surface. */
+void proxy_surface_attach(struct proxy_object *surface, uint32_t opcode, union wl_argument *args);
+/** wl_surface.commit: forwarded, or held while the surface has no role. */
+void proxy_surface_commit(struct proxy_object *surface, uint32_t opcode, union wl_argument *args);
+/** Destroy vsomm's own host objects of a managed client (before its host connection goes). */
+void proxy_managed_finish(struct proxy_client *pc);
 
 #endif

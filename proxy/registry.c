@@ -45,6 +45,21 @@ static struct proxy_global *find_global(struct proxy_client *pc, uint32_t name)
 	return NULL;
 }
 
+bool proxy_registry_find_global(struct proxy_client *pc, const char *interface, uint32_t *name,
+				uint32_t *version)
+{
+	struct proxy_global *global;
+
+	wl_list_for_each(global, &pc->globals, link) {
+		if (!global->removed && strcmp(global->info->name, interface) == 0) {
+			*name = global->name;
+			*version = global->version;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void registry_bind(struct wl_client *client, struct wl_resource *registry, uint32_t name,
 			  const char *interface, uint32_t version, uint32_t id)
 {

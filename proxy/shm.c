@@ -293,6 +293,16 @@ static void handle_pool_create_buffer(struct proxy_object *object, uint32_t opco
 	buffer->object->hook_destroy = handle_buffer_destroy;
 }
 
+bool proxy_shm_buffer_size(struct wl_resource *resource, int32_t *width, int32_t *height)
+{
+	struct shm_buffer *buffer = buffer_from_object(proxy_object_from_resource(resource));
+	if (!buffer)
+		return false;
+	*width = buffer->width;
+	*height = buffer->height;
+	return true;
+}
+
 /* The shadow and its host wl_buffer, made on first attach. */
 static bool buffer_ensure_host(struct shm_buffer *buffer)
 {
@@ -407,7 +417,7 @@ static void handle_surface_attach(struct proxy_object *object, uint32_t opcode,
 				return;
 		}
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_attach(object, opcode, args);
 }
 
 static void handle_surface_damage(struct proxy_object *object, uint32_t opcode,
@@ -491,7 +501,7 @@ static void handle_surface_commit(struct proxy_object *object, uint32_t opcode,
 		pixman_region32_clear(&surface->damage);
 		pixman_region32_clear(&surface->buffer_damage);
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_commit(object, opcode, args);
 }
 
 /* A viewported surface's damage is not in buffer pixels / scale (sticky: cheap

@@ -79,11 +79,14 @@ bool proxy_manage_client(struct proxy *proxy, struct wl_client *client);
  * object id in `client`, as Xwayland's WL_SURFACE_ID gives it).  NULL when
  * there is no such surface (yet: Xwayland may not have sent the request when
  * the X message arrives; the XWM tries again when it does), it already has a
- * role, the host has no xdg_wm_base, or on ENOMEM.
+ * role (one given here, or one the client gave it itself, e.g. a cursor), it
+ * had a role of the other kind before (the host keeps a surface's first role
+ * kind for its life), the host has no xdg_wm_base, or on ENOMEM.
  */
 struct proxy_window *proxy_window_toplevel(struct proxy *proxy, struct wl_client *client,
 					   uint32_t surface_id,
-					   const struct proxy_window_listener *listener, void *data);
+					   const struct proxy_window_listener *listener,
+					   void *data);
 
 /**
  * A window placed by its owner relative to `parent` (menus, tooltips, other
@@ -115,7 +118,8 @@ void proxy_window_set_fullscreen(struct proxy_window *window, bool fullscreen);
 void proxy_window_set_minimized(struct proxy_window *window);
 /**
  * The window's geometry inside its surface (xdg_surface.set_window_geometry),
- * e.g. to leave out client-side shadows.  width or height 0: unset.
+ * e.g. to leave out client-side shadows.  width or height 0: ignored
+ * (xdg-shell cannot unset a geometry once set).
  */
 void proxy_window_set_geometry(struct proxy_window *window, int32_t x, int32_t y, int32_t width,
 			       int32_t height);

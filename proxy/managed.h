@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of proxy/window.h shared by managed.c (held surfaces, input
+ * serials, vsomm's own host globals), window.c (roles) and selection.c.
+ *
+ * vsomm's own host objects (xdg_wm_base, xdg_surface, wl_subsurface, its
+ * wl_seat, data devices) are plain libwayland-client proxies with listeners
+ * on the managed client's host connection, dispatched with the relayed ones.
+ */
+#ifndef PROXY_MANAGED_H
+#define PROXY_MANAGED_H
+
+#include "proxy/proxy-private.h"
+#include "proxy/window.h"
+
+struct proxy_selection;
+
+/* A guest wl_buffer a surface refers to, forgotten when the buffer goes. */
+struct proxy_buffer_ref {
+	struct wl_resource *resource;
+	struct wl_listener destroy;
+};
+
+/** A wl_surface of a managed client, from its first attach, commit or role. */
+struct proxy_held_surface {
+	struct wl_list link; /* proxy_managed.surfaces */
+	struct proxy_managed *managed;
+	struct proxy_object *object;  /* the guest wl_surface */
+	struct wl_listener destroy;   /* on object->resource */
+	struct proxy_window *window;  /* the role given by proxy_window_*, or NULL */
+	bool guest_role;              /* the guest gave it a role itself: never held */
+	bool had_toplevel, had_child; /* roles it had on the host (one kind per surface) */
+	bool held;                    /* a guest commit was not forwarded */
+	/* The guest's view: the buffer attached since its last commit
+	 * (pending_attach: attach seen, maybe of NULL) and the one its last
+	 * commit made current. */
+	bool pending_attach;
+	struct proxy_buffer_ref pending, current;
+	bool current_unseen; /* current came in a held commit: the host never had it */
+};
+
+struct proxy_managed {
+	struct proxy_client *pc;
+	struct wl_list surfaces; /* proxy_held_surface.link */
+	struct wl_list windows;  /* proxy_window.link */
+	/* vsomm's own, bound on first use */
+	struct xdg_wm_base *wm_base;
+	struct wl_subcompositor *subcompositor;
+	struct wl_seat *seat;
+	/* the managed client's latest input serial (keyboard enter or key,
+	 * pointer button) and the latest button press */
+	bool have_input_serial;
+	uint32_t input_serial;
+	bool button_down;
+	uint32_t button, button_serial;
+	struct proxy_selection *selection; /* selection.c */
+};
+
+/** The managed state of a client of proxy, NULL if it is not managed. */
+struct proxy_managed *proxy_managed_of(struct proxy *proxy, struct wl_client *client);
+/** The held-surface state of the guest wl_surface `id` of m's client, made if needed. */
+struct proxy_held_surface *proxy_managed_surface(struct proxy_managed *m, uint32_t id);
+/** Bind a host global of vsomm's own (first of its interface), at most max_version. */
+void *proxy_managed_bind(struct proxy_managed *m, const struct wl_interface *interface,
+			 uint32_t max_version);
+/** vsomm's own host wl_seat (the first one), NULL when the host has none. */
+struct wl_seat *proxy_managed_seat(struct proxy_managed *m);
+/**
+ * Show the surface's state on the host now that it has a role: its current
+ * buffer attached again with full damage and committed, the guest's pending
+ * attach attached again after that.
+ */
+void proxy_managed_replay(struct proxy_held_surface *s);
+/** Flush m's host connection before the loop sleeps. */
+void proxy_managed_flush(struct proxy_managed *m);
+
+/* window.c */
+/** The role says the guest's commits are forwarded (toplevel configured, or a child). */
+bool proxy_window_shown(const struct proxy_window *window);
+/** A forwarded guest commit is about to go: acknowledge a pending configure. */
+void proxy_window_before_commit(struct proxy_window *window);
+/** The guest wl_surface goes: host role objects destroyed, owner told. */
+void proxy_window_surface_lost(struct proxy_window *window);
+/** The client goes: every window becomes inert. */
+void proxy_window_client_gone(struct proxy_managed *m);
+
+/* selection.c */
+void proxy_selection_finish(struct proxy_managed *m);
+
+#endif
