@@ -6,7 +6,7 @@
  *
  *   x11-client window [--title T] [--class INSTANCE,CLASS] [--size WxH]
  *                     [--color RRGGBB] [--pattern] [--transient-for WIN|none]
- *                     [--override-redirect X,Y] [--fullscreen]
+ *                     [--override-redirect X,Y] [--fullscreen] [--min WxH] [--max WxH]
  *       One window.  Its content: --color filled, with --pattern a
  *       deterministic pattern inside a 4-pixel frame of that colour (so the
  *       colour's bounding box on a screenshot is the client area).  Prints
@@ -184,6 +184,8 @@ static void set_class(xcb_window_t w, const char *spec)
 			    (uint32_t)n + 1, buf);
 }
 
+static int min_w, min_h, max_w, max_h; /* WM_NORMAL_HINTS of the next window; 0: none */
+
 static struct win *win_create(int x, int y, int w, int h, uint32_t color, bool pattern,
 			      bool override_redirect, const char *title)
 {
@@ -223,6 +225,16 @@ static struct win *win_create(int x, int y, int w, int h, uint32_t color, bool p
 	hints[2] = (uint32_t)y;
 	hints[3] = (uint32_t)w;
 	hints[4] = (uint32_t)h;
+	if (min_w > 0) {
+		hints[0] |= 16; /* PMinSize */
+		hints[5] = (uint32_t)min_w;
+		hints[6] = (uint32_t)min_h;
+	}
+	if (max_w > 0) {
+		hints[0] |= 32; /* PMaxSize */
+		hints[7] = (uint32_t)max_w;
+		hints[8] = (uint32_t)max_h;
+	}
 	xcb_change_property(conn, XCB_PROP_MODE_REPLACE, win->id, XCB_ATOM_WM_NORMAL_HINTS,
 			    XCB_ATOM_WM_SIZE_HINTS, 32, 18, hints);
 	return win;
@@ -378,6 +390,10 @@ static int cmd_window(int argc, char **argv)
 			parse_size(v, &w, &h), i++;
 		} else if (strcmp(a, "--color") == 0) {
 			color = parse_color(v), i++;
+		} else if (strcmp(a, "--min") == 0) {
+			parse_size(v, &min_w, &min_h), i++;
+		} else if (strcmp(a, "--max") == 0) {
+			parse_size(v, &max_w, &max_h), i++;
 		} else if (strcmp(a, "--transient-for") == 0) {
 			transient = strcmp(v, "none") == 0 ? 0 : strtol(v, NULL, 0), i++;
 		} else if (strcmp(a, "--override-redirect") == 0) {
