@@ -12,6 +12,7 @@
 #   x11_seat_start          # the seat Weston of tests/input/seat.sh, with --xwayland
 #   x11_log_start           # log-compositor (+ control fifo) as the host instead
 #   x11_vsomm_start [ARGS]  # vsomm-host + `vsomm --x11 ARGS`; sets X11_DISPLAY, X11_VSOMM_PID
+#                           # and X11_WAYLAND_DISPLAY (the session's Wayland socket)
 #   x11_display MODE        # the DISPLAY of MODE (weston: waits for Weston's)
 #   x11_app MODE LOG CMD…   # CMD in the background on MODE's X server; sets BG_PID
 #   x11_box PNG RRGGBB      # "x y w h" of the client area (that colour's box), waiting for it
@@ -126,7 +127,7 @@ x11_vsomm_start() {
 	X11_VSOMM_LOG=$XDG_RUNTIME_DIR/vsomm-x11.log
 	# shellcheck disable=SC2086 # VSOMM_X11_ARGS: words
 	"$BUILD/launcher/vsomm" --device "socket:$VSOMM_HOST_SOCK" $VSOMM_X11_ARGS "$@" -- \
-		sh -c 'printf "%s\n" "$DISPLAY" >"$0.tmp" && mv "$0.tmp" "$0"; exec sleep 1000000' "$dfile" \
+		sh -c 'printf "%s\n%s\n" "$DISPLAY" "$WAYLAND_DISPLAY" >"$0.tmp" && mv "$0.tmp" "$0"; exec sleep 1000000' "$dfile" \
 		</dev/null >"$X11_VSOMM_LOG" 2>&1 &
 	X11_VSOMM_PID=$!
 	harness_track "$X11_VSOMM_PID"
@@ -139,6 +140,7 @@ x11_vsomm_start() {
 		x11_exit
 	fi
 	X11_DISPLAY=$(head -n 1 "$dfile")
+	X11_WAYLAND_DISPLAY=$(sed -n 2p "$dfile")
 	if [[ -z $X11_DISPLAY ]]; then
 		x11_result vsomm "X11 session starts" fails "vsomm $VSOMM_X11_ARGS set no DISPLAY"
 		x11_exit
