@@ -645,11 +645,11 @@ static int run_app(struct vsomm *vsomm, char **app)
 		fputs("vsomm: cannot create a timer\n", stderr);
 		return LAUNCHER_EXIT_ERROR;
 	}
-	vsomm_log(VSOMM_LOG_INFO, "running %s on %s", app[0], vsomm->socket_name);
+	const char *x = vsomm->xserver ? vsomm_xserver_display_name(vsomm->xserver) : NULL;
+	vsomm_log(VSOMM_LOG_INFO, "running %s on %s%s%s", app[0], vsomm->socket_name,
+		  x ? " and X display " : "", x ? x : "");
 	vsomm->app_has_terminal = launcher_holds_terminal();
-	vsomm->app = spawn(app, vsomm->socket_name,
-			   vsomm->xserver ? vsomm_xserver_display_name(vsomm->xserver) : NULL,
-			   vsomm->app_has_terminal);
+	vsomm->app = spawn(app, vsomm->socket_name, x, vsomm->app_has_terminal);
 	if (vsomm->app < 0) {
 		fprintf(stderr, "vsomm: fork: %s\n", strerror(errno));
 		return LAUNCHER_EXIT_ERROR;

@@ -434,10 +434,16 @@ static void exec_xwayland(const struct vsomm_xserver *server, pid_t parent, int 
 	}
 	setenv("WAYLAND_SOCKET", args[0], 1);
 	unsetenv("WAYLAND_DISPLAY"); /* nothing but vsomm's connection */
+	/*
+	 * -noreset: an X server resets when its last client goes, and a reset
+	 * reconnects to Wayland, which WAYLAND_SOCKET allows once: Xwayland
+	 * would die of it, noisily.
+	 */
 	char *argv[] = {
 		server->xwayland,
 		(char *)server->name,
 		"-rootless",
+		"-noreset",
 		"-nolisten",
 		"tcp",
 		"-listenfd",
@@ -643,9 +649,7 @@ static void stop_xwayland(struct vsomm_xserver *server)
 	pid_t pid = server->pid;
 	int status = 0;
 	server->stopping = true;
-	/* the WM goes first, as a WM quitting would; then the server */
-	xwm_destroy(server->xwm);
-	server->xwm = NULL;
+	/* the server first: it closes its clients, the XWM among them, and exits */
 	kill(pid, server->stop_timeout_ms > 0 ? SIGTERM : SIGKILL);
 	struct timespec tick = {.tv_nsec = STOP_POLL_MS * 1000000L};
 	pid_t got = 0;

@@ -62,7 +62,8 @@ USES = {
     "channel": ["util", "wire", "virtgpu"],
     "proxy-window": [],
     "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window"],
-    "xwm": ["util", "proxy", "proxy-window"],
+    # vsomm's X window manager and X display: the proxy core only through window.h
+    "xwm": ["util", "proxy-window"],
     "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "xwm",
                        "launcher-sd"],
     "device": ["util", "wire"],

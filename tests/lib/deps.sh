@@ -12,7 +12,7 @@ VSOMM_DEB_DEMO_PACKAGES=(
 	libxkbcommon-dev libdrm-dev libpixman-1-dev libpng-dev
 	scdoc
 	# X11 support (proxy/xwm/): XCB; Xwayland is what vsomm --x11 runs
-	libxcb1-dev
+	libxcb1-dev libxcb-composite0-dev libxcb-xfixes0-dev
 	weston wayland-utils procps
 )
 
