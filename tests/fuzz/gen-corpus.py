@@ -404,6 +404,31 @@ def vhost_user_seeds():
                                                0x10, 0, 0, 0, 0, 0, 0, 4)
 
 
+# fuzz-xwm-props.c: format selector (0: 8, 1: 16, 2: 32), type selector
+# (1: the expected type), a _NET_WM_MOVERESIZE direction, the value.
+def xp(fmt, value, direction=0, typ=1):
+    return struct.pack("<BBI", fmt, typ, direction) + value
+
+
+def xwm_props_seeds():
+    hints = struct.pack("<18I", (1 << 4) | (1 << 5) | (1 << 8), 0, 0, 0, 0, 100, 50, 800, 600,
+                        1, 1, 0, 0, 0, 0, 20, 30, 1)
+    return [
+        ("utf8-title", xp(0, "héllo wörld ☃".encode())),
+        ("latin1-title", xp(4, b"caf\xe9 cr\xe8me", typ=1)),
+        ("bad-utf8", xp(0, b"a\xff\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82")),
+        ("wm-class", xp(0, b"xterm\0XTerm\0")),
+        ("wm-class-no-nul", xp(0, b"xterm\0XTerm")),
+        ("transient-for", xp(2, struct.pack("<I", 0x400030), direction=8)),
+        ("atom-list", xp(2, struct.pack("<5I", 301, 302, 303, 304, 305), direction=4)),
+        ("size-hints", xp(2, hints)),
+        ("size-hints-r3", xp(2, hints[:60])),
+        ("wm-hints", xp(2, struct.pack("<9I", 1 | (1 << 8), 0, 0, 0, 0, 0, 0, 0, 0), direction=11)),
+        ("mime", xp(0, b"text/plain;charset=utf-8")),
+        ("format16", xp(1, b"\x01\x02\x03\x04")),
+    ]
+
+
 def write(name, seeds):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
@@ -416,7 +441,8 @@ def write(name, seeds):
 
 
 GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds,
-              "channel": channel_seeds, "proxy": proxy_seeds, "vhost-user": vhost_user_seeds}
+              "channel": channel_seeds, "proxy": proxy_seeds, "vhost-user": vhost_user_seeds,
+              "xwm-props": xwm_props_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():
