@@ -235,12 +235,6 @@ err:
 
 void proxy_client_destroy(struct proxy_client *pc)
 {
-	if (pc->flush_idle)
-		wl_event_source_remove(pc->flush_idle);
-	if (pc->ready_idle)
-		wl_event_source_remove(pc->ready_idle);
-	if (pc->kill_idle)
-		wl_event_source_remove(pc->kill_idle);
 	proxy_limits_client_finish(pc);
 	/*
 	 * Destroy every relayed resource now, while the client's display
@@ -255,6 +249,13 @@ void proxy_client_destroy(struct proxy_client *pc)
 	}
 	/* vsomm's own host objects, before the connection they are on */
 	proxy_managed_finish(pc);
+	/* Last: the destruction above may have scheduled a flush. */
+	if (pc->flush_idle)
+		wl_event_source_remove(pc->flush_idle);
+	if (pc->ready_idle)
+		wl_event_source_remove(pc->ready_idle);
+	if (pc->kill_idle)
+		wl_event_source_remove(pc->kill_idle);
 	proxy_registry_finish(pc);
 	if (pc->host_source)
 		wl_event_source_remove(pc->host_source);

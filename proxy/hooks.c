@@ -51,10 +51,19 @@ bool proxy_hooks_init(struct proxy *proxy)
 					  h->interface, h->message);
 				goto err;
 			}
-			proxy->hook_slots[proxy->hook_base[2 * (size_t)(info -
-									vsomm_forward_interfaces) +
-							   h->direction] +
-					  (uint32_t)opcode] = h->func;
+			size_t i = (size_t)(info - vsomm_forward_interfaces);
+			proxy_hook_func_t *slot =
+				&proxy->hook_slots[proxy->hook_base[2 * i + h->direction] +
+						   (uint32_t)opcode];
+
+			if (*slot) {
+				/* One hook per message: a second would silently
+				 * replace the first (a build bug, e.g. after a merge). */
+				vsomm_log(VSOMM_LOG_ERROR, "two hooks for %s.%s", h->interface,
+					  h->message);
+				goto err;
+			}
+			*slot = h->func;
 		}
 	}
 	return true;

@@ -236,26 +236,32 @@ void proxy_surface_commit(struct proxy_object *object, uint32_t opcode, union wl
 {
 	struct proxy_managed *m = object->client->managed;
 	struct proxy_held_surface *s = m ? held_surface_get(m, object) : NULL;
+	enum proxy_commit_action action = PROXY_COMMIT_HOLD;
 	struct wl_resource *previous;
-	bool forward;
 
 	if (!s) {
 		proxy_forward_request(object, opcode, args);
 		return;
 	}
-	forward = s->guest_role || (s->window && proxy_window_shown(s->window));
 	previous = s->current.resource;
 	if (s->pending_attach) {
 		buffer_ref_set(&s->current, s->pending.resource);
 		buffer_ref_clear(&s->pending);
 		s->pending_attach = false;
 	}
-	if (forward) {
+	if (s->guest_role)
+		action = PROXY_COMMIT_FORWARD;
+	else if (s->window)
+		action = proxy_window_commit(s->window);
+	if (action == PROXY_COMMIT_FORWARD) {
 		s->current_unseen = false;
 		s->held = false;
-		if (s->window)
-			proxy_window_before_commit(s->window);
 		proxy_forward_request(object, opcode, args);
+		return;
+	}
+	if (action == PROXY_COMMIT_REPLAY) {
+		s->held = true;
+		proxy_managed_replay(s);
 		return;
 	}
 	/* Held: the host never sees the buffer this commit replaces. */

@@ -75,10 +75,20 @@ void proxy_managed_replay(struct proxy_held_surface *s);
 void proxy_managed_flush(struct proxy_managed *m);
 
 /* window.c */
-/** The role says the guest's commits are forwarded (toplevel configured, or a child). */
+/** The role shows the guest's commits (toplevel configured and fitting, or a child). */
 bool proxy_window_shown(const struct proxy_window *window);
-/** A forwarded guest commit is about to go: acknowledge a pending configure. */
-void proxy_window_before_commit(struct proxy_window *window);
+
+enum proxy_commit_action {
+	PROXY_COMMIT_HOLD,    /* not shown yet */
+	PROXY_COMMIT_FORWARD, /* as the guest sent it */
+	PROXY_COMMIT_REPLAY,  /* shown from now on: proxy_managed_replay */
+};
+/**
+ * A guest commit of the window's surface (its current buffer already the
+ * committed one): what to do with it.  A pending configure that the buffer
+ * fits is acknowledged first.
+ */
+enum proxy_commit_action proxy_window_commit(struct proxy_window *window);
 /** The guest wl_surface goes: host role objects destroyed, owner told. */
 void proxy_window_surface_lost(struct proxy_window *window);
 /** The client goes: every window becomes inert. */

@@ -8,12 +8,22 @@
  * one before the first configure; a guest buffer pending on the host is
  * detached first).  The first configure is acknowledged at once, the owner
  * told, and the guest's latest content shown (proxy_managed_replay); from
- * then on the guest's commits are forwarded.  A later configure is
- * acknowledged when it comes, but for one that maximizes to a size the
- * current buffer does not have: Weston (10) refuses a maximized commit whose
- * geometry differs from the configured size, so that acknowledgement waits
- * for the first forwarded commit of a buffer of that size (or of unknown
- * size: only the shm copy path knows its buffers' sizes).
+ * then on the guest's commits are forwarded.
+ *
+ * Sizes.  Weston (10) ends a client that commits, under an acknowledged
+ * maximized configure, a window geometry other than the configured size
+ * (fullscreen: one larger).  Xwayland commits whatever size the X window has
+ * until the window manager has resized it, so: a later configure is
+ * acknowledged when it comes, but for a maximize to a size the current
+ * buffer is smaller than: that acknowledgement waits for the first forwarded
+ * commit of a buffer that fits (older commits still show).  The first
+ * configure cannot wait (no buffer may precede its acknowledgement): when it
+ * does not fit, the guest's commits are held until one does.  A maximized or
+ * fullscreen acknowledgement sets the window geometry to the configured size
+ * (unless the owner set one), so that subsurface children do not count and a
+ * larger buffer is cut to it (xdg-shell intersects the two; Weston 10 takes
+ * the geometry as set, which alone keeps it content).  Only the shm copy path
+ * knows its buffers' sizes: other buffers (dmabuf) are trusted to fit.
  *
  * Children are desynchronized subsurfaces: Xwayland commits a menu or a
  * tooltip on its own, and a synchronized subsurface's commits would wait for
@@ -55,6 +65,12 @@ struct proxy_window {
 	bool ack_pending;
 	uint32_t ack_serial;
 	int32_t ack_width, ack_height;
+	uint32_t ack_states;
+	/* the first configure's size does not fit the guest's buffer: its
+	 * commits are held until one does */
+	bool await_size;
+	bool geometry_by_owner; /* proxy_window_set_geometry was called */
+	bool geometry_forced;   /* vsomm set the geometry (see ack) */
 	/* children: stacked bottom to top */
 	struct proxy_window *parent;
 	struct wl_list children; /* proxy_window.child_link */
@@ -71,7 +87,8 @@ bool proxy_window_alive(const struct proxy_window *window)
 
 bool proxy_window_shown(const struct proxy_window *window)
 {
-	return window->subsurface || (window->xdg_toplevel && window->configured);
+	return window->subsurface ||
+	       (window->xdg_toplevel && window->configured && !window->await_size);
 }
 
 static struct wl_surface *window_host_surface(const struct proxy_window *window)
@@ -169,19 +186,50 @@ static bool current_size(const struct proxy_window *window, int32_t *width, int3
 	return buffer && proxy_shm_buffer_size(buffer, width, height);
 }
 
-/* Whether acknowledging the pending configure now could make the next
- * commit a protocol error (see the file's comment). */
-static bool ack_must_wait(const struct proxy_window *window)
+/*
+ * Whether the current buffer may be committed under a configure of this size
+ * and these states once acknowledged (see the file's comment).  Weston takes
+ * the window geometry (vsomm sets it to the configured size, see ack) for a
+ * maximized window's size, which must equal the configured one: the buffer
+ * must be at least that large; a fullscreen one may be smaller.  Unknown
+ * sizes, and a geometry the owner set, are trusted.
+ */
+static bool size_fits(const struct proxy_window *window, int32_t width, int32_t height,
+		      uint32_t states)
 {
-	int32_t width, height;
+	int32_t current_width, current_height;
 
-	if (!(window->next_states & PROXY_WINDOW_MAXIMIZED) ||
-	    (window->next_states & PROXY_WINDOW_FULLSCREEN) || window->next_width == 0 ||
-	    window->next_height == 0)
-		return false;
-	if (!current_size(window, &width, &height))
-		return false;
-	return width != window->next_width || height != window->next_height;
+	if (!(states & PROXY_WINDOW_MAXIMIZED) || (states & PROXY_WINDOW_FULLSCREEN) ||
+	    width == 0 || height == 0 || window->geometry_by_owner)
+		return true;
+	if (!current_size(window, &current_width, &current_height))
+		return true;
+	return current_width >= width && current_height >= height;
+}
+
+static void ack(struct proxy_window *window, uint32_t serial, int32_t width, int32_t height,
+		uint32_t states)
+{
+	xdg_surface_ack_configure(window->xdg_surface, serial);
+	window->ack_pending = false;
+	if (window->geometry_by_owner)
+		return;
+	/* The geometry Weston checks a maximized or fullscreen window by
+	 * would otherwise take in its children (subsurfaces). */
+	if ((states & (PROXY_WINDOW_MAXIMIZED | PROXY_WINDOW_FULLSCREEN)) && width > 0 &&
+	    height > 0) {
+		xdg_surface_set_window_geometry(window->xdg_surface, 0, 0, width, height);
+		window->geometry_forced = true;
+	} else if (window->geometry_forced) {
+		int32_t current_width, current_height;
+
+		/* Back to the surface's own size, when known. */
+		if (current_size(window, &current_width, &current_height)) {
+			xdg_surface_set_window_geometry(window->xdg_surface, 0, 0, current_width,
+							current_height);
+			window->geometry_forced = false;
+		}
+	}
 }
 
 static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
@@ -189,17 +237,21 @@ static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_sur
 {
 	struct proxy_window *window = data;
 	bool first = !window->configured;
+	bool fits = size_fits(window, window->next_width, window->next_height, window->next_states);
 
 	if (!window->surface)
 		return;
-	if (first || !ack_must_wait(window)) {
-		xdg_surface_ack_configure(xdg_surface, serial);
-		window->ack_pending = false;
+	if (first || fits) {
+		/* The first one cannot wait: no buffer may come before it.
+		 * Commits that do not fit it are held (await_size). */
+		ack(window, serial, window->next_width, window->next_height, window->next_states);
+		window->await_size = !fits;
 	} else {
 		window->ack_pending = true;
 		window->ack_serial = serial;
 		window->ack_width = window->next_width;
 		window->ack_height = window->next_height;
+		window->ack_states = window->next_states;
 	}
 	window->configured = true;
 	proxy_managed_flush(window->surface->managed);
@@ -211,7 +263,7 @@ static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_sur
 			return;
 	}
 	/* The owner may have taken the role away, or the surface gone. */
-	if (first && window->surface && window->xdg_toplevel)
+	if (first && fits && window->surface && window->xdg_toplevel)
 		proxy_managed_replay(window->surface);
 }
 
@@ -219,17 +271,25 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = handle_xdg_surface_configure,
 };
 
-void proxy_window_before_commit(struct proxy_window *window)
+enum proxy_commit_action proxy_window_commit(struct proxy_window *window)
 {
-	int32_t width, height;
-
-	if (!window->ack_pending || !window->xdg_surface)
-		return;
-	if (current_size(window, &width, &height) &&
-	    (width != window->ack_width || height != window->ack_height))
-		return;
-	xdg_surface_ack_configure(window->xdg_surface, window->ack_serial);
-	window->ack_pending = false;
+	if (window->subsurface)
+		return PROXY_COMMIT_FORWARD;
+	if (!window->xdg_toplevel || !window->configured)
+		return PROXY_COMMIT_HOLD;
+	if (window->await_size) {
+		/* the acknowledged configure's size is the latest one */
+		if (!size_fits(window, window->next_width, window->next_height,
+			       window->next_states))
+			return PROXY_COMMIT_HOLD;
+		window->await_size = false;
+		return PROXY_COMMIT_REPLAY;
+	}
+	if (window->ack_pending &&
+	    size_fits(window, window->ack_width, window->ack_height, window->ack_states))
+		ack(window, window->ack_serial, window->ack_width, window->ack_height,
+		    window->ack_states);
+	return PROXY_COMMIT_FORWARD;
 }
 
 /* ---- roles ---- */
@@ -371,6 +431,8 @@ static void role_destroy(struct proxy_window *window)
 		window->subsurface = NULL;
 	}
 	window->ack_pending = false;
+	window->await_size = false;
+	window->configured = false;
 	if (window->managed)
 		proxy_managed_flush(window->managed);
 }
@@ -566,6 +628,7 @@ void proxy_window_set_geometry(struct proxy_window *window, int32_t x, int32_t y
 	/* xdg-shell has no way back to "unset": 0 leaves the last one. */
 	if (!toplevel_of(window) || width <= 0 || height <= 0)
 		return;
+	window->geometry_by_owner = true;
 	xdg_surface_set_window_geometry(window->xdg_surface, x, y, width, height);
 	proxy_managed_flush(window->managed);
 }
