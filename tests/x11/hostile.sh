@@ -43,7 +43,7 @@ witness_commits() {
 	sed -n "s/^[0-9]* commits $WS \([0-9]*\)$/\1/p" "$X11_LOG" | tail -n 1
 }
 
-for case in props utf8 loops mapflood nameflood; do
+for case in ${HOSTILE_CASES:-props utf8 loops mapflood nameflood}; do
 	before=$(witness_commits)
 	from=$(($(wc -l <"$X11_LOG") + 1))
 	start=$(date +%s%3N)

@@ -30,7 +30,7 @@ sleep 0.5
 
 # x_to_host NAME FILE TARGET MIME
 x_to_host() {
-	local name=$1 file=$2 target=$3 mime=$4 got=$d/got-$1 ok=0
+	local name=$1 file=$2 target=$3 mime=$4 got=$d/got-${1// /-} ok=0
 	SEAT_STDIN=$file x11_app vsomm "$d/xclip-$name.log" xclip -quiet -selection primary -t "$target" -i
 	local pid=$BG_PID
 	if x11_log_wait "selection primary mimes .*$mime" 15; then
@@ -53,7 +53,7 @@ x_to_host() {
 
 # host_to_x NAME FILE MIME TARGET
 host_to_x() {
-	local name=$1 file=$2 mime=$3 target=$4 got=$d/got-$1 ok=0
+	local name=$1 file=$2 mime=$3 target=$4 got=$d/got-${1// /-} ok=0
 	x11_ctl "offer primary $mime $file"
 	for _ in $(seq 1 20); do
 		DISPLAY=$X11_DISPLAY timeout 30 xclip -o -selection primary -t "$target" >"$got" 2>>"$d/xclip-out.log" || true
