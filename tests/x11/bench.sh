@@ -75,7 +75,8 @@ echo "|---|---|"
 echo "| first frame of \`vsomm --x11 -- xterm\` (lazy Xwayland start included), median of 3 | ${first:-?} ms (${firsts[*]:-none}) |"
 echo "| x11-client anim 640x480 under Weston's XWM | ${wfps:-?} fps ($wf frames in $ws s) |"
 echo "| the same through vsomm's XWM | ${vfps:-?} fps ($vf frames in $vs s) |"
-awk -v a="${vfps:-0}" -v b="${wfps:-0}" 'BEGIN { printf "| ratio vsomm / Weston XWM (target >= 0.8) | %s |\n", b > 0 ? sprintf("%.2f", a / b) : "?" }'
+awk -v a="${vfps:-0}" -v b="${wfps:-0}" 'BEGIN { r = "?"; if (b > 0) r = sprintf("%.2f", a / b)
+	printf "| ratio vsomm / Weston XWM (target >= 0.8) | %s |\n", r }'
 awk -v v="$((v1 - v0))" -v h="$((h1 - h0))" -v f="${vf:-0}" 'BEGIN {
 	if (f > 0) printf "| CPU per frame: vsomm / vsomm-host | %.2f ms / %.2f ms |\n", v / f, h / f
 	else print "| CPU per frame | ? |" }'
