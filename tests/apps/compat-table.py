@@ -4,7 +4,7 @@
 
     compat-table.py DOC.md TESTLOG.json...   (a later log's results win)
 
-Every input/app test prints lines "RESULT APP | FEATURE | works|fails|missing|skip | REASON"
+Every input/app/x11 test prints lines "RESULT APP | FEATURE | works|fails|missing|skip | REASON"
 (missing: a known gap the test asserts);
 meson keeps each test's stdout in meson-logs/testlog.json.  The table replaces
 what is between the markers <!-- compat-table --> and <!-- /compat-table -->
@@ -29,7 +29,7 @@ def main():
         for t in tests:
             # "project:suite / name"
             name = t.get("name", "").rsplit(" / ", 1)[-1]
-            if not (name.startswith("input-") or name.startswith("app-")):
+            if not name.startswith(("input-", "app-", "x11-")):
                 continue
             found = False
             for m in re.finditer(r"^RESULT (.+?) \| (.+?) \| (\w+) \|(.*)$", t.get("stdout", ""), re.M):

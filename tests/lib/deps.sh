@@ -35,6 +35,11 @@ VSOMM_DEB_PACKAGES=(
 	# driven by xdotool, clipboard tools, real applications, Xwayland
 	tmux xvfb xauth xdotool x11-utils wl-clipboard foot mpv gtk-3-examples gtk-4-examples
 	qtbase5-examples qtwayland5 xwayland fonts-dejavu-core
+	# tests/x11 (X clients through vsomm --x11 and under Weston's own XWM):
+	# the clients, xclip for the selections, libxcb-present-dev for x11-client's
+	# Present animation (the frame-rate figure); chromium is big (~290 MB
+	# installed) but it is the X11 application users start first
+	xterm x11-apps xclip chromium libxcb-present-dev
 	# tests/uml: the User-Mode Linux guest kernel (built once, cached by config hash)
 	linux-source-6.1 bc flex bison make xz-utils patch
 	# harness scripts and result parsing: python3, procps (in the demo's list)
