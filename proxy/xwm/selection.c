@@ -320,6 +320,9 @@ static void handle_host_send(void *data, enum proxy_selection_kind kind, const c
 	return;
 
 refuse:
+	/* A host client asked for a type the X owner does not have (an offer
+	 * of the previous owner's), or too many pastes wait. */
+	vsomm_log(VSOMM_LOG_DEBUG, "xwm: a paste of %s from X refused", mime_type);
 	close(fd);
 }
 

@@ -100,10 +100,12 @@ struct xwm {
 	struct wl_event_source *fd_source;
 	struct wl_event_source *idle;  /* deferred work and the flush, once per loop iteration */
 	struct wl_event_source *timer; /* retries and rate limits that must wait */
+	int budget;                    /* events and replies left for this wake-up */
 
 	struct wl_list windows[XWM_WINDOW_BUCKETS]; /* struct xwm_window.link */
-	struct wl_list pending;                     /* struct xwm_window.pending_link */
-	struct wl_list awaits;                      /* replies awaited, in request order */
+	struct wl_list zombies;   /* struct xwm_window.link: destroyed, replies awaited */
+	struct wl_list pending;   /* struct xwm_window.pending_link */
+	struct wl_list awaits;    /* replies awaited, in request order */
 	struct xwm_window *focus; /* the toplevel the host activated, X focus on it */
 	uint64_t map_serial;      /* orders toplevels by when they got their role */
 
@@ -117,6 +119,10 @@ struct xwm_window {
 	xcb_window_t id;
 	int32_t x, y, width, height; /* X geometry (children of the root: root coordinates) */
 	bool override_redirect;
+	bool destroyed;      /* in xwm->zombies until reads_in_flight is 0 */
+	bool select_input;   /* created: its PropertyNotify events are to be selected */
+	bool map_requested;  /* MapRequest seen: read the properties, then map */
+	bool map_reading;    /* those reads are awaited (more MapRequests change nothing) */
 	bool managed;        /* MapRequest seen and granted, until unmapped */
 	bool mapped;         /* MapNotify seen, until UnmapNotify */
 	uint32_t surface_id; /* WL_SURFACE_ID: object id in Xwayland's connection, 0 none */
@@ -178,6 +184,8 @@ struct xwm_window *xwm_window_create(struct xwm *xwm, xcb_window_t id, int32_t x
 void xwm_window_destroy(struct xwm_window *window);
 /** Drop every role (the X connection died or the XWM stops). */
 void xwm_windows_drop_roles(struct xwm *xwm);
+/** Free every window, destroyed ones whose replies were awaited too (the XWM stops). */
+void xwm_windows_finish(struct xwm *xwm);
 /** Deferred work of one window; true when it still has some (see pending_link). */
 bool xwm_window_run_pending(struct xwm_window *window, uint64_t now, uint32_t *wait_ms);
 void xwm_handle_map_request(struct xwm *xwm, xcb_map_request_event_t *ev);

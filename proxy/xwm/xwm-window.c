@@ -546,6 +546,7 @@ static void finish_map_request(struct xwm_window *w)
 	set_frame_extents(w);
 	write_net_wm_state(w);
 	xcb_map_window(w->xwm->conn, w->id);
+	w->map_reading = false;
 	xwm_schedule(w->xwm);
 }
 
@@ -557,6 +558,14 @@ static void handle_property_reply(struct xwm *xwm, void *reply, void *data, uint
 	struct xwm_prop prop;
 
 	w->reads_in_flight--;
+	if (w->destroyed) {
+		/* Its last reply frees it (see xwm_window_destroy). */
+		if (w->reads_in_flight == 0) {
+			wl_list_remove(&w->link);
+			free(w);
+		}
+		return;
+	}
 	xwm_prop_from_reply(reply, &prop);
 	apply_property(w, (enum prop)(arg & 0xff), &prop);
 	if (arg & READ_THEN_MAP)
@@ -614,8 +623,12 @@ struct xwm_window *xwm_window_create(struct xwm *xwm, xcb_window_t id, int32_t x
 	w->wm_hints.input = true;
 	wl_list_init(&w->pending_link);
 	wl_list_insert(&xwm->windows[bucket(id)], &w->link);
-	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
-	xcb_change_window_attributes(xwm->conn, id, XCB_CW_EVENT_MASK, &mask);
+	/* Its PropertyNotify events are selected from the idle: a window
+	 * created and destroyed within one batch of events (a client creating
+	 * windows in a loop) costs no request and no BadWindow.  A property set
+	 * meanwhile is read anyway when the window maps. */
+	w->select_input = true;
+	mark_pending(w);
 	return w;
 }
 
@@ -623,16 +636,43 @@ void xwm_window_destroy(struct xwm_window *w)
 {
 	if (!w)
 		return;
-	xwm_await_cancel(w->xwm, w);
+	struct xwm *xwm = w->xwm;
 	drop_role(w);
-	if (w->xwm->focus == w)
-		w->xwm->focus = NULL;
+	if (xwm->focus == w)
+		xwm->focus = NULL;
 	wl_list_remove(&w->pending_link);
+	wl_list_init(&w->pending_link);
 	wl_list_remove(&w->link);
 	free(w->title);
 	free(w->net_wm_name);
 	free(w->app_id);
+	if (w->reads_in_flight) {
+		/* Its replies come, in order, with the others: it waits for
+		 * them as a zombie rather than cancelling them, which would
+		 * walk every reply awaited (a client creating, mapping and
+		 * destroying windows in a loop made that quadratic). */
+		w->destroyed = true;
+		w->title = w->net_wm_name = w->app_id = NULL;
+		wl_list_insert(&xwm->zombies, &w->link);
+		return;
+	}
 	free(w);
+}
+
+void xwm_windows_finish(struct xwm *xwm)
+{
+	for (size_t i = 0; i < XWM_WINDOW_BUCKETS; i++) {
+		while (!wl_list_empty(&xwm->windows[i])) {
+			struct xwm_window *w = wl_container_of(xwm->windows[i].next, w, link);
+			xwm_window_destroy(w);
+		}
+	}
+	/* The replies they waited for are dropped with the XWM. */
+	while (!wl_list_empty(&xwm->zombies)) {
+		struct xwm_window *w = wl_container_of(xwm->zombies.next, w, link);
+		wl_list_remove(&w->link);
+		free(w);
+	}
 }
 
 void xwm_windows_drop_roles(struct xwm *xwm)
@@ -647,6 +687,20 @@ bool xwm_window_run_pending(struct xwm_window *w, uint64_t now, uint32_t *wait_m
 	bool more = false;
 
 	*wait_ms = 0;
+	if (w->select_input && !w->xwm->dead) {
+		uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
+		xcb_change_window_attributes(w->xwm->conn, w->id, XCB_CW_EVENT_MASK, &mask);
+		w->select_input = false;
+	}
+	if (w->map_requested) {
+		/* Mapped once its properties are known, so that its role
+		 * starts with them; they are all read, the changes seen before
+		 * included. */
+		w->map_requested = false;
+		w->map_reading = true;
+		w->dirty_props = 0;
+		read_properties(w, PROPS_ALL, true);
+	}
 	if (w->role_gone) {
 		drop_role(w);
 		w->surface_id = 0; /* Xwayland names the next one */
@@ -695,10 +749,13 @@ void xwm_handle_map_request(struct xwm *xwm, xcb_map_request_event_t *ev)
 		xcb_map_window(xwm->conn, ev->window);
 		return;
 	}
-	/* Mapped once its properties are known, so that its role starts with
-	 * them. */
-	w->dirty_props = 0;
-	read_properties(w, PROPS_ALL, true);
+	/* From the idle: a window destroyed meanwhile costs nothing, and the
+	 * MapRequests of a client mapping in a loop while the reads are
+	 * awaited change nothing (it is mapped when they come). */
+	if (w->map_reading)
+		return;
+	w->map_requested = true;
+	mark_pending(w);
 }
 
 void xwm_handle_map_notify(struct xwm *xwm, xcb_map_notify_event_t *ev)

@@ -47,9 +47,11 @@
 
 #include "util/log.h"
 
-/* Events handled per wake-up before the loop gets a turn (a client flooding
- * the server with property changes must not starve the proxy). */
-#define EVENTS_PER_DISPATCH 1024
+/* Events and replies handled per wake-up (the X fd or the timer) before the
+ * loop gets a turn: a client flooding the server with maps or property
+ * changes must not starve the Wayland side, the signals, the other X
+ * clients' frames.  What is left is handled from the timer, 1 ms later. */
+#define EVENTS_PER_WAKEUP 256
 
 static const char *const atom_names[ATOM_COUNT] = {
 	[ATOM_WM_PROTOCOLS] = "WM_PROTOCOLS",
@@ -159,12 +161,13 @@ void xwm_await_cancel(struct xwm *xwm, void *data)
 	}
 }
 
-/* Replies come in request order: handle the head while it is there. */
+/* Replies come in request order: handle the head while it is there (and
+ * the budget lasts). */
 static bool process_replies(struct xwm *xwm)
 {
 	bool any = false;
 
-	while (!xwm->dead && !wl_list_empty(&xwm->awaits)) {
+	while (!xwm->dead && xwm->budget > 0 && !wl_list_empty(&xwm->awaits)) {
 		struct await *a = wl_container_of(xwm->awaits.next, a, link);
 		void *reply = NULL;
 		xcb_generic_error_t *err = NULL;
@@ -176,6 +179,7 @@ static bool process_replies(struct xwm *xwm)
 		free(reply);
 		free(err);
 		free(a);
+		xwm->budget--;
 		any = true;
 	}
 	return any;
@@ -314,11 +318,11 @@ static void connection_died(struct xwm *xwm)
 	xwm_windows_drop_roles(xwm);
 }
 
-/* Handle what is queued (queued_only) or readable; false when it stopped at
- * the per-dispatch bound with events left. */
+/* Handle what is queued (queued_only) or readable; false when the budget
+ * ran out (there may be events left). */
 static bool dispatch_events(struct xwm *xwm, bool queued_only)
 {
-	for (int n = 0; n < EVENTS_PER_DISPATCH; n++) {
+	for (; xwm->budget > 0; xwm->budget--) {
 		if (xwm->dead)
 			return true;
 		xcb_generic_event_t *ev = queued_only ? xcb_poll_for_queued_event(xwm->conn)
@@ -335,17 +339,16 @@ static bool dispatch_events(struct xwm *xwm, bool queued_only)
 }
 
 /* Events and replies, until neither is left (reading a reply may queue
- * events and the reverse); false when the event bound was hit. */
+ * events and the reverse); false when the budget ran out first. */
 static bool dispatch(struct xwm *xwm, bool queued_only)
 {
-	for (int rounds = 0; rounds < 64; rounds++) {
+	for (;;) {
 		if (!dispatch_events(xwm, queued_only))
 			return false;
 		if (!process_replies(xwm))
-			return true;
+			return xwm->budget > 0 || wl_list_empty(&xwm->awaits);
 		queued_only = true;
 	}
-	return false;
 }
 
 static void run_pending(struct xwm *xwm)
@@ -386,7 +389,10 @@ static void handle_idle(void *data)
 
 static int handle_timer(void *data)
 {
-	run_pending(data);
+	struct xwm *xwm = data;
+
+	xwm->budget = EVENTS_PER_WAKEUP;
+	run_pending(xwm);
 	return 0;
 }
 
@@ -410,6 +416,7 @@ static int handle_x_fd(int fd, uint32_t mask, void *data)
 	struct xwm *xwm = data;
 
 	/* A hang-up shows as xcb's connection error once it read the EOF. */
+	xwm->budget = EVENTS_PER_WAKEUP;
 	if (!dispatch(xwm, false))
 		xwm_schedule_timer(xwm, 1);
 	xwm_schedule(xwm);
@@ -509,6 +516,7 @@ struct xwm *xwm_create(struct wl_event_loop *loop, struct proxy *proxy, struct w
 	xwm->client = xwayland;
 	for (size_t i = 0; i < XWM_WINDOW_BUCKETS; i++)
 		wl_list_init(&xwm->windows[i]);
+	wl_list_init(&xwm->zombies);
 	wl_list_init(&xwm->pending);
 	wl_list_init(&xwm->awaits);
 	for (size_t i = 0; i < XWM_SELECTIONS; i++) {
@@ -571,12 +579,7 @@ void xwm_destroy(struct xwm *xwm)
 		wl_list_remove(&a->link);
 		free(a);
 	}
-	for (size_t i = 0; i < XWM_WINDOW_BUCKETS; i++) {
-		while (!wl_list_empty(&xwm->windows[i])) {
-			struct xwm_window *w = wl_container_of(xwm->windows[i].next, w, link);
-			xwm_window_destroy(w);
-		}
-	}
+	xwm_windows_finish(xwm);
 	if (xwm->conn)
 		xcb_disconnect(xwm->conn);
 	free(xwm);

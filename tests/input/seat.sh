@@ -102,6 +102,12 @@ seat_find_window() {
 }
 
 seat_move() {
+	# --sync waits for the pointer to move, which it does not when it is
+	# there already: xdotool then gives up after 15 s (a second click on
+	# the same spot took that long).
+	if [[ $(seat_xdo getmouselocation 2>/dev/null) == "x:$1 y:$2 "* ]]; then
+		return 0
+	fi
 	seat_xdo mousemove --sync "$1" "$2" 2>/dev/null || seat_xdo mousemove "$1" "$2"
 }
 

@@ -11,7 +11,8 @@
 #  - a new X client connects (xdpyinfo);
 # and per case: every title and app_id the host got is valid UTF-8 (utf8,
 # props), the invalid title arrives repaired (utf8), the last of 10 000
-# names per second is the host's title in the end (nameflood).
+# names per second is the host's title in the end (nameflood); at the end,
+# vsomm exits on SIGTERM.
 set -euo pipefail
 : "${BUILD:?}" "${SRCDIR:?}"
 # shellcheck source=tests/x11/lib.sh
@@ -83,4 +84,14 @@ for case in ${HOSTILE_CASES:-props utf8 loops mapflood nameflood}; do
 		x11_result vsomm "hostile X: $case" fails "$why"
 	fi
 done
+# vsomm still serves its loop after the floods: SIGTERM ends it (an XWM that
+# held the loop made the harness SIGKILL it).
+if x11_vsomm_alive; then
+	kill -TERM "$X11_VSOMM_PID"
+	if wait_for 10 eval '! x11_vsomm_alive'; then
+		x11_result vsomm "hostile X: exits on SIGTERM afterwards" works
+	else
+		x11_result vsomm "hostile X: exits on SIGTERM afterwards" fails "vsomm still runs 10 s after SIGTERM"
+	fi
+fi
 x11_exit
