@@ -27,6 +27,7 @@
 #include <wayland-server-protocol.h>
 
 #include "util/log.h"
+#include "protocols/xdg-decoration-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/managed.h"
 
@@ -441,6 +442,8 @@ void proxy_managed_finish(struct proxy_client *pc)
 	}
 	proxy_window_client_gone(m);
 	proxy_selection_finish(m);
+	if (m->decoration_manager)
+		zxdg_decoration_manager_v1_destroy(m->decoration_manager);
 	if (m->wm_base)
 		xdg_wm_base_destroy(m->wm_base);
 	if (m->subcompositor)

@@ -45,6 +45,7 @@ struct proxy_managed {
 	struct wl_list windows;  /* proxy_window.link */
 	/* vsomm's own, bound on first use */
 	struct xdg_wm_base *wm_base;
+	struct zxdg_decoration_manager_v1 *decoration_manager; /* NULL: the host has none */
 	struct wl_subcompositor *subcompositor;
 	struct wl_seat *seat;
 	/* the managed client's latest input serial (keyboard enter or key,

@@ -25,6 +25,13 @@
  * the geometry as set, which alone keeps it content).  Only the shm copy path
  * knows its buffers' sizes: other buffers (dmabuf) are trusted to fit.
  *
+ * Decorations.  X clients leave their frames to the window manager: where
+ * the host has xdg-decoration, every toplevel asks it for server-side
+ * decorations (the decoration object made before the role's first commit,
+ * as the protocol requires, and destroyed before the toplevel).  Where it has
+ * not (Weston 10), or it answers client_side, windows show without a frame:
+ * the X client draws one itself or has none (docs: vsomm(1), X11).
+ *
  * Children are desynchronized subsurfaces: Xwayland commits a menu or a
  * tooltip on its own, and a synchronized subsurface's commits would wait for
  * a commit of the parent, which an idle X window under an open menu never
@@ -41,11 +48,13 @@
 #include <wayland-client-protocol.h>
 
 #include "util/log.h"
+#include "protocols/xdg-decoration-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/managed.h"
 
 /* xdg_wm_base version vsomm speaks: the generated header's listeners. */
 #define WM_BASE_VERSION 5u
+#define DECORATION_MANAGER_VERSION 1u
 
 struct proxy_window {
 	struct wl_list link;                /* proxy_managed.windows */
@@ -56,6 +65,7 @@ struct proxy_window {
 	bool toplevel;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *xdg_toplevel;
+	struct zxdg_toplevel_decoration_v1 *decoration; /* NULL: the host decorates nothing */
 	struct wl_subsurface *subsurface;
 	bool configured; /* toplevel: the first configure came, commits are forwarded */
 	/* the latest xdg_toplevel.configure, completed by xdg_surface.configure */
@@ -271,6 +281,38 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = handle_xdg_surface_configure,
 };
 
+/* The host's choice: applied with the xdg_surface configure that follows. */
+static void handle_decoration_configure(void *data, struct zxdg_toplevel_decoration_v1 *decoration,
+					uint32_t mode)
+{
+	vsomm_log(VSOMM_LOG_DEBUG, "the host draws %s",
+		  mode == ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE ? "the window's frame"
+								       : "no frame (client side)");
+}
+
+static const struct zxdg_toplevel_decoration_v1_listener decoration_listener = {
+	.configure = handle_decoration_configure,
+};
+
+/* Server-side decorations where the host has them (see the file's comment). */
+static void ask_decoration(struct proxy_window *window)
+{
+	struct proxy_managed *m = window->managed;
+
+	if (!m->decoration_manager)
+		m->decoration_manager = proxy_managed_bind(m, &zxdg_decoration_manager_v1_interface,
+							   DECORATION_MANAGER_VERSION);
+	if (!m->decoration_manager)
+		return;
+	window->decoration = zxdg_decoration_manager_v1_get_toplevel_decoration(
+		m->decoration_manager, window->xdg_toplevel);
+	if (!window->decoration)
+		return; /* ENOMEM or a dead connection: undecorated */
+	zxdg_toplevel_decoration_v1_add_listener(window->decoration, &decoration_listener, window);
+	zxdg_toplevel_decoration_v1_set_mode(window->decoration,
+					     ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
+}
+
 enum proxy_commit_action proxy_window_commit(struct proxy_window *window)
 {
 	if (window->subsurface)
@@ -359,6 +401,7 @@ struct proxy_window *proxy_window_toplevel(struct proxy *proxy, struct wl_client
 	}
 	xdg_surface_add_listener(window->xdg_surface, &xdg_surface_listener, window);
 	xdg_toplevel_add_listener(window->xdg_toplevel, &toplevel_listener, window);
+	ask_decoration(window); /* before the role's first commit */
 	s->had_toplevel = true;
 	/* The role's first commit: no buffer (replayed after the configure). */
 	wl_surface_attach(host, NULL, 0, 0);
@@ -418,6 +461,11 @@ struct proxy_window *proxy_window_child(struct proxy *proxy, struct wl_client *c
 /* Destroy the host role objects (before the host wl_surface, if it goes). */
 static void role_destroy(struct proxy_window *window)
 {
+	/* before its toplevel: the host ends a client that orphans one */
+	if (window->decoration) {
+		zxdg_toplevel_decoration_v1_destroy(window->decoration);
+		window->decoration = NULL;
+	}
 	if (window->xdg_toplevel) {
 		xdg_toplevel_destroy(window->xdg_toplevel);
 		window->xdg_toplevel = NULL;
