@@ -25,6 +25,15 @@
  * the geometry as set, which alone keeps it content).  Only the shm copy path
  * knows its buffers' sizes: other buffers (dmabuf) are trusted to fit.
  *
+ * States.  The host applies an acknowledged configure with the surface's
+ * next commit.  A configure that changes states alone (fullscreen or
+ * maximized left at the same size, activated) gives an X client nothing to
+ * redraw, and Xwayland commits only damage: the window would stay as it
+ * was.  So after acknowledging one, vsomm commits the surface itself, when
+ * the guest has nothing half-sent (an attach, damage, scale: its commit is
+ * on its way then, and a shm buffer is copied to its shadow only on it).  A
+ * configure that resizes is left to the owner's redraw.
+ *
  * Decorations.  X clients leave their frames to the window manager: where
  * the host has xdg-decoration, every toplevel asks it for server-side
  * decorations (the decoration object made before the role's first commit,
@@ -71,6 +80,9 @@ struct proxy_window {
 	/* the latest xdg_toplevel.configure, completed by xdg_surface.configure */
 	int32_t next_width, next_height;
 	uint32_t next_states;
+	/* the latest acknowledged configure */
+	int32_t acked_width, acked_height;
+	uint32_t acked_states;
 	/* a configure not acknowledged yet (a maximize waiting for its size) */
 	bool ack_pending;
 	uint32_t ack_serial;
@@ -222,6 +234,9 @@ static void ack(struct proxy_window *window, uint32_t serial, int32_t width, int
 {
 	xdg_surface_ack_configure(window->xdg_surface, serial);
 	window->ack_pending = false;
+	window->acked_width = width;
+	window->acked_height = height;
+	window->acked_states = states;
 	if (window->geometry_by_owner)
 		return;
 	/* The geometry Weston checks a maximized or fullscreen window by
@@ -242,12 +257,46 @@ static void ack(struct proxy_window *window, uint32_t serial, int32_t width, int
 	}
 }
 
+/*
+ * A commit of vsomm's own, for what the host applies on a commit only (a
+ * configure's states, children's positions and stacking): when the surface
+ * shows and the guest has nothing half-sent (then its own commit is on its
+ * way and applies it all).
+ */
+static void commit_own(struct proxy_window *window)
+{
+	struct wl_surface *host = window_host_surface(window);
+
+	if (!host || !proxy_window_shown(window) || !proxy_managed_nothing_pending(window->surface))
+		return;
+	wl_surface_commit(host);
+	proxy_managed_flush(window->managed);
+}
+
+/*
+ * Whether a configure of this size leaves the window as large as it is: then
+ * its owner has nothing to redraw, and the guest may never commit for it.
+ * The size of the buffer shown, when known; else that of the latest
+ * acknowledged configure (0×0, "the window chooses", included).
+ */
+static bool keeps_size(const struct proxy_window *window, int32_t width, int32_t height)
+{
+	int32_t current_width, current_height;
+
+	if (width > 0 && height > 0 && current_size(window, &current_width, &current_height))
+		return width == current_width && height == current_height;
+	return width == window->acked_width && height == window->acked_height;
+}
+
 static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 					 uint32_t serial)
 {
 	struct proxy_window *window = data;
 	bool first = !window->configured;
 	bool fits = size_fits(window, window->next_width, window->next_height, window->next_states);
+	/* States alone changed (e.g. fullscreen left at the same size) */
+	bool states_only = !first && fits && window->next_states != window->acked_states &&
+			   keeps_size(window, window->next_width, window->next_height);
 
 	if (!window->surface)
 		return;
@@ -275,6 +324,12 @@ static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_sur
 	/* The owner may have taken the role away, or the surface gone. */
 	if (first && fits && window->surface && window->xdg_toplevel)
 		proxy_managed_replay(window->surface);
+	/* The host applies the acknowledged states on the surface's next
+	 * commit (Weston 10: not before), and a window that keeps its size
+	 * may not redraw: vsomm commits it (after the owner's reaction, which
+	 * may have been a commit already). */
+	else if (states_only && window->surface && window->xdg_toplevel)
+		commit_own(window);
 }
 
 static const struct xdg_surface_listener xdg_surface_listener = {
@@ -413,12 +468,8 @@ struct proxy_window *proxy_window_toplevel(struct proxy *proxy, struct wl_client
 /* Apply a child's position or stacking: the host does on the parent's commit. */
 static void parent_apply(struct proxy_window *parent)
 {
-	struct wl_surface *host = parent ? window_host_surface(parent) : NULL;
-
-	if (host && proxy_window_shown(parent)) {
-		wl_surface_commit(host);
-		proxy_managed_flush(parent->managed);
-	}
+	if (parent)
+		commit_own(parent);
 }
 
 struct proxy_window *proxy_window_child(struct proxy *proxy, struct wl_client *client,
