@@ -85,6 +85,8 @@ struct proxy_client {
 	struct wl_event_source *flush_idle;
 	struct wl_event_source *ready_idle; /* proxy_client_host_ready */
 	struct wl_event_source *kill_idle;
+	/* proxy_client_destroy runs: nothing is scheduled on pc any more */
+	bool destroying;
 	bool host_writable; /* WL_EVENT_WRITABLE armed on host_source */
 	/* Object 1: the guest's wl_display resource and the host wl_display. */
 	struct proxy_object display;
