@@ -376,6 +376,9 @@ static int handle_sigchld(int sig, void *data)
 		pid_t xwayland = vsomm_xserver_pid(vsomm->xserver);
 		vsomm->children_left = pid == 0 && (xwayland == 0 || launcher_signal_descendants(
 									     0, 0, xwayland) > 0);
+		/* the loop ends after this iteration: not for a new Xwayland */
+		if (vsomm->app_done && !vsomm->children_left)
+			vsomm_xserver_begin_stop(vsomm->xserver);
 		return 0;
 	}
 }
@@ -406,6 +409,8 @@ static void begin_stop(struct vsomm *vsomm, int sig)
 		return;
 	}
 	vsomm->stopping = sig;
+	/* an X client knocking from now on starts no Xwayland */
+	vsomm_xserver_begin_stop(vsomm->xserver);
 	int n = launcher_signal_descendants(vsomm->app, sig, vsomm_xserver_pid(vsomm->xserver));
 	vsomm_log(VSOMM_LOG_INFO, "signal %d to APP's group (%d) and descendants: %d", sig,
 		  (int)vsomm->app, n);
@@ -422,10 +427,12 @@ static void begin_stop(struct vsomm *vsomm, int sig)
 static int handle_signal(int sig, void *data)
 {
 	struct vsomm *vsomm = data;
-	if (vsomm->app > 0)
+	if (vsomm->app > 0) {
 		begin_stop(vsomm, sig);
-	else
+	} else {
 		vsomm->stop = true;
+		vsomm_xserver_begin_stop(vsomm->xserver);
+	}
 	return 0;
 }
 

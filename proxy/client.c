@@ -146,7 +146,7 @@ void proxy_client_host_ready(struct wl_client *client)
 	if (!l)
 		return;
 	struct proxy_client *pc = wl_container_of(l, pc, client_destroy);
-	if (pc->ready_idle || !pc->host || pc->kill_idle)
+	if (pc->ready_idle || !pc->host || pc->kill_idle || pc->destroying)
 		return;
 	/* without the idle, the host fd's next wake-up relays them, an iteration later */
 	pc->ready_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_ready_idle, pc);
@@ -163,7 +163,8 @@ static void handle_flush_idle(void *data)
 
 void proxy_client_schedule_flush(struct proxy_client *pc)
 {
-	if (pc->flush_idle || !pc->host)
+	/* Destroying: the connection is disconnected, not flushed. */
+	if (pc->flush_idle || !pc->host || pc->destroying)
 		return;
 	pc->flush_idle = wl_event_loop_add_idle(pc->proxy->loop, handle_flush_idle, pc);
 	if (!pc->flush_idle && !flush_host(pc))
@@ -233,8 +234,30 @@ err:
 	pc->kill_idle = wl_event_loop_add_idle(proxy->loop, handle_kill_idle, pc);
 }
 
+/* Every idle of pc, before it is freed. */
+static void remove_idles(struct proxy_client *pc)
+{
+	struct wl_event_source **idles[] = {&pc->flush_idle, &pc->ready_idle, &pc->kill_idle,
+					    &pc->limit_idle};
+
+	for (size_t i = 0; i < sizeof(idles) / sizeof(idles[0]); i++) {
+		if (*idles[i])
+			wl_event_source_remove(*idles[i]);
+		*idles[i] = NULL;
+	}
+}
+
+/*
+ * Called from the client's destroy signal: by libwayland (the guest went, or
+ * its protocol error), by host_failed (the host's error or EOF, maybe from
+ * one of pc's own idles), by the limits, or by the proxy's end.  What runs
+ * below calls back into code that schedules work on pc (window owners'
+ * callbacks, vsomm's own objects being destroyed): nothing is scheduled once
+ * `destroying` is set, and what was is removed last, just before the free.
+ */
 void proxy_client_destroy(struct proxy_client *pc)
 {
+	pc->destroying = true;
 	proxy_limits_client_finish(pc);
 	/*
 	 * Destroy every relayed resource now, while the client's display
@@ -249,13 +272,6 @@ void proxy_client_destroy(struct proxy_client *pc)
 	}
 	/* vsomm's own host objects, before the connection they are on */
 	proxy_managed_finish(pc);
-	/* Last: the destruction above may have scheduled a flush. */
-	if (pc->flush_idle)
-		wl_event_source_remove(pc->flush_idle);
-	if (pc->ready_idle)
-		wl_event_source_remove(pc->ready_idle);
-	if (pc->kill_idle)
-		wl_event_source_remove(pc->kill_idle);
 	proxy_registry_finish(pc);
 	if (pc->host_source)
 		wl_event_source_remove(pc->host_source);
@@ -263,6 +279,7 @@ void proxy_client_destroy(struct proxy_client *pc)
 		wl_display_disconnect(pc->host);
 	if (pc->conn && pc->proxy->backend.disconnect_host)
 		pc->proxy->backend.disconnect_host(pc->proxy->backend_data, pc->conn);
+	remove_idles(pc);
 	wl_list_remove(&pc->client_destroy.link);
 	wl_list_remove(&pc->link);
 	free(pc);

@@ -87,7 +87,7 @@ static void exceeded(struct proxy_client *pc, const char *fmt, ...)
 	va_list args;
 	pid_t pid = 0;
 
-	if (pc->limit_hit)
+	if (pc->limit_hit || pc->destroying)
 		return;
 	pc->limit_hit = true;
 	va_start(args, fmt);

@@ -27,6 +27,7 @@
 #include <wayland-server-protocol.h>
 
 #include "util/log.h"
+#include "protocols/xdg-decoration-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/managed.h"
 
@@ -226,6 +227,21 @@ void proxy_surface_attach(struct proxy_object *object, uint32_t opcode, union wl
 	proxy_forward_request(object, opcode, args);
 }
 
+void proxy_surface_state(struct proxy_object *object, uint32_t opcode, union wl_argument *args)
+{
+	struct proxy_managed *m = object->client->managed;
+	struct proxy_held_surface *s = m ? held_surface_get(m, object) : NULL;
+
+	if (s)
+		s->pending_state = true;
+	proxy_forward_request(object, opcode, args);
+}
+
+bool proxy_managed_nothing_pending(const struct proxy_held_surface *s)
+{
+	return !s->pending_attach && !s->pending_state;
+}
+
 /* The host's wl_surface of a held surface, for requests of vsomm's own. */
 static struct wl_surface *host_surface(struct proxy_held_surface *s)
 {
@@ -244,6 +260,7 @@ void proxy_surface_commit(struct proxy_object *object, uint32_t opcode, union wl
 		return;
 	}
 	previous = s->current.resource;
+	s->pending_state = false;
 	if (s->pending_attach) {
 		buffer_ref_set(&s->current, s->pending.resource);
 		buffer_ref_clear(&s->pending);
@@ -441,6 +458,8 @@ void proxy_managed_finish(struct proxy_client *pc)
 	}
 	proxy_window_client_gone(m);
 	proxy_selection_finish(m);
+	if (m->decoration_manager)
+		zxdg_decoration_manager_v1_destroy(m->decoration_manager);
 	if (m->wm_base)
 		xdg_wm_base_destroy(m->wm_base);
 	if (m->subcompositor)

@@ -36,6 +36,8 @@ struct proxy_held_surface {
 	 * commit made current. */
 	bool pending_attach;
 	struct proxy_buffer_ref pending, current;
+	/* damage, scale or transform sent since the guest's last commit */
+	bool pending_state;
 	bool current_unseen; /* current came in a held commit: the host never had it */
 };
 
@@ -45,6 +47,7 @@ struct proxy_managed {
 	struct wl_list windows;  /* proxy_window.link */
 	/* vsomm's own, bound on first use */
 	struct xdg_wm_base *wm_base;
+	struct zxdg_decoration_manager_v1 *decoration_manager; /* NULL: the host has none */
 	struct wl_subcompositor *subcompositor;
 	struct wl_seat *seat;
 	/* the managed client's latest input serial (keyboard enter or key,
@@ -71,6 +74,12 @@ struct wl_seat *proxy_managed_seat(struct proxy_managed *m);
  * attach attached again after that.
  */
 void proxy_managed_replay(struct proxy_held_surface *s);
+/**
+ * The guest sent nothing double-buffered since its last commit but frame
+ * requests: a commit of vsomm's own now takes none of its state early (a
+ * shm buffer is copied to its shadow only on the guest's commit).
+ */
+bool proxy_managed_nothing_pending(const struct proxy_held_surface *s);
 /** Flush m's host connection before the loop sleeps. */
 void proxy_managed_flush(struct proxy_managed *m);
 

@@ -85,6 +85,8 @@ struct proxy_client {
 	struct wl_event_source *flush_idle;
 	struct wl_event_source *ready_idle; /* proxy_client_host_ready */
 	struct wl_event_source *kill_idle;
+	/* proxy_client_destroy runs: nothing is scheduled on pc any more */
+	bool destroying;
 	bool host_writable; /* WL_EVENT_WRITABLE armed on host_source */
 	/* Object 1: the guest's wl_display resource and the host wl_display. */
 	struct proxy_object display;
@@ -231,6 +233,12 @@ bool proxy_shm_copy_buffer_create(struct proxy_client *pc, struct wl_resource *r
 extern const struct proxy_hook proxy_managed_hooks[];
 /** wl_surface.attach: forwarded; the buffer is remembered for a held surface. */
 void proxy_surface_attach(struct proxy_object *surface, uint32_t opcode, union wl_argument *args);
+/**
+ * wl_surface.damage, damage_buffer, set_buffer_scale, set_buffer_transform:
+ * forwarded; noted as state the guest has not committed yet (vsomm does not
+ * commit a managed surface on its own meanwhile).
+ */
+void proxy_surface_state(struct proxy_object *surface, uint32_t opcode, union wl_argument *args);
 /** wl_surface.commit: forwarded, or held while the surface has no role. */
 void proxy_surface_commit(struct proxy_object *surface, uint32_t opcode, union wl_argument *args);
 /** Destroy vsomm's own host objects of a managed client (before its host connection goes). */

@@ -494,7 +494,7 @@ static void handle_surface_damage(struct proxy_object *object, uint32_t opcode,
 						   (unsigned)h);
 		}
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_state(object, opcode, args);
 }
 
 static void handle_surface_set_scale(struct proxy_object *object, uint32_t opcode,
@@ -507,7 +507,7 @@ static void handle_surface_set_scale(struct proxy_object *object, uint32_t opcod
 		else
 			surface->pending_transform = args[0].u;
 	}
-	proxy_forward_request(object, opcode, args);
+	proxy_surface_state(object, opcode, args);
 }
 
 static void surface_copy(struct shm_surface *surface, struct shm_buffer *buffer)

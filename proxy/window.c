@@ -25,6 +25,22 @@
  * the geometry as set, which alone keeps it content).  Only the shm copy path
  * knows its buffers' sizes: other buffers (dmabuf) are trusted to fit.
  *
+ * States.  The host applies an acknowledged configure with the surface's
+ * next commit.  A configure that changes states alone (fullscreen or
+ * maximized left at the same size, activated) gives an X client nothing to
+ * redraw, and Xwayland commits only damage: the window would stay as it
+ * was.  So after acknowledging one, vsomm commits the surface itself, when
+ * the guest has nothing half-sent (an attach, damage, scale: its commit is
+ * on its way then, and a shm buffer is copied to its shadow only on it).  A
+ * configure that resizes is left to the owner's redraw.
+ *
+ * Decorations.  X clients leave their frames to the window manager: where
+ * the host has xdg-decoration, every toplevel asks it for server-side
+ * decorations (the decoration object made before the role's first commit,
+ * as the protocol requires, and destroyed before the toplevel).  Where it has
+ * not (Weston 10), or it answers client_side, windows show without a frame:
+ * the X client draws one itself or has none (docs: vsomm(1), X11).
+ *
  * Children are desynchronized subsurfaces: Xwayland commits a menu or a
  * tooltip on its own, and a synchronized subsurface's commits would wait for
  * a commit of the parent, which an idle X window under an open menu never
@@ -41,11 +57,13 @@
 #include <wayland-client-protocol.h>
 
 #include "util/log.h"
+#include "protocols/xdg-decoration-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/managed.h"
 
 /* xdg_wm_base version vsomm speaks: the generated header's listeners. */
 #define WM_BASE_VERSION 5u
+#define DECORATION_MANAGER_VERSION 1u
 
 struct proxy_window {
 	struct wl_list link;                /* proxy_managed.windows */
@@ -56,11 +74,15 @@ struct proxy_window {
 	bool toplevel;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *xdg_toplevel;
+	struct zxdg_toplevel_decoration_v1 *decoration; /* NULL: the host decorates nothing */
 	struct wl_subsurface *subsurface;
 	bool configured; /* toplevel: the first configure came, commits are forwarded */
 	/* the latest xdg_toplevel.configure, completed by xdg_surface.configure */
 	int32_t next_width, next_height;
 	uint32_t next_states;
+	/* the latest acknowledged configure */
+	int32_t acked_width, acked_height;
+	uint32_t acked_states;
 	/* a configure not acknowledged yet (a maximize waiting for its size) */
 	bool ack_pending;
 	uint32_t ack_serial;
@@ -212,6 +234,9 @@ static void ack(struct proxy_window *window, uint32_t serial, int32_t width, int
 {
 	xdg_surface_ack_configure(window->xdg_surface, serial);
 	window->ack_pending = false;
+	window->acked_width = width;
+	window->acked_height = height;
+	window->acked_states = states;
 	if (window->geometry_by_owner)
 		return;
 	/* The geometry Weston checks a maximized or fullscreen window by
@@ -232,12 +257,46 @@ static void ack(struct proxy_window *window, uint32_t serial, int32_t width, int
 	}
 }
 
+/*
+ * A commit of vsomm's own, for what the host applies on a commit only (a
+ * configure's states, children's positions and stacking): when the surface
+ * shows and the guest has nothing half-sent (then its own commit is on its
+ * way and applies it all).
+ */
+static void commit_own(struct proxy_window *window)
+{
+	struct wl_surface *host = window_host_surface(window);
+
+	if (!host || !proxy_window_shown(window) || !proxy_managed_nothing_pending(window->surface))
+		return;
+	wl_surface_commit(host);
+	proxy_managed_flush(window->managed);
+}
+
+/*
+ * Whether a configure of this size leaves the window as large as it is: then
+ * its owner has nothing to redraw, and the guest may never commit for it.
+ * The size of the buffer shown, when known; else that of the latest
+ * acknowledged configure (0×0, "the window chooses", included).
+ */
+static bool keeps_size(const struct proxy_window *window, int32_t width, int32_t height)
+{
+	int32_t current_width, current_height;
+
+	if (width > 0 && height > 0 && current_size(window, &current_width, &current_height))
+		return width == current_width && height == current_height;
+	return width == window->acked_width && height == window->acked_height;
+}
+
 static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 					 uint32_t serial)
 {
 	struct proxy_window *window = data;
 	bool first = !window->configured;
 	bool fits = size_fits(window, window->next_width, window->next_height, window->next_states);
+	/* States alone changed (e.g. fullscreen left at the same size) */
+	bool states_only = !first && fits && window->next_states != window->acked_states &&
+			   keeps_size(window, window->next_width, window->next_height);
 
 	if (!window->surface)
 		return;
@@ -265,11 +324,49 @@ static void handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_sur
 	/* The owner may have taken the role away, or the surface gone. */
 	if (first && fits && window->surface && window->xdg_toplevel)
 		proxy_managed_replay(window->surface);
+	/* The host applies the acknowledged states on the surface's next
+	 * commit (Weston 10: not before), and a window that keeps its size
+	 * may not redraw: vsomm commits it (after the owner's reaction, which
+	 * may have been a commit already). */
+	else if (states_only && window->surface && window->xdg_toplevel)
+		commit_own(window);
 }
 
 static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = handle_xdg_surface_configure,
 };
+
+/* The host's choice: applied with the xdg_surface configure that follows. */
+static void handle_decoration_configure(void *data, struct zxdg_toplevel_decoration_v1 *decoration,
+					uint32_t mode)
+{
+	vsomm_log(VSOMM_LOG_DEBUG, "the host draws %s",
+		  mode == ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE ? "the window's frame"
+								       : "no frame (client side)");
+}
+
+static const struct zxdg_toplevel_decoration_v1_listener decoration_listener = {
+	.configure = handle_decoration_configure,
+};
+
+/* Server-side decorations where the host has them (see the file's comment). */
+static void ask_decoration(struct proxy_window *window)
+{
+	struct proxy_managed *m = window->managed;
+
+	if (!m->decoration_manager)
+		m->decoration_manager = proxy_managed_bind(m, &zxdg_decoration_manager_v1_interface,
+							   DECORATION_MANAGER_VERSION);
+	if (!m->decoration_manager)
+		return;
+	window->decoration = zxdg_decoration_manager_v1_get_toplevel_decoration(
+		m->decoration_manager, window->xdg_toplevel);
+	if (!window->decoration)
+		return; /* ENOMEM or a dead connection: undecorated */
+	zxdg_toplevel_decoration_v1_add_listener(window->decoration, &decoration_listener, window);
+	zxdg_toplevel_decoration_v1_set_mode(window->decoration,
+					     ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
+}
 
 enum proxy_commit_action proxy_window_commit(struct proxy_window *window)
 {
@@ -359,6 +456,7 @@ struct proxy_window *proxy_window_toplevel(struct proxy *proxy, struct wl_client
 	}
 	xdg_surface_add_listener(window->xdg_surface, &xdg_surface_listener, window);
 	xdg_toplevel_add_listener(window->xdg_toplevel, &toplevel_listener, window);
+	ask_decoration(window); /* before the role's first commit */
 	s->had_toplevel = true;
 	/* The role's first commit: no buffer (replayed after the configure). */
 	wl_surface_attach(host, NULL, 0, 0);
@@ -370,12 +468,8 @@ struct proxy_window *proxy_window_toplevel(struct proxy *proxy, struct wl_client
 /* Apply a child's position or stacking: the host does on the parent's commit. */
 static void parent_apply(struct proxy_window *parent)
 {
-	struct wl_surface *host = parent ? window_host_surface(parent) : NULL;
-
-	if (host && proxy_window_shown(parent)) {
-		wl_surface_commit(host);
-		proxy_managed_flush(parent->managed);
-	}
+	if (parent)
+		commit_own(parent);
 }
 
 struct proxy_window *proxy_window_child(struct proxy *proxy, struct wl_client *client,
@@ -418,6 +512,11 @@ struct proxy_window *proxy_window_child(struct proxy *proxy, struct wl_client *c
 /* Destroy the host role objects (before the host wl_surface, if it goes). */
 static void role_destroy(struct proxy_window *window)
 {
+	/* before its toplevel: the host ends a client that orphans one */
+	if (window->decoration) {
+		zxdg_toplevel_decoration_v1_destroy(window->decoration);
+		window->decoration = NULL;
+	}
 	if (window->xdg_toplevel) {
 		xdg_toplevel_destroy(window->xdg_toplevel);
 		window->xdg_toplevel = NULL;

@@ -18,6 +18,12 @@
  * Xwayland (-listenfd), which accepts the pending client itself; vsomm stops
  * watching them while Xwayland runs.
  *
+ * Stopping: once the launcher says the session ends
+ * (vsomm_xserver_begin_stop: a stop signal, APP and all it started gone), no
+ * Xwayland is started any more; X clients that knock are turned away.  An
+ * Xwayland started then would be killed, or lose its Wayland connection
+ * (the host going away with the session), while it starts.
+ *
  * Not -terminate: Xwayland stays up once started.  X session state lives in
  * the server (xrdb resources, keymaps set with setxkbmap, selections), and
  * launchers start X clients one after the other; restarting the server
@@ -85,6 +91,7 @@ struct vsomm_xserver {
 	pid_t pid;
 	bool ready;    /* it wrote its display number */
 	bool stopping; /* vsomm is stopping it: its exit is no news */
+	bool closing;  /* the session ends: no new Xwayland (vsomm_xserver_begin_stop) */
 	struct wl_client *client;
 	struct wl_listener client_destroy;
 	int wm_fd; /* our end of -wm, until xwm_create takes it */
@@ -304,8 +311,8 @@ static bool watch(struct vsomm_xserver *server)
 	return true;
 }
 
-/* Disconnect the X clients queued on the sockets. */
-static void drop_pending(struct vsomm_xserver *server)
+/* Disconnect the X clients queued on the sockets; how many. */
+static int close_pending(struct vsomm_xserver *server)
 {
 	int dropped = 0;
 	for (int i = 0; i < SOCKET_COUNT; i++) {
@@ -315,6 +322,13 @@ static void drop_pending(struct vsomm_xserver *server)
 			dropped++;
 		}
 	}
+	return dropped;
+}
+
+/* Disconnect the X clients queued on the sockets (an Xwayland failed). */
+static void drop_pending(struct vsomm_xserver *server)
+{
+	int dropped = close_pending(server);
 	if (dropped)
 		vsomm_log(VSOMM_LOG_ERROR, "%d X client(s) waiting for Xwayland disconnected",
 			  dropped);
@@ -528,6 +542,13 @@ err:
 static int handle_listen(int fd, uint32_t mask, void *data)
 {
 	struct vsomm_xserver *server = data;
+	if (server->closing) {
+		int n = close_pending(server);
+		if (n)
+			vsomm_log(VSOMM_LOG_INFO, "%d X client(s) turned away: the session ends",
+				  n);
+		return 0;
+	}
 	unwatch(server);
 	if (!start_xwayland(server)) {
 		drop_pending(server);
@@ -669,6 +690,14 @@ static void stop_xwayland(struct vsomm_xserver *server)
 	}
 	vsomm_xserver_child_exited(server, pid, status);
 	server->pid = 0; /* also when someone else reaped it (got < 0) */
+}
+
+void vsomm_xserver_begin_stop(struct vsomm_xserver *server)
+{
+	if (server && !server->closing) {
+		server->closing = true;
+		vsomm_log(VSOMM_LOG_DEBUG, "%s: no new Xwayland from now on", server->name);
+	}
 }
 
 void vsomm_xserver_destroy(struct vsomm_xserver *server)

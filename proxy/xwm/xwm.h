@@ -57,6 +57,15 @@ bool vsomm_xserver_child_exited(struct vsomm_xserver *server, pid_t pid, int sta
 /** Xwayland's pid, 0 when it is not running. */
 pid_t vsomm_xserver_pid(const struct vsomm_xserver *server);
 
+/**
+ * The session is ending: no Xwayland is started from now on.  X clients that
+ * connect are turned away (their connection closed) instead of starting one
+ * that would lose its Wayland connection while it starts ("could not connect
+ * to wayland server").  A running Xwayland serves on until destroy.  Accepts
+ * NULL.
+ */
+void vsomm_xserver_begin_stop(struct vsomm_xserver *server);
+
 /** Stop Xwayland, remove the sockets and the lock file.  Accepts NULL. */
 void vsomm_xserver_destroy(struct vsomm_xserver *server);
 

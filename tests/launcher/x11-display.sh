@@ -222,6 +222,24 @@ check "--serve --x11: SIGTERM, status 0 ($s)" test "$s" = 0
 check "--serve --x11: Xwayland (${xw:-none}) is gone" test -n "$xw" -a ! -e "/proc/${xw:-0}"
 check "--serve --x11: lock and sockets gone" traces_gone "$k"
 
+# --- stopping: an X client during the grace period starts no Xwayland ---
+# (APP ignores SIGTERM, so vsomm waits for --stop-timeout before SIGKILL; an
+# Xwayland started then would be killed, or lose its Wayland connection, while
+# it starts: "could not connect to wayland server / Couldn't add screen")
+rm -f "$rt/display"
+start_vsomm --x11 --stop-timeout 3 sh -c 'trap "" TERM; echo "$DISPLAY" >"$0.tmp" && mv "$0.tmp" "$0"; while :; do sleep 1; done' "$rt/display"
+n=$(started_display)
+kill -TERM "$VPID"
+sleep 0.5
+DISPLAY=:$n timeout 10 xdpyinfo >/dev/null 2>&1 && s=0 || s=$?
+check "stopping: an X client is turned away, at once (xdpyinfo status $s)" test "$s" = 1
+check "stopping: no Xwayland started" no_xwayland "$VPID"
+wait_status "$VPID" 20
+check "stopping: vsomm exits after the grace period (status $s)" test "$s" != timeout
+check "stopping: no Xwayland failed to start" \
+	eval "! grep -qi 'could not connect to wayland server\\|Couldn.t add screen' $rt/vsomm.out"
+check "stopping: lock and sockets of :$n are gone" traces_gone "$n"
+
 # --- an Xwayland that dies before it is ready: reported once, no restart loop ---
 cat >"$rt/bad-xwayland" <<-'EOF'
 	#!/bin/sh

@@ -30,6 +30,7 @@
 #include <wayland-client.h>
 #include <wayland-server-core.h>
 
+#include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/proxy.h"
 #include "proxy/window.h"
 #include "tests/lib/fds.h"
@@ -114,6 +115,7 @@ struct fake {
 	bool keyboard_focus;
 	bool pointer_in;
 	uint32_t pointer_serial;
+	uint32_t wm_base_name; /* the proxy's xdg_wm_base global, 0: none */
 };
 
 struct test {
@@ -138,7 +140,9 @@ static void spin_once(struct test *t, int timeout_ms)
 	poll(fds, 2, timeout_ms);
 	wl_event_loop_dispatch(t->loop, 0);
 	wl_display_flush_clients(t->server);
-	if (t->fake.display) {
+	/* A display in error keeps its undispatched events: prepare_read would
+	 * never succeed again. */
+	if (t->fake.display && !wl_display_get_error(t->fake.display)) {
 		while (wl_display_prepare_read(t->fake.display) != 0)
 			wl_display_dispatch_pending(t->fake.display);
 		struct pollfd p = {.fd = wl_display_get_fd(t->fake.display), .events = POLLIN};
@@ -157,6 +161,14 @@ static long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* Run both sides until cond holds, at most ms. */
+#define SPIN_UNTIL(t, cond, ms)                    \
+	do {                                       \
+		long end_ = now_ms() + (ms);       \
+		while (!(cond) && now_ms() < end_) \
+			spin_once((t), 5);         \
+	} while (0)
 
 /* Run both sides until *flag (NULL: for ms), at most ms. */
 static bool spin(struct test *t, const bool *flag, int ms)
@@ -198,6 +210,8 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 		f->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	else if (strcmp(interface, "wl_seat") == 0 && !f->seat)
 		f->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	else if (strcmp(interface, "xdg_wm_base") == 0)
+		f->wm_base_name = name;
 }
 
 static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
@@ -625,6 +639,85 @@ static int test_roles(void)
 		CHECK("maximize: no error", roundtrip(&t) && !wl_display_get_error(f->display));
 	}
 
+	/* Not while the guest has half-sent state: a configure of states
+	 * alone while an attach waits for its commit leaves the commit to the
+	 * guest (Weston 10 sends one for fullscreen on top of maximized, not
+	 * back: a window of its own). */
+	{
+		struct win w4 = {0};
+		struct wl_surface *s4 = wl_compositor_create_surface(f->compositor);
+		struct buffer g, h;
+		bool frame9;
+
+		buffer_make(f, &g, 1024, 640, COLOR_A);
+		show(s4, &g, &frame9);
+		roundtrip(&t);
+		struct proxy_window *win4 = proxy_window_toplevel(
+			t.proxy, t.client, wl_proxy_get_id((struct wl_proxy *)s4), &window_listener,
+			&w4);
+		proxy_window_set_maximized(win4, true);
+		SPIN_UNTIL(&t, w4.states & PROXY_WINDOW_MAXIMIZED, 3000);
+		int32_t width = w4.width, height = w4.height;
+		printf("# maximized at %dx%d\n", width, height);
+		want = (struct box){0, 0, width, height};
+		CHECK("half-sent: a maximized window",
+		      win4 && width == 1024 && height == 640 &&
+			      shot_until(&t, "half-sent-max", COLOR_A, placed, &want, &got));
+		buffer_make(f, &h, width, height, COLOR_B);
+		wl_surface_attach(s4, h.buffer, 0, 0);
+		wl_surface_damage(s4, 0, 0, INT32_MAX, INT32_MAX);
+		roundtrip(&t);
+		proxy_window_set_fullscreen(win4, true);
+		SPIN_UNTIL(&t, w4.states & PROXY_WINDOW_FULLSCREEN, 3000);
+		CHECK("half-sent: a fullscreen configure of the same size",
+		      (w4.states & PROXY_WINDOW_FULLSCREEN) && w4.width == width &&
+			      w4.height == height);
+		CHECK("half-sent: the guest's attach waits for the guest's commit",
+		      spin(&t, NULL, 300) &&
+			      shot_until(&t, "half-sent", COLOR_A, placed, &want, &got));
+		wl_surface_commit(s4);
+		CHECK("half-sent: ... and shows with it",
+		      shot_until(&t, "half-sent-commit", COLOR_B, placed, &want, &got));
+		CHECK("half-sent: no error", roundtrip(&t) && !wl_display_get_error(f->display));
+		proxy_window_destroy(win4);
+		wl_surface_destroy(s4);
+		wl_buffer_destroy(g.buffer);
+		wl_buffer_destroy(h.buffer);
+		roundtrip(&t);
+	}
+
+	/* A configure of states alone (here: fullscreen on top of maximized,
+	 * the size stays): the X window has nothing to redraw, so vsomm
+	 * commits the surface for the host to apply it.  The commit is seen by
+	 * a frame request the fake sent without committing. */
+	{
+		struct buffer full;
+		bool frame7, frame8 = false;
+		if (!(w2.states & PROXY_WINDOW_MAXIMIZED)) {
+			proxy_window_set_maximized(win2, true);
+			SPIN_UNTIL(&t, w2.states & PROXY_WINDOW_MAXIMIZED, 3000);
+		}
+		CHECK("maximized: configure", (w2.states & PROXY_WINDOW_MAXIMIZED) && w2.width > 0);
+		int32_t width = w2.width, height = w2.height;
+		buffer_make(f, &full, width, height, COLOR_E);
+		show(s1, &full, &frame7);
+		CHECK("maximized: the resized buffer, frame callback", spin(&t, &frame7, 3000));
+		struct wl_callback *cb = wl_surface_frame(s1);
+		wl_callback_add_listener(cb, &done_listener, &frame8);
+		roundtrip(&t);
+		proxy_window_set_fullscreen(win2, true);
+		SPIN_UNTIL(&t, w2.states & PROXY_WINDOW_FULLSCREEN, 3000);
+		printf("# fullscreen at %dx%d states %#x\n", w2.width, w2.height, w2.states);
+		CHECK("states alone: a fullscreen configure of the same size",
+		      (w2.states & PROXY_WINDOW_FULLSCREEN) && w2.width == width &&
+			      w2.height == height);
+		CHECK("states alone: vsomm commits the surface (the pending frame request fires)",
+		      spin(&t, &frame8, 2000));
+
+		CHECK("states alone: no error", roundtrip(&t) && !wl_display_get_error(f->display));
+		wl_buffer_destroy(full.buffer);
+	}
+
 	wl_buffer_destroy(a.buffer);
 	wl_buffer_destroy(a2.buffer);
 	wl_buffer_destroy(b.buffer);
@@ -636,6 +729,105 @@ static int test_roles(void)
 	proxy_window_destroy(win2);
 	int fds_after = count_fds();
 	CHECK("no fd leaked", fds_after == fds_before);
+	return failures;
+}
+
+/* ---- the host ends the managed client ---- */
+
+/*
+ * The host posts a protocol error on the managed client's connection while
+ * its surfaces have roles of vsomm's: the client is ended with the error,
+ * every window becomes inert, and nothing of the client is touched after it
+ * is freed (idles, timers: run in the ASan build).  Two ways: `guest` the
+ * client's own bad request (xdg_wm_base.get_xdg_surface on a surface vsomm
+ * gave a toplevel role: the host's role error, on the client's object), and
+ * `own` one on vsomm's own objects (an owner's window geometry that does not
+ * match a maximized configure: Weston's error on vsomm's xdg_surface, which
+ * has no guest object).
+ */
+static int test_host_error(bool own)
+{
+	struct proxy_options options = {0};
+	struct test t = {0};
+	struct win w = {0}, wc = {0};
+	struct buffer a, b;
+	bool frame1, frame2;
+	int fds_before = count_fds();
+
+	if (!setup(&t, &options) || !t.fake.wm_base_name) {
+		printf("FAIL: setup (the proxy's xdg_wm_base is needed)\n");
+		return 1;
+	}
+	struct fake *f = &t.fake;
+	struct wl_surface *s1 = wl_compositor_create_surface(f->compositor);
+	struct wl_surface *s2 = wl_compositor_create_surface(f->compositor);
+	buffer_make(f, &a, 200, 150, COLOR_A);
+	buffer_make(f, &b, 50, 40, COLOR_B);
+	show(s1, &a, &frame1);
+	show(s2, &b, &frame2);
+	roundtrip(&t);
+	struct proxy_window *win = proxy_window_toplevel(
+		t.proxy, t.client, wl_proxy_get_id((struct wl_proxy *)s1), &window_listener, &w);
+	CHECK("toplevel shown", win && spin(&t, &w.configured, 3000) && spin(&t, &frame1, 3000));
+	struct proxy_window *child = proxy_window_child(t.proxy, t.client,
+							wl_proxy_get_id((struct wl_proxy *)s2), win,
+							10, 10, &window_listener, &wc);
+	CHECK("child shown", child && spin(&t, &frame2, 3000));
+
+	struct wl_registry *registry = wl_display_get_registry(f->display);
+	struct xdg_wm_base *wm_base = NULL;
+	struct xdg_surface *bad = NULL;
+	if (own) {
+		/* maximized: the geometry must be the configured size */
+		proxy_window_set_geometry(win, 0, 0, 10, 10);
+		proxy_window_set_maximized(win, true);
+		spin(&t, NULL, 300);
+		/* no frame request: its callback would never come */
+		wl_surface_attach(s1, a.buffer, 0, 0);
+		wl_surface_damage(s1, 0, 0, INT32_MAX, INT32_MAX);
+		wl_surface_commit(s1);
+	} else {
+		wm_base = wl_registry_bind(registry, f->wm_base_name, &xdg_wm_base_interface, 1);
+		bad = xdg_wm_base_get_xdg_surface(wm_base, s1);
+	}
+	/* Both sides run while the host's error comes back and the client is
+	 * ended, and on for a while: the idles of the ended client's
+	 * connection would run now. */
+	CHECK("host error: the windows' surfaces are gone",
+	      spin(&t, &w.gone, 5000) && spin(&t, &wc.gone, 1000));
+	spin(&t, NULL, 300);
+	int error = wl_display_get_error(f->display);
+	const struct wl_interface *interface = NULL;
+	uint32_t code = wl_display_get_protocol_error(f->display, &interface, NULL);
+	printf("# the client's error: %s, %s %u\n", strerror(error),
+	       interface ? interface->name : "(none)", code);
+	CHECK("host error: the client is ended with a protocol error",
+	      error == EPROTO && interface &&
+		      strcmp(interface->name, own ? "wl_display" : "xdg_wm_base") == 0);
+	CHECK("host error: the windows are inert",
+	      !proxy_window_alive(win) && !proxy_window_alive(child));
+	proxy_window_set_title(win, "nothing"); /* no-ops on inert windows */
+	proxy_window_set_position(child, 1, 1);
+	proxy_window_destroy(child);
+	proxy_window_destroy(win);
+	spin(&t, NULL, 100);
+
+	if (bad)
+		xdg_surface_destroy(bad);
+	if (wm_base)
+		xdg_wm_base_destroy(wm_base);
+	wl_registry_destroy(registry);
+	wl_buffer_destroy(a.buffer);
+	wl_buffer_destroy(b.buffer);
+	wl_surface_destroy(s1);
+	wl_surface_destroy(s2);
+	wl_shm_destroy(f->shm);
+	wl_compositor_destroy(f->compositor);
+	wl_display_disconnect(f->display);
+	t.fake.display = NULL;
+	proxy_destroy(t.proxy);
+	wl_display_destroy(t.server);
+	CHECK("no fd leaked", count_fds() == fds_before);
 	return failures;
 }
 
@@ -857,6 +1049,11 @@ int main(int argc, char *argv[])
 	}
 	if (argc == 2 && strcmp(argv[1], "selection") == 0)
 		return test_selection();
-	fprintf(stderr, "usage: window-test roles|selection\n");
+	if (argc == 2 && strcmp(argv[1], "host-error") == 0)
+		return test_host_error(false);
+	if (argc == 2 && strcmp(argv[1], "host-error-own") == 0)
+		return test_host_error(true);
+	fprintf(stderr,
+		"usage: window-test roles|roles-shadow|selection|host-error|host-error-own\n");
 	return 2;
 }
