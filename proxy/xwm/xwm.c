@@ -23,9 +23,10 @@
  * MapNotify).  Start-up (xwm_create) waits: Xwayland serves no X client
  * before the WM owns WM_S0, which is the last thing it does.
  *
- * Frames: none.  X windows are shown undecorated (_NET_FRAME_EXTENTS 0):
- * Weston 10 offers no xdg-decoration, so neither side draws a title bar
- * unless the X client does it itself.
+ * Frames: vsomm draws none (_NET_FRAME_EXTENTS 0).  The proxy asks the host
+ * for server-side decorations where it has xdg-decoration (proxy/window.c);
+ * Weston 10 has none, so there X windows show undecorated unless the X
+ * client draws its own title bar (docs/x11.md).
  *
  * HiDPI (measured with Weston 10, headless --scale=2, Xwayland 22.1.9): the
  * X screen is the output's logical size (1024×640 for a 2048×1280 output,
