@@ -327,6 +327,8 @@ ssize_t fdpass_queue_sendv(struct fdpass_queue *queue, int sock, const struct io
 			fdpass_close_fds(fds, nfds);
 			nfds = 0;
 			sent = (size_t)n;
+			if (sent == total)
+				return n;
 		}
 	}
 	/* The rest, the fds (if still here) with its first byte. */
