@@ -301,3 +301,53 @@ ssize_t fdpass_queue_flush_write(struct fdpass_queue *queue, int fd)
 {
 	return flush(queue, fd, 0, false);
 }
+
+ssize_t fdpass_queue_sendv(struct fdpass_queue *queue, int sock, const struct iovec *iov,
+			   size_t iovcnt, const int *fds, size_t nfds, int flags)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (nfds > FDPASS_MAX_FDS || (nfds > 0 && total == 0)) {
+		fdpass_close_fds(fds, nfds);
+		errno = EINVAL;
+		return -1;
+	}
+	size_t sent = 0;
+	if (fdpass_queue_empty(queue) && total > 0) {
+		ssize_t n = fdpass_sendv(sock, iov, iovcnt, fds, nfds, flags);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			int err = errno;
+			fdpass_close_fds(fds, nfds);
+			errno = err;
+			return -1;
+		}
+		if (n > 0) {
+			/* The fds went with the first byte: the peer has its copies. */
+			fdpass_close_fds(fds, nfds);
+			nfds = 0;
+			sent = (size_t)n;
+			if (sent == total)
+				return n;
+		}
+	}
+	/* The rest, the fds (if still here) with its first byte. */
+	size_t skip = sent;
+	for (size_t i = 0; i < iovcnt; i++) {
+		const uint8_t *base = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		if (!fdpass_queue_push(queue, base + skip, len - skip, fds, nfds)) {
+			int err = errno;
+			fdpass_close_fds(fds, nfds);
+			errno = err;
+			return -1;
+		}
+		skip = 0;
+		nfds = 0;
+	}
+	return (ssize_t)sent;
+}

@@ -124,6 +124,19 @@ bool fdpass_queue_push(struct fdpass_queue *queue, const void *bytes, size_t siz
  */
 ssize_t fdpass_queue_flush(struct fdpass_queue *queue, int sock, int flags);
 /**
+ * Send `iov` with `fds` on its first byte without copying it when nothing
+ * waits: one fdpass_sendv() straight from the caller's buffers, and only what
+ * the socket did not take is queued (all of it when bytes already wait, so the
+ * stream keeps its order).  This is push + flush, minus the copy through the
+ * ring for the usual case of a socket that takes everything.  The fds are taken
+ * in every case (closed once sent, queued, or closed on failure).  Returns the
+ * bytes written at once, or -1 with errno set: ENOMEM or EINVAL from the queue
+ * (bytes may have gone out: the stream is cut), or the socket's error (nothing
+ * of this call is queued; what waited before stays, for the caller to clear).
+ */
+ssize_t fdpass_queue_sendv(struct fdpass_queue *queue, int sock, const struct iovec *iov,
+			   size_t iovcnt, const int *fds, size_t nfds, int flags);
+/**
  * fdpass_queue_flush() with write() instead of sendmsg(), for a non-blocking fd
  * that is not a socket (a pipe).  A queue with fds fails it with EINVAL.
  */

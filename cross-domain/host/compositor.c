@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_gpu.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
@@ -165,16 +167,26 @@ int xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_c
 		xdomain_service_ctx_fail(ctx, "SEND without a channel");
 		return -EPIPE;
 	}
+	/* The header, then only the identifiers it names (not all 28 of each array). */
 	struct xdomain_send_receive cmd;
-	XDOMAIN_LOAD(cmd, view);
+	memcpy(&cmd, view->base, offsetof(struct xdomain_send_receive, identifiers));
 	int fds[XDOMAIN_MAX_IDENTIFIERS];
 	size_t nfds = 0;
 	bool have_pipe = false;
-	char trace[1024] = "";
+	char trace[1024];
+	trace[0] = '\0'; /* not `= ""`: that clears all of it, for every SEND */
 	uint32_t num = cmd.num_identifiers;
 	if (num > XDOMAIN_MAX_IDENTIFIERS) { /* the decoder checked it; stay safe */
 		xdomain_service_ctx_fail(ctx, "SEND with %u identifiers", num);
 		return -EPIPE;
+	}
+	if (num > 0) {
+		const uint8_t *base = view->base;
+		memcpy(cmd.identifiers, base + offsetof(struct xdomain_send_receive, identifiers),
+		       num * sizeof(uint32_t));
+		memcpy(cmd.identifier_types,
+		       base + offsetof(struct xdomain_send_receive, identifier_types),
+		       num * sizeof(uint32_t));
 	}
 	int ret = -EPIPE;
 	for (uint32_t i = 0; i < num; i++) {
@@ -252,15 +264,27 @@ int xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_c
 					 (unsigned long long)ctx->limits.max_queued_bytes);
 		goto err;
 	}
-	bool was_empty = fdpass_queue_empty(&ctx->out_queue);
-	/* The queue takes the fds over: they go with the first byte of the payload. */
-	if (!fdpass_queue_push(&ctx->out_queue, view->payload, view->payload_size, fds, nfds)) {
-		xdomain_service_ctx_fail(ctx, "SEND: out of memory");
-		goto err;
+	/*
+	 * One sendmsg() from the guest's bytes when nothing waits, the rest queued;
+	 * the fds go with the first byte of the payload and are taken in every case.
+	 */
+	size_t queued = fdpass_queue_size(&ctx->out_queue);
+	struct iovec iov = {.iov_base = (void *)view->payload, .iov_len = view->payload_size};
+	if (fdpass_queue_sendv(&ctx->out_queue, ctx->conn_fd, &iov, 1, fds, nfds, MSG_DONTWAIT) <
+	    0) {
+		if (errno == ENOMEM || errno == EINVAL) {
+			ctx->queued_bytes += fdpass_queue_size(&ctx->out_queue) - queued;
+			xdomain_service_ctx_fail(ctx, "SEND: out of memory");
+			return -EPIPE;
+		}
+		/* The compositor went away; what it still sent is read until EOF. */
+		vsomm_log_errno(VSOMM_LOG_INFO, "ctx %u: sending to the compositor", ctx->ctx_id);
+		ctx->conn_write_broken = true;
+		xdomain_service_queue_drop(ctx, &ctx->out_queue);
+	} else {
+		ctx->queued_bytes += fdpass_queue_size(&ctx->out_queue) - queued;
 	}
-	ctx->queued_bytes += view->payload_size;
-	if (was_empty)
-		flush(ctx);
+	xdomain_service_compositor_update(ctx);
 	return 0;
 
 drop:
@@ -308,14 +332,25 @@ static void receive_eof(struct xdomain_service_ctx *ctx)
 	xdomain_service_signal_one(ctx);
 }
 
+/*
+ * One recvmsg() straight into the channel ring, after the RECEIVE header's
+ * place, then the header: the bytes are copied once, by the kernel.  The ring is
+ * the guest's to read only once the fence signals (the guest reads it after its
+ * POLL completed, and has no POLL held while it does), and the host never reads
+ * back what it wrote there.
+ */
 static void receive_one(struct xdomain_service_ctx *ctx)
 {
-	uint8_t msg[XDOMAIN_RING_SIZE];
+	uint8_t *ring = xdomain_service_ring(ctx, ctx->channel_ring_id, XDOMAIN_RING_SIZE);
+	if (!ring) {
+		xdomain_service_ctx_ring_gone(ctx);
+		return;
+	}
 	struct xdomain_send_receive hdr = {.hdr.cmd = XDOMAIN_CMD_RECEIVE};
 	int fds[XDOMAIN_MAX_IDENTIFIERS];
 	size_t nfds;
 	unsigned status;
-	ssize_t n = fdpass_recv(ctx->conn_fd, msg + sizeof(hdr), XDOMAIN_MAX_RECEIVE_BYTES, fds,
+	ssize_t n = fdpass_recv(ctx->conn_fd, ring + sizeof(hdr), XDOMAIN_MAX_RECEIVE_BYTES, fds,
 				XDOMAIN_MAX_IDENTIFIERS, &nfds, MSG_DONTWAIT, &status);
 	if (n < 0 && errno == EAGAIN)
 		return;
@@ -335,7 +370,8 @@ static void receive_one(struct xdomain_service_ctx *ctx)
 		return;
 	}
 
-	char trace[1024] = "";
+	char trace[1024];
+	trace[0] = '\0'; /* not `= ""`: that clears all of it, for every RECEIVE */
 	uint32_t num = 0;
 	for (size_t i = 0; i < nfds; i++) {
 		uint32_t type;
@@ -379,14 +415,11 @@ static void receive_one(struct xdomain_service_ctx *ctx)
 	size_t size = (size_t)n;
 	hdr.num_identifiers = num;
 	hdr.opaque_data_size = (uint32_t)size;
-	memcpy(msg, &hdr, sizeof(hdr));
 	if (ctx->trace)
 		vsomm_log(VSOMM_LOG_TRACE, "ctx %u: -> RECEIVE %zu bytes%s%s", ctx->ctx_id, size,
 			  num ? ", ids:" : "", trace);
-	if (!xdomain_service_write_channel_ring(ctx, msg, sizeof(hdr) + size)) {
-		xdomain_service_ctx_ring_gone(ctx);
-		return;
-	}
+	/* Still attached: nothing since the recvmsg() could release it (one thread). */
+	memcpy(ring, &hdr, sizeof(hdr));
 	xdomain_service_signal_one(ctx);
 	return;
 

@@ -10,6 +10,8 @@
 # B/A ratios of each figure.  A and B are build dirs (e.g. a `git worktree` of
 # the commit before a change, built with meson); --env-a/--env-b run one build
 # with an environment variable set differently (VSOMM_COPY_STREAM=0 / 1).
+# @HOST@ in BENCH_ARGS becomes each side's vsomm-host pid: `-- --pid host=@HOST@`
+# gives cpu_host_ms, the CPU time of that side's vsomm-host during the run.
 # Not a test.
 set -euo pipefail
 
@@ -56,7 +58,7 @@ if [[ -n $PIN ]]; then
 	pin=(taskset -c "$PIN")
 	taskset -a -p -c "$PIN" "$WESTON_PID" >/dev/null
 fi
-declare -A sock
+declare -A sock host_pid
 for side in a b; do
 	dir=$A
 	[[ $side == b ]] && dir=$B
@@ -64,6 +66,7 @@ for side in a b; do
 	"${pin[@]}" "$dir/launcher/vsomm-host" --listen "${sock[$side]}" --compositor "$WESTON_SOCKET" \
 		>"$XDG_RUNTIME_DIR/host-$side.log" 2>&1 &
 	harness_track $!
+	host_pid[$side]=$!
 	wait_for 10 test -S "${sock[$side]}" || { echo "ab.sh: vsomm-host $side did not start" >&2; exit 1; }
 done
 
@@ -74,8 +77,10 @@ for ((r = 0; r < ROUNDS; r++)); do
 	for side in "${order[@]}"; do
 		dir=$A envv=$ENV_A
 		[[ $side == b ]] && dir=$B envv=$ENV_B
+		# @HOST@ in BENCH_ARGS: this side's vsomm-host pid (--pid host=@HOST@)
+		args=("${@//@HOST@/${host_pid[$side]}}")
 		env ${envv:+"$envv"} "${pin[@]}" "$dir/launcher/vsomm" --device "socket:${sock[$side]}" -- \
-			"$dir/tests/bench/vsomm-bench" --case "$CASE" "$@" 2>/dev/null |
+			"$dir/tests/bench/vsomm-bench" --case "$CASE" "${args[@]}" 2>/dev/null |
 			sed "s/^/$r $side /" >>"$out"
 	done
 done
@@ -93,7 +98,7 @@ for line in open(sys.argv[1]):
         pass
 print(f"A: {sys.argv[2]}\nB: {sys.argv[3]}")
 for k, per_round in runs.items():
-    if not any(w in k for w in ('per_s', 'p50', 'p99', 'per_frame')):
+    if not any(w in k for w in ('per_s', 'p50', 'p99', 'per_frame', 'cpu_')):
         continue
     a = [p['a'] for p in per_round.values() if 'a' in p]
     b = [p['b'] for p in per_round.values() if 'b' in p]

@@ -109,7 +109,7 @@ N=$(count long)
 for side in guest host; do
 	a=$(total "$HW_DIR/short.$side")
 	b=$(total "$HW_DIR/long.$side")
-	python3 -c "import sys; print(f'{sys.argv[1]:5} {sys.argv[2]}: {(int(sys.argv[4]) - int(sys.argv[3])) / (int(sys.argv[6]) - int(sys.argv[5])):.1f} per iteration')" \
+	python3 -c "import sys; print(f'{sys.argv[1]:5} {sys.argv[2]}: {(int(sys.argv[4]) - int(sys.argv[3])) / (int(sys.argv[6]) - int(sys.argv[5])):.2f} per iteration')" \
 		"$side" "$([[ $TOOL == strace ]] && echo syscalls || echo Ir)" "$a" "$b" "$short" "$N"
 	if [[ $TOOL == strace ]]; then
 		# per syscall: the difference too
@@ -126,8 +126,8 @@ for side in guest host; do
 			d = int(sys.argv[4]) - int(sys.argv[3])
 			for k in sorted(b, key=lambda k: -(b[k] - a.get(k, 0))):
 			    v = (b[k] - a.get(k, 0)) / d
-			    if v >= 0.05:
-			        print(f"        {k:14} {v:.2f}")
+			    if v >= 0.005:
+			        print(f"        {k:14} {v:.3f}")
 		PY
 	fi
 done

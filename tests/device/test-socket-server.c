@@ -8,6 +8,8 @@
 #include <linux/virtio_gpu.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -319,6 +321,11 @@ static void test_commands(int a)
 	send_cmd(a, 0, 60, sub, sizeof(sub), -1);
 	CHECK(capset_info(a, 61) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 	gpu_model_fence_signal(fctx->dev, 1, 1, 7);
+	/* sent by the signal itself, not at a later turn of the loop: a fence is
+	 * never held back behind the completion that signalled it */
+	struct sock_frame_hdr peek;
+	CHECK(recv(a, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT) == (ssize_t)sizeof(peek));
+	CHECK(peek.tag == 60);
 	CHECK(read_frame(a, &f) && f.hdr.tag == 60 && frame_type(&f) == VIRTIO_GPU_RESP_OK_NODATA);
 	struct virtio_gpu_ctrl_hdr h;
 	memcpy(&h, f.payload, sizeof(h));
@@ -345,6 +352,70 @@ static void test_commands(int a)
 	      frame_type(&f) == VIRTIO_GPU_RESP_OK_CAPSET_INFO);
 	send_cmd(a, 0, 66, NULL, 0, -1);
 	CHECK(read_frame(a, &f) && f.hdr.tag == 66 && frame_type(&f) == VIRTIO_GPU_RESP_ERR_UNSPEC);
+}
+
+/*
+ * A guest that does not read for a while: responses go out straight while the
+ * socket takes them, then wait in the queue.  A fence signalled once the guest
+ * has read a little (the socket has room, the queue still holds answers) comes
+ * after every queued answer: nothing overtakes the queue.
+ */
+static void test_slow_reader(void)
+{
+	enum { N = 3000 };
+	int b = open_client();
+	pump_until_connections(2);
+	struct virtio_gpu_ctx_create cc = {
+		.hdr = hdr_of(VIRTIO_GPU_CMD_CTX_CREATE, 3), .nlen = 4, .context_init = 5};
+	memcpy(cc.debug_name, "slow", 4);
+	CHECK(call(b, 1, &cc, sizeof(cc), -1, NULL) == VIRTIO_GPU_RESP_OK_NODATA);
+	struct fake_ctx *fctx = fake_last_ctx;
+	struct virtio_gpu_cmd_submit sc = {.hdr = hdr_of(VIRTIO_GPU_CMD_SUBMIT_3D, 3)};
+	sc.hdr.flags = VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX;
+	sc.hdr.ring_idx = 1;
+	sc.hdr.fence_id = 5;
+	send_cmd(b, 0, 2, &sc, sizeof(sc), -1); /* held */
+
+	struct virtio_gpu_get_capset_info ci = {.hdr = hdr_of(VIRTIO_GPU_CMD_GET_CAPSET_INFO, 0)};
+	for (int i = 0; i < N; i++) {
+		send_cmd(b, 0, 100 + (uint64_t)i, &ci, sizeof(ci), -1);
+		if (i % 32 == 31 || i == N - 1) {
+			/* the server reads (and answers) everything sent so far */
+			int unread = 1;
+			int64_t deadline = now_ms() + 5000;
+			while (unread > 0 && now_ms() < deadline) {
+				wl_event_loop_dispatch(loop, 0);
+				CHECK(ioctl(b, SIOCOUTQ, &unread) == 0);
+			}
+			CHECK(unread == 0);
+		}
+	}
+	/* the socket holds fewer answers than were made: the rest are queued */
+	const size_t resp_len =
+		sizeof(struct sock_frame_hdr) + sizeof(struct virtio_gpu_resp_capset_info);
+	int on_socket = 0;
+	CHECK(ioctl(b, FIONREAD, &on_socket) == 0);
+	CHECK(on_socket > 0 && (size_t)on_socket < N * resp_len);
+	/* read half of what is on the socket, without running the loop */
+	int first = on_socket / (int)resp_len / 2, i = 0;
+	struct frame f;
+	for (; i < first; i++) {
+		CHECK(read_frame(b, &f) && f.hdr.tag == 100 + (uint64_t)i);
+	}
+	gpu_model_fence_signal(fctx->dev, 3, 1, 5);
+	for (; i <= N; i++) {
+		CHECK(read_frame(b, &f));
+		uint64_t want = i < N ? 100 + (uint64_t)i : 2;
+		if (f.hdr.tag != want) {
+			fprintf(stderr, "slow reader: frame %d has tag %llu, not %llu\n", i,
+				(unsigned long long)f.hdr.tag, (unsigned long long)want);
+			CHECK(!"a response overtook the queue");
+			break;
+		}
+	}
+	CHECK(frame_type(&f) == VIRTIO_GPU_RESP_OK_NODATA);
+	close(b);
+	pump_until_connections(1);
 }
 
 /* Each bad framing drops its own connection; `a` keeps working. */
@@ -459,6 +530,7 @@ int main(void)
 	pump_until_connections(1);
 	test_commands(a);
 	test_bad_framing(a);
+	test_slow_reader();
 	test_other_uid();
 	pump_until_connections(1);
 

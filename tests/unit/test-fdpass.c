@@ -156,7 +156,13 @@ static void test_queue_order(void)
 		for (size_t i = 0; i < nfds; i++)
 			fds[i] = tagged_fd((off_t)(m * 10 + i + 1));
 		size_t size = 1 + (m * 37) % MSG_SIZE;
-		CHECK(fdpass_queue_push(&q, msg, size, fds, nfds));
+		if (m % 4 == 1) {
+			/* straight to the socket when nothing waits, else behind what does */
+			struct iovec iov[2] = {{msg, size / 2}, {msg + size / 2, size - size / 2}};
+			CHECK(fdpass_queue_sendv(&q, sv[0], iov, 2, fds, nfds, MSG_DONTWAIT) >= 0);
+		} else {
+			CHECK(fdpass_queue_push(&q, msg, size, fds, nfds));
+		}
 		pos += size;
 		/* flush now and then while pushing, as a busy connection does */
 		if (m % 17 == 0)
@@ -244,6 +250,27 @@ static void test_queue_errors(void)
 	CHECK_EQ(fdpass_queue_flush(&q, sv[0], MSG_DONTWAIT), -1);
 	CHECK_EQ(errno, EPIPE);
 	CHECK_EQ(fdpass_queue_size(&q), 3);
+	/* sendv to that peer: -1 EPIPE, its fd closed, nothing of it queued */
+	before = count_fds();
+	fd = tagged_fd(1);
+	fdpass_queue_clear(&q);
+	struct iovec iov = {"xyz", 3};
+	CHECK_EQ(fdpass_queue_sendv(&q, sv[0], &iov, 1, &fd, 1, MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EPIPE);
+	CHECK(fdpass_queue_empty(&q));
+	CHECK_EQ(count_fds(), before);
+	/* bytes waiting: queued behind them, not sent (the order of the stream) */
+	CHECK(fdpass_queue_push(&q, "abc", 3, NULL, 0));
+	fd = tagged_fd(1);
+	CHECK_EQ(fdpass_queue_sendv(&q, sv[0], &iov, 1, &fd, 1, MSG_DONTWAIT), 0);
+	CHECK_EQ(fdpass_queue_size(&q), 6);
+	fdpass_queue_clear(&q);
+	CHECK_EQ(count_fds(), before);
+	/* fds without bytes: EINVAL, the fd closed */
+	fd = tagged_fd(1);
+	CHECK_EQ(fdpass_queue_sendv(&q, sv[0], &iov, 0, &fd, 1, MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(count_fds(), before);
 	close(sv[0]);
 
 	/* write() flush for pipes, partial and in order */

@@ -163,8 +163,8 @@ static inline bool fe_setup(struct frontend *fe)
 	       fe_call(fe, VU_SET_VRING_ENABLE, &enable, sizeof(enable), NULL, 0);
 }
 
-/* Put `cmd` on queue 0 (a readable and a writable descriptor) and kick. */
-static inline uint16_t fe_submit(struct frontend *fe, const void *cmd, uint32_t size)
+/* Put `cmd` on queue 0 (a readable and a writable descriptor), without a kick. */
+static inline uint16_t fe_put(struct frontend *fe, const void *cmd, uint32_t size)
 {
 	uint16_t head = (uint16_t)((fe->avail_idx * 2u) % FE_QSIZE);
 	uint64_t at = FE_CMDS + head * 1024u;
@@ -177,10 +177,20 @@ static inline uint16_t fe_submit(struct frontend *fe, const void *cmd, uint32_t 
 	avail->ring[fe->avail_idx % FE_QSIZE] = head;
 	__atomic_store_n(&avail->idx, (uint16_t)(fe->avail_idx + 1), __ATOMIC_RELEASE);
 	fe->avail_idx++;
-	uint64_t one = 1;
-	if (write(fe->kick, &one, sizeof(one)) != sizeof(one))
-		return 0xffff;
 	return head;
+}
+
+static inline bool fe_kick(struct frontend *fe)
+{
+	uint64_t one = 1;
+	return write(fe->kick, &one, sizeof(one)) == sizeof(one);
+}
+
+/* Put `cmd` on queue 0 and kick. */
+static inline uint16_t fe_submit(struct frontend *fe, const void *cmd, uint32_t size)
+{
+	uint16_t head = fe_put(fe, cmd, size);
+	return fe_kick(fe) ? head : 0xffff;
 }
 
 /* Wait for the next used element; its response's type, or 0 on timeout. */

@@ -7,9 +7,10 @@
  * an fd is matched to its frame: the guest starts every fd-carrying frame with its
  * own sendmsg(), the fd on its first byte).
  *
- * Nothing here blocks on a guest: the socket is non-blocking, responses wait in a
- * per-connection queue (with their fds) and a guest that lets the queue grow past
- * a limit is dropped.  A connection is only ever torn down from the event loop,
+ * Nothing here blocks on a guest: the socket is non-blocking, a response goes
+ * out with one sendmsg() straight from the device's buffer, what the socket does
+ * not take waits in a per-connection queue (with its fds), and a guest that lets
+ * the queue grow past a limit is dropped.  A connection is only ever torn down from the event loop,
  * never under the device model's feet: code running inside the device (the
  * complete() hook) marks it dead and an idle source finishes the job.
  */
@@ -22,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
 
@@ -114,7 +116,10 @@ static void flush(struct conn *conn)
 	update_mask(conn);
 }
 
-/* Queue one frame (header + payload, with `fd` borrowed: it is dup'ed) and send. */
+/*
+ * Send one frame (header + payload, with `fd` borrowed: it is dup'ed): straight
+ * from the caller's buffers when nothing waits, the rest queued.
+ */
 static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const void *payload,
 			size_t size, int fd)
 {
@@ -147,24 +152,25 @@ static void queue_frame(struct conn *conn, uint32_t flags, uint64_t tag, const v
 		.flags = flags | (dup_fd >= 0 ? SOCK_FRAME_F_FD : 0),
 		.tag = tag,
 	};
-	bool was_empty = fdpass_queue_empty(&conn->out);
+	struct iovec iov[3] = {
+		{.iov_base = &hdr, .iov_len = sizeof(hdr)},
+		{.iov_base = &oom, .iov_len = skip},
+		{.iov_base = size > skip ? (uint8_t *)payload + skip : NULL,
+		 .iov_len = size - skip},
+	};
 	/* The fd goes with the header, the frame's first byte (frame-rx.h). */
-	bool ok = fdpass_queue_push(&conn->out, &hdr, sizeof(hdr), &dup_fd, dup_fd >= 0 ? 1 : 0);
-	if (!ok && dup_fd >= 0)
-		close(dup_fd);
-	if (ok && skip > 0)
-		ok = fdpass_queue_push(&conn->out, &oom, skip, NULL, 0);
-	if (ok)
-		ok = fdpass_queue_push(&conn->out, (const uint8_t *)payload + skip, size - skip,
-				       NULL, 0);
-	if (!ok) {
-		/* A frame cut short cannot be taken back: the guest goes. */
-		vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
+	if (fdpass_queue_sendv(&conn->out, conn->fd, iov, 3, &dup_fd, dup_fd >= 0 ? 1 : 0,
+			       MSG_DONTWAIT) < 0) {
+		if (errno == ENOMEM) /* a frame cut short cannot be taken back */
+			vsomm_log(VSOMM_LOG_ERROR, "virtgpu socket: out of memory, dropping guest");
+		else /* EPIPE/ECONNRESET: the guest went away (vsomm exiting), a disconnect */
+			vsomm_log_errno(errno == EPIPE || errno == ECONNRESET ? VSOMM_LOG_DEBUG
+									      : VSOMM_LOG_ERROR,
+					"virtgpu socket: send to guest failed");
 		conn_kill(conn);
 		return;
 	}
-	if (was_empty)
-		flush(conn);
+	update_mask(conn);
 }
 
 static bool take_silent_tag(struct conn *conn, uint64_t tag)

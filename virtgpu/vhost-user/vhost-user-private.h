@@ -197,6 +197,8 @@ struct vu_queue {
 	int kick_fd, call_fd, err_fd;
 	struct wl_event_source *kick_source;
 	struct vu_pending *pending; /* [num], indexed by head */
+	/* inside vu_queue_process(): one call notification for the whole kick */
+	bool processing, notify_due;
 };
 
 struct vu_conn {

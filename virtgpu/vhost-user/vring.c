@@ -131,7 +131,11 @@ static void push_used(struct vu_queue *q, uint32_t head, uint32_t len)
 	/* The element must be visible before the index that publishes it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&q->used->idx, htole16(q->used_idx), __ATOMIC_RELAXED);
-	notify(q);
+	/* Answered inside a kick: one notification when the kick is done. */
+	if (q->processing)
+		q->notify_due = true;
+	else
+		notify(q);
 }
 
 /* Write the response into the chain's writable descriptors and return it. */
@@ -420,13 +424,8 @@ static bool process_chain(struct vu_conn *conn, uint32_t index, uint16_t avail_s
 	return !conn->dead;
 }
 
-bool vu_queue_process(struct vu_conn *conn, uint32_t index)
+static bool process(struct vu_conn *conn, uint32_t index, struct vu_queue *q)
 {
-	struct vu_queue *q = &conn->queues[index];
-	if (!q->num || !q->desc || !q->avail || !q->used || !q->pending)
-		return true;
-	if (!q->enabled && (conn->features & (1ull << VU_F_PROTOCOL_FEATURES)))
-		return true;
 	for (;;) {
 		uint16_t avail_idx = le16toh(__atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED));
 		/* Ring entries are read after the index that published them. */
@@ -444,4 +443,28 @@ bool vu_queue_process(struct vu_conn *conn, uint32_t index)
 				return false;
 		}
 	}
+}
+
+/*
+ * Every chain the front-end made available, until the ring is empty.  The
+ * answers given meanwhile share one call notification, written before this
+ * returns: the guest learns of each as soon as the kick is done, and a burst of
+ * N commands costs one eventfd write instead of N (a fence held for later
+ * notifies on its own when it completes).
+ */
+bool vu_queue_process(struct vu_conn *conn, uint32_t index)
+{
+	struct vu_queue *q = &conn->queues[index];
+	if (!q->num || !q->desc || !q->avail || !q->used || !q->pending)
+		return true;
+	if (!q->enabled && (conn->features & (1ull << VU_F_PROTOCOL_FEATURES)))
+		return true;
+	q->processing = true;
+	bool ok = process(conn, index, q);
+	q->processing = false;
+	if (q->notify_due) {
+		q->notify_due = false;
+		notify(q);
+	}
+	return ok;
 }
