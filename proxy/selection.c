@@ -11,7 +11,20 @@
  * until the selection event names it; the current selection's offer is kept
  * for proxy_selection_receive, the one before it destroyed.  Drag-and-drop
  * offers are destroyed as they enter (not bridged).  While a source of
- * vsomm's own is the selection, the host's offers of it are not reported.
+ * vsomm's own is the selection, the host's offers of it are not reported:
+ * the host cancels that source before it announces anyone else's selection,
+ * so an offer arriving while the source lives is its own (or one sent before
+ * the host had it, stale either way).
+ *
+ * The data device manager is bound at version 2 at most.  Version 3 only
+ * adds drag-and-drop actions, which are not bridged, and a host may apply
+ * its drag-and-drop rules to the selection too: Weston 10 cancels a version
+ * 3 source whenever a version 3 offer of it that is its latest is destroyed
+ * (by us or by any pasting client), though the source stays the selection.
+ * vsomm would then drop a source the host still uses, and Weston's clipboard
+ * manager would put back its partial copy of it as a new selection, taking
+ * the selection from the X client.  With version 2 sources and offers,
+ * `cancelled` only ever means that another selection replaced ours.
  *
  * Fds: the pipes of receive and send cross the host connection like the
  * guest's own (the backend's pump translates whatever goes through the
@@ -153,9 +166,12 @@ static void selection_changed(struct proxy_selection *sel, enum proxy_selection_
 	if (previous && previous != offer)
 		offer_destroy(previous);
 	sel->kinds[kind].current = NULL;
-	if (offer && sel->kinds[kind].source) {
-		/* vsomm's own source, back from the host */
-		offer_destroy(offer);
+	if (sel->kinds[kind].source) {
+		/* vsomm's own source, back from the host; or none, sent
+		 * before the host had it (the host clears a selection only
+		 * when its source goes, and ours has not). */
+		if (offer)
+			offer_destroy(offer);
 		return;
 	}
 	sel->kinds[kind].current = offer;
@@ -356,7 +372,8 @@ bool proxy_selection_listen(struct proxy *proxy, struct wl_client *client,
 	sel->data = data;
 	wl_list_init(&sel->offers);
 	m->selection = sel;
-	sel->manager = proxy_managed_bind(m, &wl_data_device_manager_interface, 3);
+	/* Version 2: see the top of this file. */
+	sel->manager = proxy_managed_bind(m, &wl_data_device_manager_interface, 2);
 	if (sel->manager) {
 		sel->kinds[PROXY_SELECTION_CLIPBOARD].device =
 			wl_data_device_manager_get_data_device(sel->manager, seat);
@@ -398,7 +415,7 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 			 size_t count)
 {
 	struct proxy_selection *sel = selection_of(proxy, client);
-	void *device, *source = NULL;
+	void *device, *source = NULL, *old;
 	uint32_t serial;
 
 	if (!sel || !valid_kind(kind) || !sel->kinds[kind].device || !sel->m->have_input_serial ||
@@ -406,7 +423,11 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 		return false;
 	device = sel->kinds[kind].device;
 	serial = sel->m->input_serial;
-	source_destroy(sel, kind);
+	/* The old source goes after the new one is set: destroying the
+	 * selection's source would have the host (a clipboard manager) put
+	 * a selection of its own in between, which the XWM would report. */
+	old = sel->kinds[kind].source;
+	sel->kinds[kind].source = NULL;
 	if (count) {
 		if (kind == PROXY_SELECTION_CLIPBOARD) {
 			source = wl_data_device_manager_create_data_source(sel->manager);
@@ -419,8 +440,10 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 				zwp_primary_selection_source_v1_add_listener(
 					source, &primary_source_listener, sel);
 		}
-		if (!source)
+		if (!source) {
+			sel->kinds[kind].source = old;
 			return false;
+		}
 		for (size_t i = 0; i < count; i++) {
 			if (!mime_types[i])
 				continue;
@@ -435,6 +458,10 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 		wl_data_device_set_selection(device, source, serial);
 	else
 		zwp_primary_selection_device_v1_set_selection(device, source, serial);
+	if (old && kind == PROXY_SELECTION_CLIPBOARD)
+		wl_data_source_destroy(old);
+	else if (old)
+		zwp_primary_selection_source_v1_destroy(old);
 	proxy_managed_flush(sel->m);
 	return true;
 }
