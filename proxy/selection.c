@@ -156,12 +156,25 @@ static void offer_new(struct proxy_selection *sel, enum proxy_selection_kind kin
 		zwp_primary_selection_offer_v1_add_listener(proxy, &primary_offer_listener, offer);
 }
 
+/* The same MIME types in the same order. */
+static bool same_types(const struct offer *a, const struct offer *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++) {
+		if (strcmp(a->mime_types[i], b->mime_types[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* The selection event: proxy is one of our offers, or NULL (none). */
 static void selection_changed(struct proxy_selection *sel, enum proxy_selection_kind kind,
 			      void *proxy)
 {
 	struct offer *offer = proxy ? wl_proxy_get_user_data(proxy) : NULL;
 	struct offer *previous = sel->kinds[kind].current;
+	bool again = offer && previous && previous != offer && same_types(previous, offer);
 
 	if (previous && previous != offer)
 		offer_destroy(previous);
@@ -176,6 +189,14 @@ static void selection_changed(struct proxy_selection *sel, enum proxy_selection_
 	}
 	sel->kinds[kind].current = offer;
 	proxy_managed_flush(sel->m);
+	/* A host sends the selection again, as a new offer, whenever the
+	 * keyboard focus enters the connection's surfaces (a click on an X
+	 * window).  Reported, the XWM would take the X selection again and
+	 * could take it from an X client that has just copied (before the
+	 * XWM set that client's selection on the host).  Pastes use the
+	 * newest offer either way. */
+	if (again)
+		return;
 	if (sel->listener && sel->listener->offer)
 		sel->listener->offer(sel->data, kind,
 				     offer ? (const char *const *)offer->mime_types : NULL,
