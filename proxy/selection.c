@@ -11,7 +11,20 @@
  * until the selection event names it; the current selection's offer is kept
  * for proxy_selection_receive, the one before it destroyed.  Drag-and-drop
  * offers are destroyed as they enter (not bridged).  While a source of
- * vsomm's own is the selection, the host's offers of it are not reported.
+ * vsomm's own is the selection, the host's offers of it are not reported:
+ * the host cancels that source before it announces anyone else's selection,
+ * so an offer arriving while the source lives is its own (or one sent before
+ * the host had it, stale either way).
+ *
+ * The data device manager is bound at version 2 at most.  Version 3 only
+ * adds drag-and-drop actions, which are not bridged, and a host may apply
+ * its drag-and-drop rules to the selection too: Weston 10 cancels a version
+ * 3 source whenever a version 3 offer of it that is its latest is destroyed
+ * (by us or by any pasting client), though the source stays the selection.
+ * vsomm would then drop a source the host still uses, and Weston's clipboard
+ * manager would put back its partial copy of it as a new selection, taking
+ * the selection from the X client.  With version 2 sources and offers,
+ * `cancelled` only ever means that another selection replaced ours.
  *
  * Fds: the pipes of receive and send cross the host connection like the
  * guest's own (the backend's pump translates whatever goes through the
@@ -143,23 +156,47 @@ static void offer_new(struct proxy_selection *sel, enum proxy_selection_kind kin
 		zwp_primary_selection_offer_v1_add_listener(proxy, &primary_offer_listener, offer);
 }
 
+/* The same MIME types in the same order. */
+static bool same_types(const struct offer *a, const struct offer *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++) {
+		if (strcmp(a->mime_types[i], b->mime_types[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* The selection event: proxy is one of our offers, or NULL (none). */
 static void selection_changed(struct proxy_selection *sel, enum proxy_selection_kind kind,
 			      void *proxy)
 {
 	struct offer *offer = proxy ? wl_proxy_get_user_data(proxy) : NULL;
 	struct offer *previous = sel->kinds[kind].current;
+	bool again = offer && previous && previous != offer && same_types(previous, offer);
 
 	if (previous && previous != offer)
 		offer_destroy(previous);
 	sel->kinds[kind].current = NULL;
-	if (offer && sel->kinds[kind].source) {
-		/* vsomm's own source, back from the host */
-		offer_destroy(offer);
+	if (sel->kinds[kind].source) {
+		/* vsomm's own source, back from the host; or none, sent
+		 * before the host had it (the host clears a selection only
+		 * when its source goes, and ours has not). */
+		if (offer)
+			offer_destroy(offer);
 		return;
 	}
 	sel->kinds[kind].current = offer;
 	proxy_managed_flush(sel->m);
+	/* A host sends the selection again, as a new offer, whenever the
+	 * keyboard focus enters the connection's surfaces (a click on an X
+	 * window).  Reported, the XWM would take the X selection again and
+	 * could take it from an X client that has just copied (before the
+	 * XWM set that client's selection on the host).  Pastes use the
+	 * newest offer either way. */
+	if (again)
+		return;
 	if (sel->listener && sel->listener->offer)
 		sel->listener->offer(sel->data, kind,
 				     offer ? (const char *const *)offer->mime_types : NULL,
@@ -356,7 +393,8 @@ bool proxy_selection_listen(struct proxy *proxy, struct wl_client *client,
 	sel->data = data;
 	wl_list_init(&sel->offers);
 	m->selection = sel;
-	sel->manager = proxy_managed_bind(m, &wl_data_device_manager_interface, 3);
+	/* Version 2: see the top of this file. */
+	sel->manager = proxy_managed_bind(m, &wl_data_device_manager_interface, 2);
 	if (sel->manager) {
 		sel->kinds[PROXY_SELECTION_CLIPBOARD].device =
 			wl_data_device_manager_get_data_device(sel->manager, seat);
@@ -398,7 +436,7 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 			 size_t count)
 {
 	struct proxy_selection *sel = selection_of(proxy, client);
-	void *device, *source = NULL;
+	void *device, *source = NULL, *old;
 	uint32_t serial;
 
 	if (!sel || !valid_kind(kind) || !sel->kinds[kind].device || !sel->m->have_input_serial ||
@@ -406,7 +444,11 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 		return false;
 	device = sel->kinds[kind].device;
 	serial = sel->m->input_serial;
-	source_destroy(sel, kind);
+	/* The old source goes after the new one is set: destroying the
+	 * selection's source would have the host (a clipboard manager) put
+	 * a selection of its own in between, which the XWM would report. */
+	old = sel->kinds[kind].source;
+	sel->kinds[kind].source = NULL;
 	if (count) {
 		if (kind == PROXY_SELECTION_CLIPBOARD) {
 			source = wl_data_device_manager_create_data_source(sel->manager);
@@ -419,8 +461,10 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 				zwp_primary_selection_source_v1_add_listener(
 					source, &primary_source_listener, sel);
 		}
-		if (!source)
+		if (!source) {
+			sel->kinds[kind].source = old;
 			return false;
+		}
 		for (size_t i = 0; i < count; i++) {
 			if (!mime_types[i])
 				continue;
@@ -435,6 +479,10 @@ bool proxy_selection_set(struct proxy *proxy, struct wl_client *client,
 		wl_data_device_set_selection(device, source, serial);
 	else
 		zwp_primary_selection_device_v1_set_selection(device, source, serial);
+	if (old && kind == PROXY_SELECTION_CLIPBOARD)
+		wl_data_source_destroy(old);
+	else if (old)
+		zwp_primary_selection_source_v1_destroy(old);
 	proxy_managed_flush(sel->m);
 	return true;
 }
