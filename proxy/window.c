@@ -141,6 +141,8 @@ static uint32_t states_from_array(const struct wl_array *states)
 	const uint32_t *state;
 	uint32_t bits = 0;
 
+	if (!states->size) /* data may be NULL: no pointer arithmetic on it */
+		return 0;
 	wl_array_for_each(state, states) {
 		switch (*state) {
 		case XDG_TOPLEVEL_STATE_MAXIMIZED:

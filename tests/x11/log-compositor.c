@@ -241,8 +241,11 @@ static void object_destroy(struct wl_resource *resource)
 			wl_resource_destroy(f->callback); /* unlinks itself */
 	}
 	char **m;
-	wl_array_for_each(m, &obj->mimes)
-		free(*m);
+	/* an array nothing was added to has data NULL: wl_array_for_each would
+	 * add 0 to it (undefined; UBSan stops the compositor) */
+	if (obj->mimes.size)
+		wl_array_for_each(m, &obj->mimes)
+			free(*m);
 	wl_array_release(&obj->mimes);
 	wl_list_remove(&obj->link);
 	free(obj);
@@ -460,7 +463,7 @@ static void set_selection(struct request *r, int which)
 	char line[8192];
 	size_t n = 0;
 	line[0] = 0;
-	if (src) {
+	if (src && src->mimes.size) {
 		char **m;
 		wl_array_for_each(m, &src->mimes) {
 			char esc[1024];
