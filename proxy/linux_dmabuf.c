@@ -220,16 +220,24 @@ static void log_refused(struct proxy_object *object, uint32_t format, const char
 		  format, why);
 }
 
-static void handle_params_create(struct proxy_object *object, uint32_t opcode,
-				 union wl_argument *args)
+/*
+ * create and create_immed: the same checks and copy; they differ in where
+ * the arguments start (create_immed's first is the new wl_buffer's id), in
+ * whether success is announced (`created`, for create only) and in the
+ * failure (create_immed keeps its wl_buffer, inert).
+ */
+static void params_create(struct proxy_object *object, uint32_t opcode, union wl_argument *args,
+			  bool immed)
 {
 	struct dmabuf_params *params = object->hook_data;
 	if (!params || !params->copy) {
 		proxy_forward_request(object, opcode, args);
 		return;
 	}
-	int32_t width = args[0].i, height = args[1].i;
-	uint32_t format = args[2].u, flags = args[3].u;
+	const union wl_argument *a = immed ? args + 1 : args;
+	uint32_t id = immed ? args[0].n : 0;
+	int32_t width = a[0].i, height = a[1].i;
+	uint32_t format = a[2].u, flags = a[3].u;
 	bool copyable;
 	const char *why = "planes the host has and planes it cannot take";
 	if (!check_create(object, params, width, height, format, flags, &copyable, &why))
@@ -237,63 +245,49 @@ static void handle_params_create(struct proxy_object *object, uint32_t opcode,
 	if (params->forwarded)
 		copyable = false;
 	struct wl_client *client = object->client->client;
-	if (copyable) {
+	if (copyable || immed) {
 		struct wl_resource *buffer = wl_resource_create(
-			client, &wl_buffer_interface, wl_resource_get_version(object->resource), 0);
+			client, &wl_buffer_interface, wl_resource_get_version(object->resource),
+			id);
 		if (!buffer) {
 			wl_client_post_no_memory(client);
 			return;
 		}
-		if (make_copy(object, params, buffer, width, height, format)) {
-			zwp_linux_buffer_params_v1_send_created(object->resource, buffer);
+		if (copyable && make_copy(object, params, buffer, width, height, format)) {
+			if (!immed)
+				zwp_linux_buffer_params_v1_send_created(object->resource, buffer);
 			return;
 		}
-		wl_resource_destroy(buffer);
-		why = "its memory does not map";
+		if (copyable)
+			why = "its memory does not map";
+		/*
+		 * create: no wl_buffer.  create_immed: the protocol's second way
+		 * for a failed import, an invalid wl_buffer and `failed`; inert,
+		 * it is ignored wherever it is used.
+		 */
+		if (!immed) {
+			wl_resource_destroy(buffer);
+		} else if (!proxy_object_create(object->client, vsomm_forward_find("wl_buffer"),
+						buffer, NULL)) {
+			wl_resource_destroy(buffer);
+			wl_client_post_no_memory(client);
+			return;
+		}
 	}
 	log_refused(object, format, why);
 	zwp_linux_buffer_params_v1_send_failed(object->resource);
 }
 
+static void handle_params_create(struct proxy_object *object, uint32_t opcode,
+				 union wl_argument *args)
+{
+	params_create(object, opcode, args, false);
+}
+
 static void handle_params_create_immed(struct proxy_object *object, uint32_t opcode,
 				       union wl_argument *args)
 {
-	struct dmabuf_params *params = object->hook_data;
-	if (!params || !params->copy) {
-		proxy_forward_request(object, opcode, args);
-		return;
-	}
-	uint32_t id = args[0].n;
-	int32_t width = args[1].i, height = args[2].i;
-	uint32_t format = args[3].u, flags = args[4].u;
-	bool copyable;
-	const char *why = "planes the host has and planes it cannot take";
-	if (!check_create(object, params, width, height, format, flags, &copyable, &why))
-		return;
-	if (params->forwarded)
-		copyable = false;
-	struct wl_client *client = object->client->client;
-	struct wl_resource *buffer = wl_resource_create(
-		client, &wl_buffer_interface, wl_resource_get_version(object->resource), id);
-	if (!buffer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	if (copyable && make_copy(object, params, buffer, width, height, format))
-		return;
-	if (copyable)
-		why = "its memory does not map";
-	/*
-	 * The protocol's second way for a failed import: an invalid wl_buffer and
-	 * `failed`.  Inert, it is ignored wherever it is used.
-	 */
-	if (!proxy_object_create(object->client, vsomm_forward_find("wl_buffer"), buffer, NULL)) {
-		wl_resource_destroy(buffer);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	log_refused(object, format, why);
-	zwp_linux_buffer_params_v1_send_failed(object->resource);
+	params_create(object, opcode, args, true);
 }
 
 const struct proxy_hook proxy_linux_dmabuf_hooks[] = {
