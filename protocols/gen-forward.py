@@ -184,6 +184,14 @@ def mask(wire, pred):
     return "0x%xu" % bits
 
 
+def fixed_size(wire):
+    """Bytes of the message on the wire when it has no string or array
+    argument (header and one word per argument but fds), else 0."""
+    if any(t in ("string", "array") for t, _, _ in wire):
+        return 0
+    return 8 + 4 * sum(1 for t, _, _ in wire if t != "fd")
+
+
 def emit_c(ifaces, names, index, glob, out):
     """glob: the globals vsomm announces (denied ones are left out)."""
     w = out.write
@@ -231,6 +239,9 @@ def emit_c(ifaces, names, index, glob, out):
                 w("\t\t.new_id_args = %s,\n" % mask(wire, lambda a: a[0] == "new_id"))
                 w("\t\t.object_args = %s,\n" % mask(wire, lambda a: a[0] == "object"))
                 w("\t\t.nullable_args = %s,\n" % mask(wire, lambda a: a[2]))
+                w("\t\t.string_args = %s,\n" % mask(wire, lambda a: a[0] == "string"))
+                w("\t\t.array_args = %s,\n" % mask(wire, lambda a: a[0] == "array"))
+                w("\t\t.fixed_size = %d,\n" % fixed_size(wire))
                 w("\t\t.types = %s,\n"
                   % ("%s_%s_%s_types" % (n, kind, m.name) if wire else "NULL"))
                 w("\t},\n")
@@ -319,6 +330,12 @@ struct vsomm_message_info {
 	uint32_t new_id_args;
 	uint32_t object_args;
 	uint32_t nullable_args;
+	/** Arguments with a length word on the wire (strings, arrays). */
+	uint32_t string_args;
+	uint32_t array_args;
+	/** Bytes of the whole message on the wire, header included, when it has
+	 * no string or array argument (a fixed layout); 0 otherwise. */
+	uint16_t fixed_size;
 	/** Per argument: interface of a typed object / new_id, else NULL. */
 	const struct wl_interface *const *types;
 };

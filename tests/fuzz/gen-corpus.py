@@ -410,6 +410,53 @@ def xp(fmt, value, direction=0, typ=1):
     return struct.pack("<BBI", fmt, typ, direction) + value
 
 
+# ---- fuzz-message.c: records of flags (bit 0 event, bits 1-3 fds) + one message ----
+def m_req(msg, fds=0):
+    return bytes([fds << 1]) + msg
+
+
+def m_ev(msg, fds=0):
+    return bytes([1 | fds << 1]) + msg
+
+
+def H(guest_id):
+    return guest_id + 1
+
+
+def message_seeds():
+    # vsomm's own object takes host id 2: the guest's ids from 2 are translated
+    base = m_req(REG) + b"".join(m_req(wl_msg(2, 0, ("u", n), ("s", i), ("u", v), ("n", id_)))
+                                 for n, i, v, id_ in ((1, "wl_compositor", 4, COMP),
+                                                      (3, "wl_shm", 1, SHM),
+                                                      (4, "xdg_wm_base", 2, WM),
+                                                      (5, "wl_data_device_manager", 3, DDM),
+                                                      (6, "wl_seat", 5, SEAT),
+                                                      (7, "wl_subcompositor", 1, SUBC),
+                                                      (8, "wl_output", 2, OUTPUT)))
+    frame = (m_req(wl_msg(COMP, 0, ("n", SURF))) +
+             m_req(wl_msg(SHM, 0, ("n", POOL), ("h",), ("i", 65536)), fds=1) +
+             m_req(wl_msg(POOL, 0, ("n", BUF), ("i", 0), ("i", 64), ("i", 64), ("i", 256),
+                          ("u", 1))) +
+             m_req(wl_msg(SURF, 1, ("o", BUF), ("i", 0), ("i", 0))) +
+             m_req(wl_msg(SURF, 3, ("n", CB))) + m_req(wl_msg(SURF, 6)))
+    # host ids of the guest's objects from 2 are one above (H)
+    yield "registry", base + m_ev(wl_msg(H(2), 0, ("u", 7), ("s", "wl_output"), ("u", 4)))
+    yield "frame", base + frame + m_ev(wl_msg(H(BUF), 0)) + m_ev(wl_msg(H(CB), 0, ("u", 1234))) + \
+        m_ev(wl_msg(1, 1, ("u", CB)))
+    # a data offer the host creates (server id), then destroyed by the guest
+    yield "offer", base + m_req(wl_msg(DDM, 1, ("n", 10), ("o", SEAT))) + \
+        m_ev(wl_msg(H(10), 0, ("n", 0xff000000))) + \
+        m_ev(wl_msg(0xff000000, 0, ("s", "text/plain"))) + \
+        m_req(wl_msg(0xff000000, 1, ("s", "text/plain"), ("h",)), fds=1) + \
+        m_req(wl_msg(0xff000000, 2))
+    # wl_keyboard.enter with an array of keys
+    yield "keys", base + m_req(wl_msg(SEAT, 1, ("n", 10))) + m_req(wl_msg(COMP, 0, ("n", 11))) + \
+        m_ev(struct.pack("<IHHIII", H(10), 1, 28, 5, H(11), 8) + struct.pack("<II", 30, 31))
+    yield "toplevel", base + m_req(wl_msg(COMP, 0, ("n", SURF))) + \
+        m_req(wl_msg(WM, 2, ("n", 11), ("o", SURF))) + m_req(wl_msg(11, 1, ("n", 12))) + \
+        m_req(wl_msg(12, 2, ("s", "a title"))) + m_req(wl_msg(12, 3, ("s", "app.id")))
+
+
 def xwm_props_seeds():
     hints = struct.pack("<18I", (1 << 4) | (1 << 5) | (1 << 8), 0, 0, 0, 0, 100, 50, 800, 600,
                         1, 1, 0, 0, 0, 0, 20, 30, 1)
@@ -442,7 +489,7 @@ def write(name, seeds):
 
 GENERATORS = {"wire": wire_seeds, "device": device_seeds, "socket": socket_seeds,
               "channel": channel_seeds, "proxy": proxy_seeds, "vhost-user": vhost_user_seeds,
-              "xwm-props": xwm_props_seeds}
+              "xwm-props": xwm_props_seeds, "message": message_seeds}
 
 if __name__ == "__main__":
     for target, gen in GENERATORS.items():
