@@ -242,6 +242,7 @@ def emit_c(ifaces, names, index, glob, out):
                 w("\t\t.string_args = %s,\n" % mask(wire, lambda a: a[0] == "string"))
                 w("\t\t.array_args = %s,\n" % mask(wire, lambda a: a[0] == "array"))
                 w("\t\t.fixed_size = %d,\n" % fixed_size(wire))
+                w("\t\t.fd_count = %d,\n" % sum(1 for t, _, _ in wire if t == "fd"))
                 w("\t\t.types = %s,\n"
                   % ("%s_%s_%s_types" % (n, kind, m.name) if wire else "NULL"))
                 w("\t},\n")
@@ -336,6 +337,8 @@ struct vsomm_message_info {
 	/** Bytes of the whole message on the wire, header included, when it has
 	 * no string or array argument (a fixed layout); 0 otherwise. */
 	uint16_t fixed_size;
+	/** Number of fd arguments (bits of fd_args). */
+	uint8_t fd_count;
 	/** Per argument: interface of a typed object / new_id, else NULL. */
 	const struct wl_interface *const *types;
 };

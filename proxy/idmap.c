@@ -15,6 +15,33 @@ enum {
 	RANGE_SERVER
 };
 
+/* Objects come and go with every create/destroy pair: up to this many freed
+ * ones are kept for the next, which saves an allocation per object. */
+#define IDMAP_MAX_SPARE 256u
+
+static struct idmap_object *object_alloc(struct idmap *map)
+{
+	struct idmap_object *object = map->spare;
+
+	if (!object)
+		return calloc(1, sizeof(*object));
+	map->spare = object->data;
+	map->spare_count--;
+	*object = (struct idmap_object){0};
+	return object;
+}
+
+static void object_free(struct idmap *map, struct idmap_object *object)
+{
+	if (map->spare_count >= IDMAP_MAX_SPARE) {
+		free(object);
+		return;
+	}
+	object->data = map->spare;
+	map->spare = object;
+	map->spare_count++;
+}
+
 void idmap_init(struct idmap *map)
 {
 	*map = (struct idmap){0};
@@ -48,6 +75,12 @@ void idmap_finish(struct idmap *map)
 	for (int side = 0; side < 2; side++) {
 		for (int range = 0; range < 2; range++)
 			free(map->ids[side][range].slots);
+	}
+	while (map->spare) {
+		struct idmap_object *next = map->spare->data;
+
+		free(map->spare);
+		map->spare = next;
 	}
 	idmap_init(map);
 }
@@ -117,7 +150,7 @@ static void set_slot(struct idmap *map, enum idmap_side side, uint32_t id,
 static struct idmap_object *new_object(struct idmap *map, const struct vsomm_interface_info *info,
 				       uint32_t version)
 {
-	struct idmap_object *object = calloc(1, sizeof(*object));
+	struct idmap_object *object = object_alloc(map);
 
 	if (!object)
 		return NULL;
@@ -151,7 +184,7 @@ struct idmap_object *idmap_insert(struct idmap *map, enum idmap_side side, uint3
 	if (!other_id || !reserve(r, i)) {
 		/* A slot reserved in `other` stays free: harmless. */
 		map->live--;
-		free(object);
+		object_free(map, object);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -179,11 +212,12 @@ struct idmap_object *idmap_insert_own(struct idmap *map, const struct vsomm_inte
 	id = allocate(r, 0);
 	if (!id) {
 		map->live--;
-		free(object);
+		object_free(map, object);
 		errno = ENOMEM;
 		return NULL;
 	}
 	object->host_id = id;
+	object->flags = IDMAP_OWN;
 	r->slots[id - r->base] = object;
 	return object;
 }
@@ -199,7 +233,7 @@ bool idmap_release(struct idmap *map, struct idmap_object *object, enum idmap_si
 	if (object->guest_id || object->host_id)
 		return false;
 	map->live--;
-	free(object);
+	object_free(map, object);
 	return true;
 }
 

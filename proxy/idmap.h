@@ -35,9 +35,16 @@ enum idmap_side {
 /* IDs vsomm never takes from either side, so no object is larger. */
 #define IDMAP_MAX_CLIENT_ID 0xfeffffffu
 
+enum idmap_flags {
+	IDMAP_OWN = 1u << 0,        /* vsomm's own object on the host */
+	IDMAP_GONE_GUEST = 1u << 1, /* destroyed by the guest (its id waits for delete_id) */
+	IDMAP_GONE_HOST = 1u << 2,  /* destroyed by the host (a destructor event) */
+};
+
 struct idmap_object {
 	const struct vsomm_interface_info *info;
 	uint32_t version;
+	uint32_t flags;    /* enum idmap_flags */
 	uint32_t guest_id; /* 0: vsomm's own, or gone on the guest side */
 	uint32_t host_id;  /* 0: not (or no more) on the host */
 	void *data;        /* the hooks' */
@@ -55,6 +62,9 @@ struct idmap {
 	/* [side][0]: client ids, [side][1]: server ids */
 	struct idmap_slots ids[2][2];
 	uint32_t live; /* objects in the map */
+	/* freed objects kept for the next ones (linked through data) */
+	struct idmap_object *spare;
+	uint32_t spare_count;
 };
 
 void idmap_init(struct idmap *map);

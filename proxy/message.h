@@ -93,7 +93,7 @@ enum message_status message_parse(struct message *msg, uint32_t *words,
 /** The number of fds the message carries. */
 static inline unsigned message_fd_count(const struct vsomm_message_info *info)
 {
-	return (unsigned)__builtin_popcount(info->fd_args);
+	return info->fd_count;
 }
 
 /** Argument i as a word (int, uint, fixed, object, new_id, or a length). */

@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target: the relay's message reader and id map (proxy/message.c,
- * proxy/idmap.c) driven as the relay drives them, on bytes from either side.
+ * proxy/idmap.c) driven as the relay drives them (proxy/translate.c), on bytes from either side.
  *
- * Input: a sequence of records, each one byte of flags then one message as it
- * is on the wire (header first; the header's size says how many bytes
- * follow).  Flags bit 0: the message is an event (host to guest) rather than a
- * request; bits 1-3: how many fds arrived with it.  Each message is copied
- * to a heap block of exactly its size (ASan sees a read past it).  A message
- * the relay would refuse (unknown object or opcode, a malformed layout, too
- * few fds, a bad new id) ends the input, as it ends a connection.  A parsed
- * message has its object ids translated to the other side in place; its
- * strings and arrays are read whole; new_ids create objects, destructors
- * release them; every id in the map is checked to resolve to its object on
- * both sides.
+ * Input: a sequence of records, each one byte of flags, a 16-bit length and
+ * that many raw bytes of a connection: from the guest (flags bit 0 clear) or
+ * the host (set), written to that side's socket with 0 to 7 memfds attached
+ * (bits 1-3), at any byte of the stream.  The side's connection input
+ * (proxy/conn.c) reads what the socket has and hands out whole messages,
+ * whose fds are closed as the relay would pass them on.  A message
+ * the relay would refuse (translate_message: unknown object or opcode, a
+ * malformed layout, too few fds, a bad argument or new id) ends the input, as
+ * it ends a connection.  A translated message's strings and arrays are read
+ * whole, and its target and new object are checked to be what its ids now
+ * name on the other side; wl_display.delete_id events free host ids.  At the
+ * end every id in the map must resolve to its object on both sides, and no fd
+ * may be left open.
  */
-#include "proxy/idmap.h"
-#include "proxy/message.h"
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy/conn.h"
+#include "proxy/translate.h"
+#include "tests/lib/fds.h"
+#include "util/fdpass.h"
 
 #include "tests/fuzz/fuzz.h"
 
@@ -31,123 +40,130 @@ static void check_object(struct idmap_object *object, void *data)
 		FUZZ_CHECK(idmap_lookup(map, IDMAP_HOST, object->host_id) == object);
 }
 
-/* One message from `side`; false when the relay would end the connection. */
-static bool relay(struct idmap *map, enum idmap_side side, uint32_t *words, unsigned fds)
+/* One message from `side`; false when the relay would end the connection.
+ * *count: the fds it carries. */
+static bool relay(struct idmap *map, enum idmap_side side, uint32_t *words, unsigned fds,
+		  unsigned *count)
 {
 	struct message_header header = message_header_read(words);
-	struct idmap_object *target = idmap_lookup(map, side, header.id);
-	const struct vsomm_message_info *info;
-	struct message msg;
+	struct translate t;
+	enum translate_status status = translate_message(map, side, words, fds, &t);
 	volatile size_t sink = 0;
-	uint32_t count;
 
-	if (!target || !target->info)
+	if (status > TRANSLATE_OWN)
 		return false;
-	count = side == IDMAP_GUEST ? target->info->request_count : target->info->event_count;
-	if (header.opcode >= count)
-		return false;
-	info = side == IDMAP_GUEST ? &target->info->requests[header.opcode]
-				   : &target->info->events[header.opcode];
-	if (message_parse(&msg, words, info) != MESSAGE_OK)
-		return false;
-	if (fds < message_fd_count(info))
-		return false;
-	FUZZ_CHECK(msg.header.size == header.size);
-
-	for (unsigned i = 0; i < info->arg_count; i++) {
+	FUZZ_CHECK(t.msg.info && t.msg.header.size == header.size);
+	FUZZ_CHECK(fds >= message_fd_count(t.msg.info));
+	*count = message_fd_count(t.msg.info);
+	/* what the relay's hooks read: every string and array whole */
+	for (unsigned i = 0; i < t.msg.info->arg_count; i++) {
 		uint32_t bit = 1u << i;
 
-		if (info->string_args & bit) {
-			const char *s = message_string(&msg, i);
+		if (t.msg.info->string_args & bit) {
+			const char *s = message_string(&t.msg, i);
 			if (s)
-				sink += strlen(s) + 1 == message_word(&msg, i) ? 0 : 1;
-		} else if (info->array_args & bit) {
+				sink += strlen(s) + 1 == message_word(&t.msg, i) ? 0 : 1;
+		} else if (t.msg.info->array_args & bit) {
 			uint32_t size;
-			const uint8_t *a = message_array(&msg, i, &size);
+			const uint8_t *a = message_array(&t.msg, i, &size);
 			for (uint32_t k = 0; k < size; k++)
 				sink += a[k];
-		} else if (info->object_args & bit) {
-			struct idmap_object *arg = idmap_lookup(map, side, message_word(&msg, i));
-			uint32_t other;
-
-			if (!message_word(&msg, i))
-				continue;
-			if (!arg)
-				return false;
-			other = side == IDMAP_GUEST ? arg->host_id : arg->guest_id;
-			*message_word_ptr(&msg, i) = other;
 		}
 	}
 	(void)sink;
+	if (status == TRANSLATE_FORWARD) {
+		/* ids now name objects of the other side */
+		enum idmap_side other = side == IDMAP_GUEST ? IDMAP_HOST : IDMAP_GUEST;
 
-	if (info->new_id_args) {
-		unsigned i = (unsigned)info->new_id_arg;
-		const struct vsomm_interface_info *created = info->new_id_info;
-		uint32_t version = target->version;
-		struct idmap_object *object;
-
-		if (info->generic_new_id) {
-			const char *name = message_string(&msg, i - 2);
-			created = name ? vsomm_forward_find(name) : NULL;
-			version = message_word(&msg, i - 1);
-			if (!created)
-				return false;
-		}
-		object = idmap_insert(map, side, message_word(&msg, i), created, version);
-		if (!object)
-			return false;
-		*message_word_ptr(&msg, i) = side == IDMAP_GUEST ? object->host_id
-								 : object->guest_id;
+		if (t.target && !t.msg.info->destructor)
+			FUZZ_CHECK(idmap_lookup(map, other, words[0]) == t.target);
+		if (t.created)
+			FUZZ_CHECK(idmap_lookup(map, other,
+						message_word(&t.msg, (unsigned)t.msg.info->new_id_arg)) ==
+				   t.created);
 	}
-	if (info->destructor && header.id != 1) {
-		/* gone on the sender's side; the other side's id is freed at once,
-		 * as if its delete_id had come */
-		idmap_release(map, target, side);
-		idmap_release(map, target, side == IDMAP_GUEST ? IDMAP_HOST : IDMAP_GUEST);
-	}
+	/* the host's delete_id of what the guest destroyed */
+	if (side == IDMAP_HOST && header.id == 1 && header.opcode == 1)
+		translate_delete_id(map, message_word(&t.msg, 0));
 	return true;
+}
+
+/* Relay every whole message the side's connection has; false when the relay
+ * would end the connection. */
+static bool drain(struct idmap *map, enum idmap_side side, struct conn_in *in, int sock)
+{
+	for (;;) {
+		ssize_t n = conn_in_read(in, sock);
+		enum message_status status;
+		uint32_t *words;
+
+		if (n < 0)
+			return errno == EAGAIN;
+		if (n == 0)
+			return false;
+		while ((words = conn_in_next(in, &status))) {
+			struct message_header header = message_header_read(words);
+			unsigned fds, count;
+
+			conn_in_fds(in, &fds);
+			if (!relay(map, side, words, fds, &count))
+				return false;
+			/* the relay passes them on; here they are closed */
+			conn_in_close_fds(in, count);
+			conn_in_consume(in, header.size);
+		}
+		if (status != MESSAGE_OK)
+			return false;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = {.data = data, .size = size};
+	static struct conn_in conns[2];
+	int socks[2][2];
 	struct idmap map;
+	int fds_before = count_fds();
+	bool alive = true;
 
 	idmap_init(&map);
 	FUZZ_CHECK(idmap_insert(&map, IDMAP_GUEST, 1, vsomm_forward_find("wl_display"), 1));
 	/* one object of vsomm's own: translation is no identity */
-	FUZZ_CHECK(idmap_insert_own(&map, vsomm_forward_find("wl_shm_pool"), 1));
+	FUZZ_CHECK(idmap_insert_own(&map, vsomm_forward_find("wl_buffer"), 1));
+	for (int side = 0; side < 2; side++) {
+		FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks[side]) == 0);
+		conn_in_init(&conns[side]);
+	}
 
-	while (fuzz_more(&in)) {
+	while (alive && fuzz_more(&in)) {
 		uint8_t flags = fuzz_u8(&in);
-		uint32_t head[2];
-		const uint8_t *bytes;
-		size_t got;
-		uint32_t *words;
-		struct message_header header;
-		bool ok;
+		enum idmap_side side = (flags & 1) ? IDMAP_HOST : IDMAP_GUEST;
+		size_t want = fuzz_u16(&in), got;
+		const uint8_t *bytes = fuzz_bytes(&in, want, &got);
+		int fds[7];
+		size_t nfds = (flags >> 1) & 7u;
 
-		bytes = fuzz_bytes(&in, sizeof(head), &got);
-		if (got < sizeof(head))
+		if (!got)
 			break;
-		memcpy(head, bytes, sizeof(head));
-		header = message_header_read(head);
-		if (message_check_size(header) != MESSAGE_OK)
-			break;
-		bytes = fuzz_bytes(&in, header.size - sizeof(head), &got);
-		if (got < header.size - sizeof(head))
-			break;
-		words = malloc(header.size);
-		FUZZ_CHECK(words);
-		memcpy(words, head, sizeof(head));
-		memcpy(words + 2, bytes, got);
-		ok = relay(&map, (flags & 1) ? IDMAP_HOST : IDMAP_GUEST, words, (flags >> 1) & 7u);
-		free(words);
-		if (!ok)
-			break;
+		for (size_t i = 0; i < nfds; i++) {
+			fds[i] = memfd_create("fuzz-message", MFD_CLOEXEC);
+			FUZZ_CHECK(fds[i] >= 0);
+		}
+		/* the socket takes it all: the input is far below its buffer */
+		FUZZ_CHECK(fdpass_send(socks[side][1], bytes, got, fds, nfds, MSG_DONTWAIT) ==
+			   (ssize_t)got);
+		fdpass_close_fds(fds, nfds);
+		alive = drain(&map, side, &conns[side], socks[side][0]);
 	}
 	idmap_for_each(&map, check_object, &map);
 	idmap_finish(&map);
 	FUZZ_CHECK(map.live == 0);
+	for (int side = 0; side < 2; side++) {
+		conn_in_finish(&conns[side]);
+		close(socks[side][0]);
+		close(socks[side][1]);
+	}
+	/* every fd that came is closed again */
+	FUZZ_CHECK(count_fds() == fds_before);
 	return 0;
 }

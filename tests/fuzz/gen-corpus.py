@@ -410,13 +410,13 @@ def xp(fmt, value, direction=0, typ=1):
     return struct.pack("<BBI", fmt, typ, direction) + value
 
 
-# ---- fuzz-message.c: records of flags (bit 0 event, bits 1-3 fds) + one message ----
+# ---- fuzz-message.c: records of flags (bit 0 event, bits 1-3 fds), u16 size, bytes ----
 def m_req(msg, fds=0):
-    return bytes([fds << 1]) + msg
+    return bytes([fds << 1]) + struct.pack("<H", len(msg)) + msg
 
 
 def m_ev(msg, fds=0):
-    return bytes([1 | fds << 1]) + msg
+    return bytes([1 | fds << 1]) + struct.pack("<H", len(msg)) + msg
 
 
 def H(guest_id):
@@ -452,6 +452,9 @@ def message_seeds():
     # wl_keyboard.enter with an array of keys
     yield "keys", base + m_req(wl_msg(SEAT, 1, ("n", 10))) + m_req(wl_msg(COMP, 0, ("n", 11))) + \
         m_ev(struct.pack("<IHHIII", H(10), 1, 28, 5, H(11), 8) + struct.pack("<II", 30, 31))
+    # a request split across two writes, its fd with the second half
+    bind_output = wl_msg(2, 0, ("u", 9), ("s", "wl_output"), ("u", 2), ("n", 10))
+    yield "split", base + m_req(bind_output[:13]) + m_req(bind_output[13:], fds=1)
     yield "toplevel", base + m_req(wl_msg(COMP, 0, ("n", SURF))) + \
         m_req(wl_msg(WM, 2, ("n", 11), ("o", SURF))) + m_req(wl_msg(11, 1, ("n", 12))) + \
         m_req(wl_msg(12, 2, ("s", "a title"))) + m_req(wl_msg(12, 3, ("s", "app.id")))

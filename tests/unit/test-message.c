@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The relay's in-place message reader (proxy/message.c) and its id map
- * (proxy/idmap.c): every argument layout of the tables, every malformed
- * message refused with its status, ids translated and freed as libwayland
- * allocates and frees them.
+ * The relay's in-place message reader (proxy/message.c), its id map
+ * (proxy/idmap.c), its per-message translation (proxy/translate.c) and its
+ * connection input (proxy/conn.c): every
+ * argument layout of the tables, every malformed message refused with its
+ * status, ids translated and freed as libwayland allocates and frees them,
+ * the closure forwarder's rules for dropped and refused messages.
  *
  * Messages are built in a heap block of exactly their size, so that
  * AddressSanitizer catches a read past the end.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include "proxy/idmap.h"
-#include "proxy/message.h"
+#include "proxy/conn.h"
+#include "proxy/translate.h"
+#include "tests/lib/fds.h"
+#include "util/fdpass.h"
 #include "tests/lib/check.h"
 
 static const struct vsomm_message_info *find(const char *iface, bool request, const char *name)
@@ -294,6 +302,8 @@ static void test_tables(void)
 
 				CHECKF(fixed ? info->fixed_size == words * 4 : info->fixed_size == 0,
 				       "%s.%s", iface->name, info->name);
+				CHECKF(info->fd_count == __builtin_popcount(info->fd_args), "%s.%s",
+				       iface->name, info->name);
 				CHECKF(!(info->string_args & info->array_args) &&
 					       !((info->string_args | info->array_args) &
 						 (info->fd_args | info->object_args | info->new_id_args)),
@@ -379,6 +389,240 @@ static void test_idmap(void)
 	idmap_finish(&map);
 }
 
+/* translate_message on the builder's message (a heap copy, kept in *words). */
+static enum translate_status tr(struct idmap *map, enum idmap_side side, struct builder *b,
+				unsigned fds, struct translate *t, uint32_t **words)
+{
+	free(*words);
+	*words = finish(b);
+	return translate_message(map, side, *words, fds, t);
+}
+
+static void test_translate(void)
+{
+	const struct vsomm_interface_info *display = vsomm_forward_find("wl_display");
+	struct idmap map;
+	struct translate t;
+	struct builder b;
+	uint32_t *w = NULL;
+	struct idmap_object *own, *surface;
+	uint32_t host_surface, host_cb, host_output;
+
+	idmap_init(&map);
+	CHECK(idmap_insert(&map, IDMAP_GUEST, 1, display, 1));
+	/* wl_display.get_registry(2) */
+	begin(&b, 1, 1);
+	word(&b, 2);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK(t.created && t.created->host_id == 2 && t.created->version == 1);
+	/* vsomm's own object takes host id 3 */
+	own = idmap_insert_own(&map, vsomm_forward_find("wl_buffer"), 1);
+	CHECK(own && own->host_id == 3);
+
+	/* bind: unknown interface, too new, then wl_compositor v1 as guest 3 */
+	begin(&b, 2, 0);
+	word(&b, 1);
+	string(&b, "no_such_interface");
+	word(&b, 1);
+	word(&b, 3);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_INTERFACE);
+	begin(&b, 2, 0);
+	word(&b, 1);
+	string(&b, "wl_compositor");
+	word(&b, 1000);
+	word(&b, 3);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_INTERFACE);
+	begin(&b, 2, 0);
+	word(&b, 1);
+	string(&b, "wl_compositor");
+	word(&b, 1);
+	word(&b, 3);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(w[0], 2u);
+	CHECK_EQ(w[b.n - 1], 4u); /* the new id, in the host's numbering */
+
+	/* create_surface: a new id that skips one is refused; 4 becomes host 5 */
+	begin(&b, 3, 0);
+	word(&b, 5);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_NEW_ID);
+	begin(&b, 3, 0);
+	word(&b, 4);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(w[0], 4u);
+	surface = t.created;
+	host_surface = surface->host_id;
+	CHECK_EQ(host_surface, 5u);
+	CHECK_EQ(w[2], host_surface);
+
+	/* unknown object, opcode, a request too new for the object's version */
+	begin(&b, 77, 0);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_UNKNOWN_OBJECT);
+	begin(&b, 4, 40);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_OPCODE);
+	begin(&b, 4, 8); /* wl_surface.set_buffer_scale, since 3 */
+	word(&b, 2);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_OPCODE);
+	/* attach: an unknown buffer, a surface as the buffer */
+	for (uint32_t buffer = 50; buffer; buffer = buffer == 50 ? 4 : 0) {
+		begin(&b, 4, 1);
+		word(&b, buffer);
+		word(&b, 0);
+		word(&b, 0);
+		CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_BAD_ARGUMENT);
+		CHECK_EQ(t.detail, 0u);
+	}
+	/* a malformed commit */
+	begin(&b, 4, 6);
+	word(&b, 0);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_MALFORMED);
+	CHECK_EQ(t.detail, (unsigned)MESSAGE_TRAILING);
+
+	/* frame(5): host 6; wl_callback.done destroys it: the guest's id is
+	 * free at once (delete_id 5), the host's after its delete_id */
+	begin(&b, 4, 3);
+	word(&b, 5);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	host_cb = t.created->host_id;
+	CHECK_EQ(host_cb, 6u);
+	begin(&b, host_cb, 0);
+	word(&b, 1234);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(w[0], 5u);
+	CHECK_EQ(t.delete_id, 5u);
+	CHECK(!idmap_lookup(&map, IDMAP_GUEST, 5));
+	CHECK(idmap_lookup(&map, IDMAP_HOST, host_cb));
+	translate_delete_id(&map, host_cb);
+	CHECK(!idmap_lookup(&map, IDMAP_HOST, host_cb));
+
+	/* an event to vsomm's own object (wl_buffer.release) */
+	begin(&b, 3, 0);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_OWN);
+	CHECK(t.target == own);
+
+	/* the guest destroys its surface: delete_id 4 at once; host 5 waits */
+	begin(&b, 4, 0);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(w[0], host_surface);
+	CHECK_EQ(t.delete_id, 4u);
+	CHECK(!idmap_lookup(&map, IDMAP_GUEST, 4));
+	CHECK(idmap_lookup(&map, IDMAP_HOST, host_surface) == surface);
+	/* events for it meanwhile are dropped; the guest's next 4 is another host id */
+	begin(&b, host_surface, 0); /* wl_surface.enter(o output) */
+	word(&b, 0);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_MALFORMED); /* null output */
+	begin(&b, 3, 0);
+	word(&b, 4);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK(t.created->host_id != host_surface);
+	translate_delete_id(&map, host_surface);
+	CHECK(!idmap_lookup(&map, IDMAP_HOST, host_surface));
+	/* a live object's id is not freed by a wrong delete_id */
+	translate_delete_id(&map, t.created->host_id);
+	CHECK(idmap_lookup(&map, IDMAP_HOST, t.created->host_id) == t.created);
+
+	/* wl_shm.create_pool without its fd */
+	begin(&b, 2, 0);
+	word(&b, 1);
+	string(&b, "wl_shm");
+	word(&b, 1);
+	word(&b, 5);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	begin(&b, 5, 0);
+	word(&b, 6);
+	word(&b, 4096);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_MISSING_FDS);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 1, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(message_fd_count(t.msg.info), 1u);
+
+	/* wl_output as guest 7; the guest's second surface (4) destroyed: an
+	 * enter event for it is dropped, one naming it as an argument too */
+	begin(&b, 2, 0);
+	word(&b, 2);
+	string(&b, "wl_output");
+	word(&b, 1);
+	word(&b, 7);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	host_output = t.created->host_id;
+	surface = idmap_lookup(&map, IDMAP_GUEST, 4);
+	host_surface = surface->host_id;
+	begin(&b, host_surface, 0);
+	word(&b, host_output);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	CHECK_EQ(w[0], 4u);
+	CHECK_EQ(w[2], 7u);
+	/* an argument of the wrong interface from the host */
+	begin(&b, host_surface, 0);
+	word(&b, host_surface);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_BAD_ARGUMENT);
+	begin(&b, 4, 0);
+	CHECK_EQ(tr(&map, IDMAP_GUEST, &b, 0, &t, &w), TRANSLATE_FORWARD);
+	begin(&b, host_surface, 0);
+	word(&b, host_output);
+	CHECK_EQ(tr(&map, IDMAP_HOST, &b, 0, &t, &w), TRANSLATE_DROP);
+
+	free(w);
+	idmap_finish(&map);
+	CHECK(strcmp(translate_status_text(TRANSLATE_OWN), "forwarded") != 0);
+}
+
+/* The connection input: partial messages, alignment, fds in order, a bad size. */
+static void test_conn(void)
+{
+	static struct conn_in in;
+	int sv[2], fds[2];
+	uint32_t msg[5] = {7, 20u << 16 | 1u, 11, 22, 33};
+	enum message_status status;
+	uint32_t *words;
+	unsigned count;
+	int before = count_fds();
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	conn_in_init(&in);
+	/* nothing yet */
+	CHECK(conn_in_read(&in, sv[0]) < 0 && errno == EAGAIN);
+	/* 6 bytes, then the rest with two fds */
+	CHECK(fdpass_send(sv[1], msg, 6, NULL, 0, 0) == 6);
+	CHECK_EQ(conn_in_read(&in, sv[0]), 6);
+	CHECK(!conn_in_next(&in, &status) && status == MESSAGE_OK);
+	fds[0] = memfd_create("a", MFD_CLOEXEC);
+	fds[1] = memfd_create("b", MFD_CLOEXEC);
+	CHECK(fds[0] >= 0 && fds[1] >= 0);
+	CHECK(fdpass_send(sv[1], (uint8_t *)msg + 6, 14, fds, 2, 0) == 14);
+	close(fds[0]);
+	close(fds[1]);
+	/* and the next message's first 4 bytes */
+	CHECK(fdpass_send(sv[1], msg, 4, NULL, 0, 0) == 4);
+	/* the kernel ends a read where the bytes with fds end */
+	CHECK_EQ(conn_in_read(&in, sv[0]), 14);
+	CHECK_EQ(conn_in_read(&in, sv[0]), 4);
+	words = conn_in_next(&in, &status);
+	CHECK(words && ((uintptr_t)words & 3u) == 0);
+	CHECK(memcmp(words, msg, sizeof(msg)) == 0);
+	CHECK(conn_in_fds(&in, &count) && count == 2);
+	conn_in_close_fds(&in, 1);
+	CHECK(conn_in_fds(&in, &count) && count == 1);
+	conn_in_consume(&in, 20);
+	CHECK(!conn_in_next(&in, &status) && status == MESSAGE_OK);
+	/* the rest of the second message: it starts at the buffer's front */
+	CHECK(fdpass_send(sv[1], (uint8_t *)msg + 4, 16, NULL, 0, 0) == 16);
+	CHECK_EQ(conn_in_read(&in, sv[0]), 16);
+	words = conn_in_next(&in, &status);
+	CHECK(words == in.words && memcmp(words, msg, sizeof(msg)) == 0);
+	conn_in_consume(&in, 20);
+	/* a header whose size cannot be */
+	msg[1] = 6u << 16;
+	CHECK(conn_in_push(&in, msg, 8, NULL, 0));
+	CHECK(!conn_in_next(&in, &status) && status == MESSAGE_BAD_SIZE);
+	/* more than fits */
+	CHECK(!conn_in_push(&in, msg, CONN_IN_SIZE, NULL, 0));
+	/* EOF */
+	close(sv[1]);
+	CHECK_EQ(conn_in_read(&in, sv[0]), 0);
+	conn_in_finish(&in);
+	close(sv[0]);
+	CHECK_EQ(count_fds(), before);
+}
+
 int main(void)
 {
 	test_fixed();
@@ -387,5 +631,7 @@ int main(void)
 	test_sizes();
 	test_tables();
 	test_idmap();
+	test_translate();
+	test_conn();
 	return 0;
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A connection's input for the byte relay (conn.h): a linear buffer that
+ * whole messages leave from the front; what is left of a partial message
+ * moves to the front before the next read, so every message starts at a
+ * word boundary.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy/conn.h"
+#include "util/fdpass.h"
+
+void conn_in_init(struct conn_in *in)
+{
+	in->start = in->end = 0;
+	in->fd_start = in->fd_end = 0;
+}
+
+void conn_in_finish(struct conn_in *in)
+{
+	conn_in_close_fds(in, in->fd_end - in->fd_start);
+	conn_in_init(in);
+}
+
+/* Room at the end of both buffers: what waits moves to their fronts. */
+static void compact(struct conn_in *in)
+{
+	if (in->start) {
+		memmove(in->words, (uint8_t *)in->words + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (in->fd_start) {
+		memmove(in->fds, &in->fds[in->fd_start],
+			(in->fd_end - in->fd_start) * sizeof(in->fds[0]));
+		in->fd_end -= in->fd_start;
+		in->fd_start = 0;
+	}
+}
+
+ssize_t conn_in_read(struct conn_in *in, int sock)
+{
+	size_t nfds = 0, room;
+	unsigned status = 0;
+	ssize_t n;
+
+	compact(in);
+	if (in->end == CONN_IN_SIZE) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	room = CONN_IN_MAX_FDS - in->fd_end;
+	if (room > FDPASS_MAX_FDS)
+		room = FDPASS_MAX_FDS;
+	n = fdpass_recv(sock, (uint8_t *)in->words + in->end, CONN_IN_SIZE - in->end,
+			&in->fds[in->fd_end], room, &nfds, MSG_DONTWAIT, &status);
+	if (n < 0)
+		return -1;
+	in->fd_end += (uint32_t)nfds;
+	in->end += (uint32_t)n;
+	if (status & FDPASS_RECV_TRUNCATED) {
+		/* the extra fds are closed: the stream cannot be trusted on */
+		errno = EMFILE;
+		return -1;
+	}
+	return n;
+}
+
+bool conn_in_push(struct conn_in *in, const void *bytes, size_t size, const int *fds, size_t nfds)
+{
+	compact(in);
+	if (size > CONN_IN_SIZE - in->end || nfds > CONN_IN_MAX_FDS - in->fd_end)
+		return false;
+	memcpy((uint8_t *)in->words + in->end, bytes, size);
+	in->end += (uint32_t)size;
+	if (nfds)
+		memcpy(&in->fds[in->fd_end], fds, nfds * sizeof(fds[0]));
+	in->fd_end += (uint32_t)nfds;
+	return true;
+}
+
+uint32_t *conn_in_next(struct conn_in *in, enum message_status *status)
+{
+	uint32_t *words = &in->words[in->start / 4];
+	struct message_header header;
+
+	*status = MESSAGE_OK;
+	if (in->end - in->start < MESSAGE_HEADER_SIZE)
+		return NULL;
+	header = message_header_read(words);
+	if (message_check_size(header) != MESSAGE_OK) {
+		*status = MESSAGE_BAD_SIZE;
+		return NULL;
+	}
+	if (in->end - in->start < header.size)
+		return NULL;
+	return words;
+}
+
+void conn_in_consume(struct conn_in *in, uint16_t size)
+{
+	in->start += size;
+	if (in->start == in->end)
+		in->start = in->end = 0;
+}
+
+void conn_in_take_fds(struct conn_in *in, unsigned n)
+{
+	in->fd_start += n;
+}
+
+void conn_in_close_fds(struct conn_in *in, unsigned n)
+{
+	fdpass_close_fds(&in->fds[in->fd_start], n);
+	in->fd_start += n;
+}
