@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * relay-cost: the byte relay's per-message work without its I/O (issue 15):
- * translate_message (proxy/translate.c: lookup, checks, layout, id
+ * relay_translate_message (proxy/relay/translate.c: lookup, checks, layout, id
  * translation) over the message mix of vsomm-bench's `messages` case, i.e.
  * wl_compositor.create_region, wl_region.add, wl_region.destroy and the
  * host's wl_display.delete_id, each copied into the read buffer first as
@@ -19,24 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/translate.h"
+#include "proxy/relay/relay.h"
+
 
 #define MSG(id, opcode, words) (id), ((uint32_t)(8 + 4 * (words)) << 16 | (opcode))
 
 int main(int argc, char **argv)
 {
 	long loops = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
-	struct idmap map;
-	struct translate t;
+	struct relay_idmap map;
+	struct relay_translate t;
 	uint32_t buffer[16];
 	uint64_t forwarded = 0;
 
-	idmap_init(&map);
-	if (!idmap_insert(&map, IDMAP_GUEST, 1, vsomm_forward_find("wl_display"), 1) ||
-	    !idmap_insert(&map, IDMAP_GUEST, 2, vsomm_forward_find("wl_registry"), 1) ||
-	    !idmap_insert(&map, IDMAP_GUEST, 3, vsomm_forward_find("wl_compositor"), 4) ||
+	relay_idmap_init(&map);
+	if (!relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 1, vsomm_forward_find("wl_display"), 1) ||
+	    !relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 2, vsomm_forward_find("wl_registry"), 1) ||
+	    !relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 3, vsomm_forward_find("wl_compositor"), 4) ||
 	    /* vsomm's own object: guest and host ids differ from here on */
-	    !idmap_insert_own(&map, vsomm_forward_find("wl_buffer"), 1))
+	    !relay_idmap_insert_own(&map, vsomm_forward_find("wl_buffer"), 1))
 		return 1;
 
 	for (long i = 0; i < loops; i++) {
@@ -46,22 +47,22 @@ int main(int argc, char **argv)
 		uint32_t host_region;
 
 		memcpy(buffer, create, sizeof(create));
-		forwarded += translate_message(&map, IDMAP_GUEST, buffer, 0, &t) == TRANSLATE_FORWARD;
+		forwarded += relay_translate_message(&map, RELAY_IDMAP_GUEST, buffer, 0, &t) == RELAY_TRANSLATE_FORWARD;
 		host_region = buffer[2];
 		memcpy(buffer, add, sizeof(add));
-		forwarded += translate_message(&map, IDMAP_GUEST, buffer, 0, &t) == TRANSLATE_FORWARD;
+		forwarded += relay_translate_message(&map, RELAY_IDMAP_GUEST, buffer, 0, &t) == RELAY_TRANSLATE_FORWARD;
 		memcpy(buffer, destroy, sizeof(destroy));
-		forwarded += translate_message(&map, IDMAP_GUEST, buffer, 0, &t) == TRANSLATE_FORWARD;
+		forwarded += relay_translate_message(&map, RELAY_IDMAP_GUEST, buffer, 0, &t) == RELAY_TRANSLATE_FORWARD;
 		/* the host's wl_display.delete_id(host_region) */
 		buffer[0] = 1;
 		buffer[1] = 12u << 16 | 1u;
 		buffer[2] = host_region;
-		if (translate_message(&map, IDMAP_HOST, buffer, 0, &t) == TRANSLATE_FORWARD) {
-			translate_delete_id(&map, message_word(&t.msg, 0));
+		if (relay_translate_message(&map, RELAY_IDMAP_HOST, buffer, 0, &t) == RELAY_TRANSLATE_FORWARD) {
+			relay_translate_delete_id(&map, relay_word(&t.msg, 0));
 			forwarded++;
 		}
 	}
-	idmap_finish(&map);
+	relay_idmap_finish(&map);
 	if (forwarded != 4 * (uint64_t)loops) {
 		fprintf(stderr, "relay-cost: %llu of %ld messages forwarded\n",
 			(unsigned long long)forwarded, 4 * loops);

@@ -7,8 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "proxy/idmap.h"
-#include "proxy/message.h"
+#include "proxy/relay/relay.h"
 
 enum {
 	RANGE_CLIENT,
@@ -17,23 +16,23 @@ enum {
 
 /* Objects come and go with every create/destroy pair: up to this many freed
  * ones are kept for the next, which saves an allocation per object. */
-#define IDMAP_MAX_SPARE 256u
+#define RELAY_IDMAP_MAX_SPARE 256u
 
-static struct idmap_object *object_alloc(struct idmap *map)
+static struct relay_idmap_object *object_alloc(struct relay_idmap *map)
 {
-	struct idmap_object *object = map->spare;
+	struct relay_idmap_object *object = map->spare;
 
 	if (!object)
 		return calloc(1, sizeof(*object));
 	map->spare = object->data;
 	map->spare_count--;
-	*object = (struct idmap_object){0};
+	*object = (struct relay_idmap_object){0};
 	return object;
 }
 
-static void object_free(struct idmap *map, struct idmap_object *object)
+static void object_free(struct relay_idmap *map, struct relay_idmap_object *object)
 {
-	if (map->spare_count >= IDMAP_MAX_SPARE) {
+	if (map->spare_count >= RELAY_IDMAP_MAX_SPARE) {
 		free(object);
 		return;
 	}
@@ -42,57 +41,59 @@ static void object_free(struct idmap *map, struct idmap_object *object)
 	map->spare_count++;
 }
 
-void idmap_init(struct idmap *map)
+void relay_idmap_init(struct relay_idmap *map)
 {
-	*map = (struct idmap){0};
+	*map = (struct relay_idmap){0};
 	for (int side = 0; side < 2; side++) {
 		map->ids[side][RANGE_CLIENT].base = 1;
-		map->ids[side][RANGE_SERVER].base = MESSAGE_SERVER_ID_START;
+		map->ids[side][RANGE_SERVER].base = RELAY_SERVER_ID_START;
 	}
 }
 
-static void free_object(struct idmap_object *object, void *data)
+static void free_object(struct relay_idmap_object *object, void *data)
 {
-	struct idmap *map = data;
+	struct relay_idmap *map = data;
 
 	/* Each object once: from the first range that holds it. */
 	if (object->guest_id) {
-		struct idmap_slots *r =
-			&map->ids[IDMAP_GUEST][object->guest_id >= MESSAGE_SERVER_ID_START];
+		struct relay_idmap_slots *r =
+			&map->ids[RELAY_IDMAP_GUEST][object->guest_id >= RELAY_SERVER_ID_START];
 		r->slots[object->guest_id - r->base] = NULL;
 	}
 	if (object->host_id) {
-		struct idmap_slots *r =
-			&map->ids[IDMAP_HOST][object->host_id >= MESSAGE_SERVER_ID_START];
+		struct relay_idmap_slots *r =
+			&map->ids[RELAY_IDMAP_HOST][object->host_id >= RELAY_SERVER_ID_START];
 		r->slots[object->host_id - r->base] = NULL;
 	}
 	free(object);
 }
 
-void idmap_finish(struct idmap *map)
+void relay_idmap_finish(struct relay_idmap *map)
 {
-	idmap_for_each(map, free_object, map);
+	relay_idmap_for_each(map, free_object, map);
 	for (int side = 0; side < 2; side++) {
 		for (int range = 0; range < 2; range++)
 			free(map->ids[side][range].slots);
 	}
 	while (map->spare) {
-		struct idmap_object *next = map->spare->data;
+		struct relay_idmap_object *next = map->spare->data;
 
 		free(map->spare);
 		map->spare = next;
 	}
-	idmap_init(map);
+	relay_idmap_init(map);
 }
 
-static struct idmap_slots *range_of(const struct idmap *map, enum idmap_side side, uint32_t id)
+static struct relay_idmap_slots *range_of(const struct relay_idmap *map, enum relay_idmap_side side,
+					  uint32_t id)
 {
-	return (struct idmap_slots *)&map->ids[side][id >= MESSAGE_SERVER_ID_START];
+	return (struct relay_idmap_slots *)&map->ids[side][id >= RELAY_SERVER_ID_START];
 }
 
-struct idmap_object *idmap_lookup(const struct idmap *map, enum idmap_side side, uint32_t id)
+struct relay_idmap_object *relay_idmap_lookup(const struct relay_idmap *map,
+					      enum relay_idmap_side side, uint32_t id)
 {
-	const struct idmap_slots *r = range_of(map, side, id);
+	const struct relay_idmap_slots *r = range_of(map, side, id);
 	uint32_t i = id - r->base;
 
 	/* id 0 wraps to a huge index: not found. */
@@ -100,13 +101,13 @@ struct idmap_object *idmap_lookup(const struct idmap *map, enum idmap_side side,
 }
 
 /* Make slot i of r usable (i <= r->count); false on ENOMEM. */
-static bool reserve(struct idmap_slots *r, uint32_t i)
+static bool reserve(struct relay_idmap_slots *r, uint32_t i)
 {
 	if (i < r->count)
 		return true;
 	if (r->count == r->capacity) {
 		uint32_t capacity = r->capacity ? r->capacity * 2 : 64;
-		struct idmap_object **slots = realloc(r->slots, capacity * sizeof(*slots));
+		struct relay_idmap_object **slots = realloc(r->slots, capacity * sizeof(*slots));
 
 		if (!slots)
 			return false;
@@ -119,7 +120,7 @@ static bool reserve(struct idmap_slots *r, uint32_t i)
 
 /* A free id of r for a new object: `wanted` when its slot is free (or the
  * next one), else the lowest free.  0 on ENOMEM. */
-static uint32_t allocate(struct idmap_slots *r, uint32_t wanted)
+static uint32_t allocate(struct relay_idmap_slots *r, uint32_t wanted)
 {
 	uint32_t i = wanted - r->base;
 
@@ -136,10 +137,10 @@ static uint32_t allocate(struct idmap_slots *r, uint32_t wanted)
 	return r->base + i;
 }
 
-static void set_slot(struct idmap *map, enum idmap_side side, uint32_t id,
-		     struct idmap_object *object)
+static void set_slot(struct relay_idmap *map, enum relay_idmap_side side, uint32_t id,
+		     struct relay_idmap_object *object)
 {
-	struct idmap_slots *r = range_of(map, side, id);
+	struct relay_idmap_slots *r = range_of(map, side, id);
 	uint32_t i = id - r->base;
 
 	r->slots[i] = object;
@@ -147,10 +148,11 @@ static void set_slot(struct idmap *map, enum idmap_side side, uint32_t id,
 		r->first_free = i;
 }
 
-static struct idmap_object *new_object(struct idmap *map, const struct vsomm_interface_info *info,
-				       uint32_t version)
+static struct relay_idmap_object *new_object(struct relay_idmap *map,
+					     const struct vsomm_interface_info *info,
+					     uint32_t version)
 {
-	struct idmap_object *object = object_alloc(map);
+	struct relay_idmap_object *object = object_alloc(map);
 
 	if (!object)
 		return NULL;
@@ -160,18 +162,19 @@ static struct idmap_object *new_object(struct idmap *map, const struct vsomm_int
 	return object;
 }
 
-struct idmap_object *idmap_insert(struct idmap *map, enum idmap_side side, uint32_t id,
-				  const struct vsomm_interface_info *info, uint32_t version)
+struct relay_idmap_object *relay_idmap_insert(struct relay_idmap *map, enum relay_idmap_side side,
+					      uint32_t id, const struct vsomm_interface_info *info,
+					      uint32_t version)
 {
 	/* The guest creates client ids, the host server ids. */
-	bool server = side == IDMAP_HOST;
-	struct idmap_slots *r = &map->ids[side][server];
-	struct idmap_slots *other = &map->ids[!side][server];
-	struct idmap_object *object;
+	bool server = side == RELAY_IDMAP_HOST;
+	struct relay_idmap_slots *r = &map->ids[side][server];
+	struct relay_idmap_slots *other = &map->ids[!side][server];
+	struct relay_idmap_object *object;
 	uint32_t i = id - r->base, other_id;
 
-	bool in_range = server ? id >= MESSAGE_SERVER_ID_START
-			       : id != 0 && id <= IDMAP_MAX_CLIENT_ID;
+	bool in_range = server ? id >= RELAY_SERVER_ID_START
+			       : id != 0 && id <= RELAY_IDMAP_MAX_CLIENT_ID;
 
 	if (!in_range || i > r->count || (i < r->count && r->slots[i])) {
 		errno = EINVAL;
@@ -188,7 +191,7 @@ struct idmap_object *idmap_insert(struct idmap *map, enum idmap_side side, uint3
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (side == IDMAP_GUEST) {
+	if (side == RELAY_IDMAP_GUEST) {
 		object->guest_id = id;
 		object->host_id = other_id;
 	} else {
@@ -200,11 +203,12 @@ struct idmap_object *idmap_insert(struct idmap *map, enum idmap_side side, uint3
 	return object;
 }
 
-struct idmap_object *idmap_insert_own(struct idmap *map, const struct vsomm_interface_info *info,
-				      uint32_t version)
+struct relay_idmap_object *relay_idmap_insert_own(struct relay_idmap *map,
+						  const struct vsomm_interface_info *info,
+						  uint32_t version)
 {
-	struct idmap_slots *r = &map->ids[IDMAP_HOST][RANGE_CLIENT];
-	struct idmap_object *object = new_object(map, info, version);
+	struct relay_idmap_slots *r = &map->ids[RELAY_IDMAP_HOST][RANGE_CLIENT];
+	struct relay_idmap_object *object = new_object(map, info, version);
 	uint32_t id;
 
 	if (!object)
@@ -217,14 +221,15 @@ struct idmap_object *idmap_insert_own(struct idmap *map, const struct vsomm_inte
 		return NULL;
 	}
 	object->host_id = id;
-	object->flags = IDMAP_OWN;
+	object->flags = RELAY_IDMAP_OWN;
 	r->slots[id - r->base] = object;
 	return object;
 }
 
-bool idmap_release(struct idmap *map, struct idmap_object *object, enum idmap_side side)
+bool relay_idmap_release(struct relay_idmap *map, struct relay_idmap_object *object,
+			 enum relay_idmap_side side)
 {
-	uint32_t *id = side == IDMAP_GUEST ? &object->guest_id : &object->host_id;
+	uint32_t *id = side == RELAY_IDMAP_GUEST ? &object->guest_id : &object->host_id;
 
 	if (*id) {
 		set_slot(map, side, *id, NULL);
@@ -237,21 +242,21 @@ bool idmap_release(struct idmap *map, struct idmap_object *object, enum idmap_si
 	return true;
 }
 
-void idmap_for_each(struct idmap *map, void (*fn)(struct idmap_object *object, void *data),
-		    void *data)
+void relay_idmap_for_each(struct relay_idmap *map,
+			  void (*fn)(struct relay_idmap_object *object, void *data), void *data)
 {
 	/* Every object has a host id or a guest id: visit each from the first
 	 * range holding it, in the order guest client, guest server, host. */
 	for (int side = 0; side < 2; side++) {
 		for (int range = 0; range < 2; range++) {
-			struct idmap_slots *r = &map->ids[side][range];
+			struct relay_idmap_slots *r = &map->ids[side][range];
 
 			for (uint32_t i = 0; i < r->count; i++) {
-				struct idmap_object *object = r->slots[i];
+				struct relay_idmap_object *object = r->slots[i];
 
 				if (!object)
 					continue;
-				if (side == IDMAP_HOST && object->guest_id)
+				if (side == RELAY_IDMAP_HOST && object->guest_id)
 					continue; /* visited with its guest id */
 				fn(object, data);
 			}

@@ -10,23 +10,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proxy/conn.h"
+#include "proxy/relay/relay.h"
 #include "util/fdpass.h"
 
-void conn_in_init(struct conn_in *in)
+void relay_in_init(struct relay_in *in)
 {
 	in->start = in->end = 0;
 	in->fd_start = in->fd_end = 0;
 }
 
-void conn_in_finish(struct conn_in *in)
+void relay_in_finish(struct relay_in *in)
 {
-	conn_in_close_fds(in, in->fd_end - in->fd_start);
-	conn_in_init(in);
+	relay_in_close_fds(in, in->fd_end - in->fd_start);
+	relay_in_init(in);
 }
 
 /* Room at the end of both buffers: what waits moves to their fronts. */
-static void compact(struct conn_in *in)
+static void compact(struct relay_in *in)
 {
 	if (in->start) {
 		memmove(in->words, (uint8_t *)in->words + in->start, in->end - in->start);
@@ -41,21 +41,21 @@ static void compact(struct conn_in *in)
 	}
 }
 
-ssize_t conn_in_read(struct conn_in *in, int sock)
+ssize_t relay_in_read(struct relay_in *in, int sock)
 {
 	size_t nfds = 0, room;
 	unsigned status = 0;
 	ssize_t n;
 
 	compact(in);
-	if (in->end == CONN_IN_SIZE) {
+	if (in->end == RELAY_IN_SIZE) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	room = CONN_IN_MAX_FDS - in->fd_end;
+	room = RELAY_IN_MAX_FDS - in->fd_end;
 	if (room > FDPASS_MAX_FDS)
 		room = FDPASS_MAX_FDS;
-	n = fdpass_recv(sock, (uint8_t *)in->words + in->end, CONN_IN_SIZE - in->end,
+	n = fdpass_recv(sock, (uint8_t *)in->words + in->end, RELAY_IN_SIZE - in->end,
 			&in->fds[in->fd_end], room, &nfds, MSG_DONTWAIT, &status);
 	if (n < 0)
 		return -1;
@@ -69,10 +69,10 @@ ssize_t conn_in_read(struct conn_in *in, int sock)
 	return n;
 }
 
-bool conn_in_push(struct conn_in *in, const void *bytes, size_t size, const int *fds, size_t nfds)
+bool relay_in_push(struct relay_in *in, const void *bytes, size_t size, const int *fds, size_t nfds)
 {
 	compact(in);
-	if (size > CONN_IN_SIZE - in->end || nfds > CONN_IN_MAX_FDS - in->fd_end)
+	if (size > RELAY_IN_SIZE - in->end || nfds > RELAY_IN_MAX_FDS - in->fd_end)
 		return false;
 	memcpy((uint8_t *)in->words + in->end, bytes, size);
 	in->end += (uint32_t)size;
@@ -82,17 +82,17 @@ bool conn_in_push(struct conn_in *in, const void *bytes, size_t size, const int 
 	return true;
 }
 
-uint32_t *conn_in_next(struct conn_in *in, enum message_status *status)
+uint32_t *relay_in_next(struct relay_in *in, enum relay_status *status)
 {
 	uint32_t *words = &in->words[in->start / 4];
-	struct message_header header;
+	struct relay_header header;
 
-	*status = MESSAGE_OK;
-	if (in->end - in->start < MESSAGE_HEADER_SIZE)
+	*status = RELAY_OK;
+	if (in->end - in->start < RELAY_HEADER_SIZE)
 		return NULL;
-	header = message_header_read(words);
-	if (message_check_size(header) != MESSAGE_OK) {
-		*status = MESSAGE_BAD_SIZE;
+	header = relay_header_read(words);
+	if (relay_check_size(header) != RELAY_OK) {
+		*status = RELAY_BAD_SIZE;
 		return NULL;
 	}
 	if (in->end - in->start < header.size)
@@ -100,19 +100,19 @@ uint32_t *conn_in_next(struct conn_in *in, enum message_status *status)
 	return words;
 }
 
-void conn_in_consume(struct conn_in *in, uint16_t size)
+void relay_in_consume(struct relay_in *in, uint16_t size)
 {
 	in->start += size;
 	if (in->start == in->end)
 		in->start = in->end = 0;
 }
 
-void conn_in_take_fds(struct conn_in *in, unsigned n)
+void relay_in_take_fds(struct relay_in *in, unsigned n)
 {
 	in->fd_start += n;
 }
 
-void conn_in_close_fds(struct conn_in *in, unsigned n)
+void relay_in_close_fds(struct relay_in *in, unsigned n)
 {
 	fdpass_close_fds(&in->fds[in->fd_start], n);
 	in->fd_start += n;

@@ -5,13 +5,13 @@
  * make: no bytes may follow the last argument (a relay that forwards bytes
  * must not pass on what nobody parsed).
  */
-#include "proxy/message.h"
+#include "proxy/relay/relay.h"
 
-enum message_status message_check_size(struct message_header header)
+enum relay_status relay_check_size(struct relay_header header)
 {
-	if (header.size < MESSAGE_HEADER_SIZE || header.size % 4u || header.size > MESSAGE_MAX_SIZE)
-		return MESSAGE_BAD_SIZE;
-	return MESSAGE_OK;
+	if (header.size < RELAY_HEADER_SIZE || header.size % 4u || header.size > RELAY_MAX_SIZE)
+		return RELAY_BAD_SIZE;
+	return RELAY_OK;
 }
 
 /* Words of a string or array of `length` bytes, without overflow. */
@@ -21,7 +21,7 @@ static inline uint32_t padded_words(uint32_t length)
 }
 
 /* The arguments that must not be 0 are not. */
-static enum message_status check_nulls(const struct message *msg)
+static enum relay_status check_nulls(const struct relay_message *msg)
 {
 	const struct vsomm_message_info *info = msg->info;
 
@@ -30,19 +30,19 @@ static enum message_status check_nulls(const struct message *msg)
 		unsigned i = (unsigned)__builtin_ctz(bits);
 
 		if (msg->words[msg->arg_word[i]] == 0)
-			return MESSAGE_NULL;
+			return RELAY_NULL;
 	}
-	return MESSAGE_OK;
+	return RELAY_OK;
 }
 
 /* A message with no string or array: one word per argument but fds. */
-static enum message_status parse_fixed(struct message *msg)
+static enum relay_status parse_fixed(struct relay_message *msg)
 {
 	const struct vsomm_message_info *info = msg->info;
 	uint16_t word = 2;
 
 	if (msg->header.size != info->fixed_size)
-		return msg->header.size < info->fixed_size ? MESSAGE_TRUNCATED : MESSAGE_TRAILING;
+		return msg->header.size < info->fixed_size ? RELAY_TRUNCATED : RELAY_TRAILING;
 	for (unsigned i = 0; i < info->arg_count; i++) {
 		if (info->fd_args & (1u << i))
 			msg->arg_word[i] = 0;
@@ -52,13 +52,13 @@ static enum message_status parse_fixed(struct message *msg)
 	return check_nulls(msg);
 }
 
-enum message_status message_parse(struct message *msg, uint32_t *words,
-				  const struct vsomm_message_info *info)
+enum relay_status relay_parse(struct relay_message *msg, uint32_t *words,
+			      const struct vsomm_message_info *info)
 {
 	uint32_t end, word = 2;
 
 	msg->words = words;
-	msg->header = message_header_read(words);
+	msg->header = relay_header_read(words);
 	msg->info = info;
 	if (info->fixed_size)
 		return parse_fixed(msg);
@@ -73,7 +73,7 @@ enum message_status message_parse(struct message *msg, uint32_t *words,
 			continue;
 		}
 		if (word >= end)
-			return MESSAGE_TRUNCATED;
+			return RELAY_TRUNCATED;
 		msg->arg_word[i] = (uint16_t)word;
 		if (!((info->string_args | info->array_args) & bit)) {
 			word++;
@@ -81,37 +81,37 @@ enum message_status message_parse(struct message *msg, uint32_t *words,
 		}
 		length = words[word++];
 		if (padded_words(length) > end - word)
-			return MESSAGE_TRUNCATED;
+			return RELAY_TRUNCATED;
 		if (info->string_args & bit) {
 			if (length == 0) {
 				if (!(info->nullable_args & bit))
-					return MESSAGE_NULL;
+					return RELAY_NULL;
 				continue;
 			}
 			if (((const char *)&words[word])[length - 1] != '\0')
-				return MESSAGE_UNTERMINATED;
+				return RELAY_UNTERMINATED;
 		}
 		word += padded_words(length);
 	}
 	if (word != end)
-		return MESSAGE_TRAILING;
+		return RELAY_TRAILING;
 	return check_nulls(msg);
 }
 
-const char *message_status_text(enum message_status status)
+const char *relay_status_text(enum relay_status status)
 {
 	switch (status) {
-	case MESSAGE_OK:
+	case RELAY_OK:
 		return "ok";
-	case MESSAGE_BAD_SIZE:
+	case RELAY_BAD_SIZE:
 		return "bad message size";
-	case MESSAGE_TRUNCATED:
+	case RELAY_TRUNCATED:
 		return "message too short for its arguments";
-	case MESSAGE_TRAILING:
+	case RELAY_TRAILING:
 		return "bytes after the last argument";
-	case MESSAGE_UNTERMINATED:
+	case RELAY_UNTERMINATED:
 		return "string not terminated";
-	case MESSAGE_NULL:
+	case RELAY_NULL:
 		return "null argument where none is allowed";
 	}
 	return "unknown status";
