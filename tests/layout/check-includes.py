@@ -36,6 +36,8 @@ ROOMS = {
     # proxy/window.h: the proxy core's boundary for vsomm's X window manager
     "proxy-window": ("guest", ["proxy/window.h"]),
     "proxy": ("guest", ["proxy/*"]),
+    # the byte relay core's pieces (docs/relay-core.md): tables and util only
+    "relay": ("guest", ["proxy/relay/*"]),
     "xwm": ("guest", ["proxy/xwm/*"]),
     "launcher-guest": ("guest", ["launcher/vsomm.c", "launcher/backend.c", "launcher/device.c",
                                  "launcher/children.c", "launcher/calloc.c",
@@ -61,7 +63,8 @@ USES = {
     "socket-guest": ["util", "wire", "socket-framing", "virtgpu"],
     "channel": ["util", "wire", "virtgpu"],
     "proxy-window": [],
-    "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window"],
+    "relay": ["util", "protocols"],
+    "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window", "relay"],
     # vsomm's X window manager and X display: the proxy core only through window.h
     "xwm": ["util", "proxy-window"],
     "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "xwm",
