@@ -45,7 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
 from wire import EVT, NUL, REQ, SERVER_ID_START  # noqa: E402
 
-STALL = 3.0  # seconds without progress before a waiting step goes anyway
+STALL = 2.0  # seconds without progress before a waiting step goes anyway
+MAX_STALLS = 5  # then the replay has diverged: it ends there
 QUIET = 0.5  # seconds of silence that end a replay once both scripts are done
 
 
@@ -331,6 +332,9 @@ def replay(args, protocols, name, guest_paths, host_paths, vsomm_args, rundir):
             if busy:
                 last_traffic = time.monotonic()
             if scripts_done and time.monotonic() - last_traffic > QUIET:
+                break
+            if sum(s.stalls for s in clients + servers) > MAX_STALLS:
+                print(f"  more than {MAX_STALLS} stalled steps: the replay diverged, it ends here")
                 break
             for key, _ in sel.select(timeout=0.05):
                 if key.data is None:
