@@ -46,12 +46,12 @@
 #define CHUNK 65536
 
 struct side {
-	int fd;                    /* the socket this direction is read from */
-	struct fdpass_queue out;   /* what waits to be written to the other side */
-	uint8_t *msg;              /* bytes of the message being assembled */
+	int fd;                  /* the socket this direction is read from */
+	struct fdpass_queue out; /* what waits to be written to the other side */
+	uint8_t *msg;            /* bytes of the message being assembled */
 	size_t msg_len, msg_cap;
 	unsigned seq;
-	bool eof;
+	bool broken; /* a header too small to frame on: no more M lines */
 };
 
 struct conn {
@@ -97,7 +97,8 @@ static void log_fd(FILE *log, char dir, int fd)
 	n = readlink(link, target, sizeof(target) - 1);
 	target[n < 0 ? 0 : n] = '\0';
 	if (S_ISREG(st.st_mode))
-		fprintf(log, "F %c %s:%lld\n", dir, strncmp(target, "/memfd:", 7) == 0 ? "memfd" : "file",
+		fprintf(log, "F %c %s:%lld\n", dir,
+			strncmp(target, "/memfd:", 7) == 0 ? "memfd" : "file",
 			(long long)st.st_size);
 	else if (S_ISFIFO(st.st_mode))
 		fprintf(log, "F %c pipe\n", dir);
@@ -120,21 +121,23 @@ static bool message_is_header_only(const struct side *s)
 /* Log every complete message of `bytes` (appended to what waits in `s`). */
 static void log_bytes(FILE *log, char dir, struct side *s, const uint8_t *bytes, size_t len)
 {
-	while (len > 0) {
+	while (len > 0 && !s->broken) {
 		size_t want = 8;
 		if (s->msg_len >= 8) {
 			uint32_t word;
 			memcpy(&word, s->msg + 4, 4);
 			want = word >> 16;
 			if (want < 8) {
-				fprintf(log, "X %c message of size %zu: logging stops\n", dir, want);
-				s->msg_len = 0;
+				fprintf(log, "X %c message of size %zu: logging stops\n", dir,
+					want);
+				s->broken = true;
 				return;
 			}
 		}
 		size_t take = want - s->msg_len < len ? want - s->msg_len : len;
 		if (s->msg_len + take > s->msg_cap) {
-			size_t cap = 2 * s->msg_cap > s->msg_len + take ? 2 * s->msg_cap : s->msg_len + take;
+			size_t cap = 2 * s->msg_cap > s->msg_len + take ? 2 * s->msg_cap
+									: s->msg_len + take;
 			s->msg = realloc(s->msg, cap);
 			if (!s->msg)
 				die("realloc");
@@ -269,7 +272,8 @@ int main(int argc, char **argv)
 					if (!fdpass_queue_empty(&conns[k].side[1 - i].out))
 						ev |= POLLOUT;
 				}
-				pfd[np++] = (struct pollfd){.fd = conns[k].used ? s->fd : -1, .events = ev};
+				pfd[np++] = (struct pollfd){.fd = conns[k].used ? s->fd : -1,
+							    .events = ev};
 			}
 		}
 		if (poll(pfd, np, -1) < 0) {
@@ -318,7 +322,8 @@ int main(int argc, char **argv)
 			if (!ok) {
 				/* what was read from the other side still goes out, best effort */
 				for (int i = 0; i < 2; i++)
-					fdpass_queue_flush(&c->side[i].out, c->side[1 - i].fd, MSG_DONTWAIT);
+					fdpass_queue_flush(&c->side[i].out, c->side[1 - i].fd,
+							   MSG_DONTWAIT);
 				conn_close(c);
 			} else {
 				fflush(c->log);
