@@ -272,6 +272,7 @@ def wait_path(path, proc, what, timeout=10):
 
 
 def stop(proc):
+    """SIGTERM, SIGKILL after 5 s; the exit status."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -279,6 +280,7 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    return proc.returncode
 
 
 def replay(args, protocols, name, guest_paths, host_paths, vsomm_args, rundir):
@@ -295,6 +297,7 @@ def replay(args, protocols, name, guest_paths, host_paths, vsomm_args, rundir):
     procs = []
     keep = []
     logs = []
+    statuses = {}
     try:
         host_sock = os.path.join(rundir, "vsomm-host.sock")
         hlog = open(os.path.join(rundir, "vsomm-host.log"), "w")
@@ -372,12 +375,12 @@ def replay(args, protocols, name, guest_paths, host_paths, vsomm_args, rundir):
                         sel.unregister(key.data.sock)
         for s in servers:
             s.sock.close()
-        return len(servers), stalls
+        return len(servers), stalls, statuses
     finally:
         for log in logs:
             log.close()
-        for p in reversed(procs):
-            stop(p)
+        for p, what in reversed(list(zip(procs, ("vsomm-host", "vsomm")))):
+            statuses[what] = stop(p)
         lsock.close()
         for fd in keep:
             if isinstance(fd, socket.socket):
@@ -507,8 +510,15 @@ def main():
         os.chmod(rundir, 0o700)
         t0 = time.monotonic()
         try:
-            nconn, stalls = replay(args, protocols, name, guest, host, vsomm_args, rundir)
+            nconn, stalls, statuses = replay(args, protocols, name, guest, host, vsomm_args, rundir)
             problems = []
+            for what, status in statuses.items():
+                with open(os.path.join(rundir, what + ".log")) as f:
+                    text = f.read()
+                if status != 0:
+                    problems.append(f"{what} exited with status {status} after SIGTERM")
+                if re.search(r"Sanitizer|runtime error:", text):
+                    problems.append(f"{what}: sanitizer report in {what}.log")
             if nconn != len(host):
                 problems.append(f"vsomm-host opened {nconn} compositor connection(s), the recording {len(host)}")
             total = 0
