@@ -35,6 +35,7 @@ import selectors
 import shutil
 import signal
 import socket
+import stat as S
 import struct
 import subprocess
 import sys
@@ -43,7 +44,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
-from wire import EVT, NUL, REQ, SERVER_ID_START  # noqa: E402
+from wire import EVT, REQ, SERVER_ID_START  # noqa: E402
 
 STALL = 2.0  # seconds without progress before a waiting step goes anyway
 MAX_STALLS = 5  # then the replay has diverged: it ends there
@@ -52,7 +53,7 @@ QUIET = 0.5  # seconds of silence that end a replay once both scripts are done
 
 def fd_kind(fd):
     st = os.fstat(fd)
-    import stat as S
+
     try:
         target = os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
@@ -402,49 +403,20 @@ def canonical(protocols, path):
         if e.kind != "M":
             continue
         iface, d, fds = t.feed(e.dir, e.id, e.opcode, e.body)
+        target = names.get(e.id, f"?{e.id}")
         if d is None:
             if e.dir == REQ:
-                out.append(f"{iface or '?'}#{names.get(e.id, '?')}.opcode{e.opcode} [{e.body.hex()}]")
+                out.append(wire.format_message(iface, d, target, e.opcode, e.body, fds))
             continue
-        body = bytearray(e.body)
         for off, role in wire.id_positions(d):
-            v = struct.unpack_from("<I", body, off)[0]
+            v = struct.unpack_from("<I", e.body, off)[0]
             if role == "new":
                 side = REQ if v < SERVER_ID_START else EVT
                 count[side] += 1
                 names[v] = f"{'c' if side == REQ else 's'}{count[side]}"
-        if e.dir != REQ:
-            continue
-        label = {}
-        for off, role in wire.id_positions(d):
-            v = struct.unpack_from("<I", body, off)[0]
-            label[off] = names.get(v, f"?{v}")
-        parts = []
-        i = 0
-        while i < len(d.args):
-            a, off, v = d.args[i]
-            if a.type == "new_id" and a.interface is None:
-                parts.append(f"new {d.args[i][2].rstrip(NUL).decode()} v{d.args[i + 1][2]} "
-                             f"{label[d.args[i + 2][1]]}")
-                i += 3
-                continue
-            if a.type in ("object", "new_id"):
-                parts.append(("new " if a.type == "new_id" else "") + label[off])
-            elif a.type == "string":
-                parts.append(repr(v.rstrip(NUL).decode(errors="replace")))
-            elif a.type == "array":
-                parts.append(f"[{v.hex()}]")
-            elif a.type == "fd":
-                parts.append("fd")
-            elif a.type == "int":
-                parts.append(str(struct.unpack("<i", struct.pack("<I", v))[0]))
-            else:
-                parts.append(str(v))
-            i += 1
-        line = f"{iface}#{names.get(e.id, '?' + str(e.id))}.{d.msg.name}({', '.join(parts)})"
-        if fds:
-            line += " fds=" + ",".join(fds)
-        out.append(line)
+        if e.dir == REQ:
+            out.append(wire.format_message(iface, d, target, e.opcode, e.body, fds,
+                                           lambda v: names.get(v, f"?{v}")))
     return out
 
 

@@ -202,15 +202,16 @@ class Tracker:
         return iface, d, fds
 
 
-def format_message(iface, d, direction, obj, opcode, body, fds):
+def format_message(iface, d, target, opcode, body, fds, name_of=lambda v: f"#{v}"):
+    """interface#target.message(args) fds=...; name_of labels the object ids."""
     if d is None:
-        return f"{iface or '?'}@{obj}.opcode{opcode} ({len(body)} bytes: {body.hex()}) fds={fds}"
+        return f"{iface or '?'}#{target}.opcode{opcode} [{body.hex()}]"
     parts = []
     i = 0
     while i < len(d.args):
         a, _, v = d.args[i]
         if a.type == "new_id" and a.interface is None:
-            parts.append(f"new {d.args[i][2].rstrip(NUL).decode()} v{d.args[i + 1][2]} #{d.args[i + 2][2]}")
+            parts.append(f"new {v.rstrip(NUL).decode()} v{d.args[i + 1][2]} {name_of(d.args[i + 2][2])}")
             i += 3
             continue
         if a.type == "string":
@@ -220,7 +221,7 @@ def format_message(iface, d, direction, obj, opcode, body, fds):
         elif a.type == "fd":
             parts.append("fd")
         elif a.type in ("object", "new_id"):
-            parts.append(("new " if a.type == "new_id" else "") + f"#{v}")
+            parts.append(("new " if a.type == "new_id" else "") + name_of(v))
         elif a.type == "int":
             parts.append(str(struct.unpack("<i", struct.pack("<I", v))[0]))
         elif a.type == "fixed":
@@ -228,7 +229,7 @@ def format_message(iface, d, direction, obj, opcode, body, fds):
         else:
             parts.append(str(v))
         i += 1
-    s = f"{iface}#{obj}.{d.msg.name}({', '.join(parts)})"
+    s = f"{iface}#{target}.{d.msg.name}({', '.join(parts)})"
     if fds:
         s += " fds=" + ",".join(fds)
     return s
