@@ -78,13 +78,14 @@ session_input() {
 
 # record_one NAME SECONDS KIND COMMAND
 record_one() {
-	local name=$1 secs=$2 kind=$3 cmd=$4 tap_host_pid vsomm_pid= tap_guest_pid= app_pid p
+	local name=$1 secs=$2 kind=$3 cmd=$4 tap_host_pid vsomm_pid='' tap_guest_pid='' app_pid p
 	local logdir=$XDG_RUNTIME_DIR/$name
 	mkdir -p "$logdir"
 	"$TAP" --listen "$tap_host" --upstream "$XDG_RUNTIME_DIR/$WESTON_SOCKET" --log "$logdir/$name.host" &
 	tap_host_pid=$!
 	harness_track "$tap_host_pid"
 	wait_for 5 test -S "$tap_host"
+	# shellcheck disable=SC2119 # no arguments for vsomm-host
 	VSOMM_COMPOSITOR=$tap_host vsomm_host_start
 	if [[ $kind == wayland ]]; then
 		"$VSOMM" --device "socket:$VSOMM_HOST_SOCK" --serve --socket wayland-rec "${VSOMM_ARGS[@]}" \
