@@ -226,6 +226,19 @@ struct relay_idmap_object *relay_idmap_insert_own(struct relay_idmap *map,
 	return object;
 }
 
+bool relay_idmap_attach_host(struct relay_idmap *map, struct relay_idmap_object *object)
+{
+	struct relay_idmap_slots *r = &map->ids[RELAY_IDMAP_HOST][RANGE_CLIENT];
+	uint32_t id = allocate(r, object->guest_id);
+
+	if (!id)
+		return false;
+	object->host_id = id;
+	object->flags &= ~(uint32_t)RELAY_IDMAP_GONE_HOST;
+	r->slots[id - r->base] = object;
+	return true;
+}
+
 bool relay_idmap_release(struct relay_idmap *map, struct relay_idmap_object *object,
 			 enum relay_idmap_side side)
 {

@@ -82,6 +82,12 @@ bool relay_in_push(struct relay_in *in, const void *bytes, size_t size, const in
 	return true;
 }
 
+size_t relay_in_room(struct relay_in *in)
+{
+	compact(in);
+	return RELAY_IN_SIZE - in->end;
+}
+
 uint32_t *relay_in_next(struct relay_in *in, enum relay_status *status)
 {
 	uint32_t *words = &in->words[in->start / 4];

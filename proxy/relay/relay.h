@@ -228,6 +228,13 @@ struct relay_idmap_object *relay_idmap_insert_own(struct relay_idmap *map,
 						  uint32_t version);
 
 /**
+ * Give an object the guest created but the host does not have (inert) a host
+ * id after all (vsomm forwards its creation under another name, as a bind
+ * on vsomm's own registry).  False on ENOMEM.
+ */
+bool relay_idmap_attach_host(struct relay_idmap *map, struct relay_idmap_object *object);
+
+/**
  * The object is gone on one side: its id there is free again (or, for a guest
  * client id, once the guest has been told: the caller sends delete_id).  The
  * object is freed when it is gone on both sides it lived on; returns true
@@ -387,9 +394,54 @@ static inline const int *relay_in_fds(const struct relay_in *in, unsigned *count
 	return &in->fds[in->fd_start];
 }
 
+/** Bytes relay_in_push takes now (after moving what waits to the front). */
+size_t relay_in_room(struct relay_in *in);
+
 /** The `n` oldest fds are the caller's now (n at most those waiting). */
 void relay_in_take_fds(struct relay_in *in, unsigned n);
 /** Close the `n` oldest fds (those of a message that is not passed on). */
 void relay_in_close_fds(struct relay_in *in, unsigned n);
+
+/* ---------------- client.c: the relay of each guest client ---------------- */
+
+struct wl_display;
+struct relay_client;
+struct relay_server;
+
+/** How the relay reaches the host compositor: one connection per guest client. */
+struct relay_host_ops {
+	/**
+	 * Open the host side for a new guest client; *conn is handed back to
+	 * the others.  The backend delivers the host's bytes with
+	 * relay_client_receive and its end with relay_client_host_gone.
+	 * 0 or a negative errno.
+	 */
+	int (*connect)(void *data, struct relay_client *client, void **conn);
+	/** Send bytes and fds (borrowed) to the host.  0 or a negative errno. */
+	int (*send)(void *conn, const void *bytes, size_t size, const int *fds, size_t nfds);
+	void (*disconnect)(void *data, void *conn);
+};
+
+/** Counters for tests and benchmarks. */
+struct relay_stats {
+	uint64_t requests, events, host_sends, client_errors;
+};
+
+/**
+ * Relay every client that connects to `display` from now on: each accepted
+ * connection's socket is taken from libwayland-server before it reads a byte.
+ * NULL on ENOMEM.
+ */
+struct relay_server *relay_server_create(struct wl_display *display,
+					 const struct relay_host_ops *ops, void *data);
+/** End every client; NULL is fine. */
+void relay_server_destroy(struct relay_server *server);
+const struct relay_stats *relay_server_stats(const struct relay_server *server);
+
+/** The host's bytes and fds (taken) for this client, in order. */
+void relay_client_receive(struct relay_client *client, const uint8_t *bytes, size_t size, int *fds,
+			  size_t nfds);
+/** The host connection ended (err: 0 at EOF, else a negative errno). */
+void relay_client_host_gone(struct relay_client *client, int err);
 
 #endif
