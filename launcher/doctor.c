@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <drm_fourcc.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <wayland-client-core.h>
 #include <wayland-client-protocol.h>
@@ -33,12 +31,12 @@
 
 #include "cross-domain/guest/channel.h"
 #include "launcher/launcher.h"
+#include "launcher/roundtrip.h"
 #include "protocols/forward-tables.h"
 #include "virtgpu/virtgpu.h"
 
 #define TIMEOUT_MS 10000
 #define SOCKET_NAME "vsomm-host.sock"
-#define WRAP 78
 
 struct doctor {
 	const struct launcher_doctor_options *options;
@@ -61,20 +59,14 @@ struct link {
 	size_t num_globals, cap_globals;
 };
 
-static void report(struct doctor *doc, const char *result, int code, const char *check,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void report(struct doctor *doc, const char *result, int code, const char *check,
-		   const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	printf("%-4s  %s: ", result, check);
-	vprintf(fmt, args);
-	putchar('\n');
-	va_end(args);
-	if (code && !doc->status)
-		doc->status = code;
-}
+/* A check's line; a failure's exit code counts when it is the first. */
+#define report(doc, result, code, check, ...)                             \
+	do {                                                              \
+		int report_code = (code);                                 \
+		launcher_check_line((result), (check), NULL, __VA_ARGS__); \
+		if (report_code != 0 && (doc)->status == 0)               \
+			(doc)->status = report_code;                      \
+	} while (0)
 
 /* What to do about the line above. */
 static void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -86,13 +78,6 @@ static void hint(const char *fmt, ...)
 	vprintf(fmt, args);
 	putchar('\n');
 	va_end(args);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- 1. XDG_RUNTIME_DIR ---- */
@@ -364,15 +349,6 @@ static void handle_pump_closed(void *data)
 	link->pump_closed = true;
 }
 
-static void handle_done(void *data, struct wl_callback *callback, uint32_t serial)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener done_listener = {.done = handle_done};
-
 static void handle_global(void *data, struct wl_registry *registry, uint32_t name,
 			  const char *interface, uint32_t version)
 {
@@ -398,63 +374,6 @@ static const struct wl_registry_listener registry_listener = {
 	.global = handle_global,
 	.global_remove = handle_global_remove,
 };
-
-/*
- * wl_display.sync and wait for its done: the pump's loop and the client's
- * connection served together.  0, -ETIMEDOUT, or -EPIPE when the connection
- * ended (the host compositor, or the device, went away).
- */
-static int round_trip(struct link *link)
-{
-	bool done = false;
-	struct wl_callback *callback = wl_display_sync(link->display);
-	if (!callback)
-		return -ENOMEM;
-	wl_callback_add_listener(callback, &done_listener, &done);
-	double deadline = now_ms() + TIMEOUT_MS;
-	int ret = 0;
-	while (!done) {
-		if (wl_display_dispatch_pending(link->display) < 0) {
-			ret = -EPIPE;
-			break;
-		}
-		if (done)
-			break;
-		if (wl_display_flush(link->display) < 0 && errno != EAGAIN) {
-			ret = -EPIPE;
-			break;
-		}
-		wl_event_loop_dispatch_idle(link->loop);
-		int left = (int)(deadline - now_ms());
-		if (left <= 0) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		if (wl_display_prepare_read(link->display) != 0)
-			continue;
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(link->display), .events = POLLIN},
-			{.fd = wl_event_loop_get_fd(link->loop), .events = POLLIN},
-		};
-		if (poll(fds, 2, left) < 0 && errno != EINTR) {
-			wl_display_cancel_read(link->display);
-			ret = -errno;
-			break;
-		}
-		if (fds[0].revents) {
-			if (wl_display_read_events(link->display) < 0) {
-				ret = -EPIPE;
-				break;
-			}
-		} else {
-			wl_display_cancel_read(link->display);
-		}
-		wl_event_loop_dispatch(link->loop, 0);
-	}
-	if (!done)
-		wl_callback_destroy(callback);
-	return ret;
-}
 
 /* 3: the context, INIT, and a query the context answers; true if there is a link. */
 static bool check_context(struct doctor *doc, struct link *link)
@@ -513,9 +432,8 @@ static bool check_context(struct doctor *doc, struct link *link)
 static bool check_compositor(struct doctor *doc, struct link *link)
 {
 	static const char check[] = "compositor";
-	double start = now_ms();
-	int err = round_trip(link);
-	double ms = now_ms() - start;
+	double ms;
+	int err = launcher_roundtrip(link->display, link->loop, TIMEOUT_MS, &ms);
 	if (err == 0) {
 		report(doc, "ok", 0, check, "wl_display.sync answered in %.1f ms", ms);
 		return true;
@@ -534,23 +452,6 @@ static bool check_compositor(struct doctor *doc, struct link *link)
 		     "$WAYLAND_DISPLAY)");
 	}
 	return false;
-}
-
-/* "  relayed: a b c" wrapped to WRAP columns, continuation lines indented. */
-static void print_list(const char *title, const char *const *names, size_t n)
-{
-	if (n == 0)
-		return;
-	int col = printf("        %s:", title);
-	for (size_t i = 0; i < n; i++) {
-		int len = (int)strlen(names[i]) + 1;
-		if (col + len > WRAP && col > 12) {
-			printf("\n          ");
-			col = 10;
-		}
-		col += printf(" %s", names[i]);
-	}
-	putchar('\n');
 }
 
 static int compare_names(const void *a, const void *b)
@@ -576,7 +477,8 @@ static void check_globals(struct doctor *doc, struct link *link)
 		return;
 	}
 	wl_registry_add_listener(link->registry, &registry_listener, link);
-	int err = round_trip(link);
+	double ms;
+	int err = launcher_roundtrip(link->display, link->loop, TIMEOUT_MS, &ms);
 	if (err < 0) {
 		report(doc, "FAIL", LAUNCHER_EXIT_NO_COMPOSITOR, check,
 		       "the host compositor did not list its globals: %s", strerror(-err));
@@ -614,9 +516,9 @@ static void check_globals(struct doctor *doc, struct link *link)
 	       num_denied + num_unknown);
 	if (!compositor)
 		hint("the host compositor offers no wl_compositor: no window can show");
-	print_list("relayed", relayed, num_relayed);
-	print_list("hidden, denied (docs/protocols.md)", denied, num_denied);
-	print_list("hidden, unknown to this vsomm", unknown, num_unknown);
+	launcher_check_list("relayed", relayed, num_relayed);
+	launcher_check_list("hidden, denied (docs/protocols.md)", denied, num_denied);
+	launcher_check_list("hidden, unknown to this vsomm", unknown, num_unknown);
 out:
 	free(relayed);
 	free(denied);
