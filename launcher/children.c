@@ -27,7 +27,8 @@ int launcher_find_program(const char *name, char *found, size_t size)
 	char full[4096];
 	if (strchr(name, '/')) {
 		if (access(name, X_OK) != 0)
-			return errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND : LAUNCHER_EXIT_NOT_EXECUTABLE;
+			return errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND
+					       : LAUNCHER_EXIT_NOT_EXECUTABLE;
 		if (found)
 			snprintf(found, size, "%s", name);
 		return 0;

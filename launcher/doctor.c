@@ -45,6 +45,11 @@ struct doctor {
 	char device[4200]; /* the spec vsomm would open; "" when there is none */
 };
 
+struct global {
+	uint32_t name, version;
+	char *interface;
+};
+
 /* One host connection through the device, as vsomm gives a client. */
 struct link {
 	struct wl_event_loop *loop;
@@ -52,20 +57,17 @@ struct link {
 	bool pump_closed;
 	struct wl_display *display;
 	struct wl_registry *registry;
-	struct global {
-		uint32_t name, version;
-		char *interface;
-	} *globals;
+	struct global *globals;
 	size_t num_globals, cap_globals;
 };
 
 /* A check's line; a failure's exit code counts when it is the first. */
-#define report(doc, result, code, check, ...)                             \
-	do {                                                              \
-		int report_code = (code);                                 \
+#define report(doc, result, code, check, ...)                              \
+	do {                                                               \
+		int report_code = (code);                                  \
 		launcher_check_line((result), (check), NULL, __VA_ARGS__); \
-		if (report_code != 0 && (doc)->status == 0)               \
-			(doc)->status = report_code;                      \
+		if (report_code != 0 && (doc)->status == 0)                \
+			(doc)->status = report_code;                       \
 	} while (0)
 
 /* What to do about the line above. */
@@ -104,8 +106,7 @@ static void check_runtime_dir(struct doctor *doc)
 	if (err || !S_ISDIR(st.st_mode)) {
 		report(doc, "FAIL", LAUNCHER_EXIT_NO_RUNTIME_DIR, check, "%s: %s", dir,
 		       err ? strerror(err) : "not a directory");
-		hint("create it (mkdir -m 0700 %s) or set XDG_RUNTIME_DIR to one that exists",
-		     dir);
+		hint("create it (mkdir -m 0700 %s) or set XDG_RUNTIME_DIR to one that exists", dir);
 		return;
 	}
 	doc->runtime_dir = true;
@@ -170,7 +171,7 @@ static bool check_node(struct doctor *doc, const char *path, bool chosen)
 	bool usable = cross_domain && info.virgl && info.context_init && info.resource_blob &&
 		      info.host_visible;
 	report(doc,
-	       usable	? "ok"
+	       usable   ? "ok"
 	       : chosen ? "FAIL"
 			: "warn",
 	       usable || !chosen ? 0 : LAUNCHER_EXIT_NO_DEVICE, check,
@@ -222,7 +223,8 @@ static bool check_nodes(struct doctor *doc, char *picked, size_t size)
 	free(names);
 	if (!virtio)
 		report(doc, "-", 0, "render node",
-		       "no virtio_gpu render node in " VIRTGPU_DRI_DIR ": vsomm-host's socket, then");
+		       "no virtio_gpu render node in " VIRTGPU_DRI_DIR
+		       ": vsomm-host's socket, then");
 	return usable;
 }
 
@@ -255,8 +257,7 @@ static bool check_socket(struct doctor *doc, const char *path)
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		report(doc, "FAIL", LAUNCHER_EXIT_NO_DEVICE, check, "%s: %s%s", path,
-		       strerror(err),
+		report(doc, "FAIL", LAUNCHER_EXIT_NO_DEVICE, check, "%s: %s%s", path, strerror(err),
 		       err == ECONNREFUSED ? " (a stale socket: its vsomm-host is gone)" : "");
 		hint("start vsomm-host (systemctl --user restart vsomm-host.socket)");
 		return false;
@@ -292,7 +293,7 @@ static bool check_socket(struct doctor *doc, const char *path)
 	bool virgl = features & VIRTGPU_F_VIRGL;
 	bool usable = cross_domain && context_init && blob && virgl;
 	report(doc,
-	       !usable	    ? "FAIL"
+	       !usable     ? "FAIL"
 	       : same_user ? "ok"
 			   : "warn",
 	       usable ? 0 : LAUNCHER_EXIT_NO_DEVICE, check,
@@ -511,8 +512,8 @@ static void check_globals(struct doctor *doc, struct link *link)
 	qsort(relayed, num_relayed, sizeof(*relayed), compare_names);
 	qsort(denied, num_denied, sizeof(*denied), compare_names);
 	qsort(unknown, num_unknown, sizeof(*unknown), compare_names);
-	report(doc, compositor ? "ok" : "FAIL", compositor ? 0 : LAUNCHER_EXIT_NO_COMPOSITOR,
-	       check, "%zu of the host's %zu relayed, %zu hidden", num_relayed, n,
+	report(doc, compositor ? "ok" : "FAIL", compositor ? 0 : LAUNCHER_EXIT_NO_COMPOSITOR, check,
+	       "%zu of the host's %zu relayed, %zu hidden", num_relayed, n,
 	       num_denied + num_unknown);
 	if (!compositor)
 		hint("the host compositor offers no wl_compositor: no window can show");

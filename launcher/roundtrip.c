@@ -25,8 +25,8 @@ double launcher_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void launcher_check_line(const char *result, const char *check, const char *hint,
-			 const char *fmt, ...)
+void launcher_check_line(const char *result, const char *check, const char *hint, const char *fmt,
+			 ...)
 {
 	va_list args;
 	va_start(args, fmt);

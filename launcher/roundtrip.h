@@ -27,8 +27,8 @@ int launcher_roundtrip(struct wl_display *display, struct wl_event_loop *loop, i
  * (skipped), padded so the checks line up; then, when `hint` is not NULL, the
  * hint indented below it.
  */
-void launcher_check_line(const char *result, const char *check, const char *hint,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void launcher_check_line(const char *result, const char *check, const char *hint, const char *fmt,
+			 ...) __attribute__((format(printf, 4, 5)));
 
 /** "TITLE: NAME NAME ..." indented under a check's line, wrapped to 78 columns. */
 void launcher_check_list(const char *title, const char *const *names, size_t n);
