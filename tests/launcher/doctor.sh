@@ -18,20 +18,14 @@ source "$SRCDIR/tests/lib/weston.sh"
 vsomm=$BUILD/launcher/vsomm
 harness_init
 rt=$XDG_RUNTIME_DIR
-# doctor OUT [ARGS...]: run vsomm doctor (no render node: VSOMM_DEVICE unset,
+# shellcheck source=tests/launcher/lines.sh
+source "$SRCDIR/tests/launcher/lines.sh"
+# doctor OUT [ARGS...]: run vsomm (no render node: VSOMM_DEVICE unset, and
 # auto finds none on this machine), print its exit status
 doctor() {
-	local out=$1 status=0
+	local out=$1
 	shift
-	timeout 60 "$vsomm" "$@" >"$out" 2>"$out.err" || status=$?
-	echo "$status"
-}
-# has OUT REGEX: a line of OUT matches (grep -E), else show OUT
-has() {
-	grep -qE "$2" "$1" && return 0
-	echo "--- $1 has no line matching /$2/:" >&2
-	cat "$1" >&2
-	return 1
+	run_out "$out" "$vsomm" "$@"
 }
 unset VSOMM_DEVICE
 if compgen -G "/dev/dri/renderD*" >/dev/null; then
@@ -50,8 +44,8 @@ s=$(doctor "$rt/out" -- doctor)
 check "vsomm -- doctor runs an APP called doctor: 127 ($s)" test "$s" = 127
 
 # --- XDG_RUNTIME_DIR ---
-s=$(env -u XDG_RUNTIME_DIR "$vsomm" doctor >"$rt/out" 2>&1 || echo $?)
-check "no XDG_RUNTIME_DIR: 4 (${s:-0})" test "${s:-0}" = 4
+s=$(run_out "$rt/out" env -u XDG_RUNTIME_DIR "$vsomm" doctor)
+check "no XDG_RUNTIME_DIR: 4 ($s)" test "$s" = 4
 check "no XDG_RUNTIME_DIR: its line" has "$rt/out" '^FAIL +XDG_RUNTIME_DIR: not set$'
 check "no XDG_RUNTIME_DIR: what to do" has "$rt/out" '^      .*export XDG_RUNTIME_DIR='
 s=$(XDG_RUNTIME_DIR=relative doctor "$rt/out" doctor)
@@ -100,6 +94,7 @@ check "vsomm-host down: its line" has "$rt/out" '^FAIL +vsomm-host socket: .*Con
 check "vsomm-host down: what to do" has "$rt/out" '^      start vsomm-host'
 
 # --- a device without CONTEXT_INIT ---
+# shellcheck disable=SC2119 # no extra vsomm-host arguments
 VSOMM_SOCKET_FAULT=no-context-init VSOMM_HOST_BIN=$BUILD/launcher/vsomm-host-faults vsomm_host_start
 s=$(doctor "$rt/out" doctor)
 check "no CONTEXT_INIT: 3 ($s)" test "$s" = 3

@@ -13,23 +13,13 @@ source "$SRCDIR/tests/lib/weston.sh"
 host=$BUILD/launcher/vsomm-host
 weston_start
 rt=$XDG_RUNTIME_DIR
-run() {
-	local out=$1 status=0
-	shift
-	timeout 60 "$@" >"$out" 2>"$out.err" || status=$?
-	echo "$status"
-}
-has() {
-	grep -qE "$2" "$1" && return 0
-	echo "--- $1 has no line matching /$2/:" >&2
-	cat "$1" >&2
-	return 1
-}
+# shellcheck source=tests/launcher/lines.sh
+source "$SRCDIR/tests/launcher/lines.sh"
 
-s=$(run "$rt/out" "$host" --help)
+s=$(run_out "$rt/out" "$host" --help)
 check "--help documents --check" has "$rt/out" '^ +--check '
 
-s=$(VSOMM_HOST_LIMIT_PIPES=9 run "$rt/ok" "$host" --check --compositor "$WESTON_SOCKET" --limit items=100)
+s=$(VSOMM_HOST_LIMIT_PIPES=9 run_out "$rt/ok" "$host" --check --compositor "$WESTON_SOCKET" --limit items=100)
 check "--check against Weston: 0 ($s)" test "$s" = 0
 check "the compositor reachable, with the latency" has "$rt/ok" "^ok +compositor: $rt/$WESTON_SOCKET: wl_display.sync answered in [0-9]+\.[0-9] ms$"
 n=$(WAYLAND_DISPLAY=$WESTON_SOCKET wayland-info | grep -c "^interface: ")
@@ -41,13 +31,13 @@ check "the limits: VSOMM_HOST_LIMIT_PIPES=9" has "$rt/ok" '^ok +limits: .*pipes=
 check "the limits: the defaults marked" has "$rt/ok" '^ok +limits: blob-bytes=1073741824 \(default\)'
 check "no listening socket created" test ! -e "$rt/vsomm-host.sock"
 check "nothing on stderr" test ! -s "$rt/ok.err"
-s=$(WAYLAND_DISPLAY=$WESTON_SOCKET run "$rt/out" "$host" --check)
+s=$(WAYLAND_DISPLAY=$WESTON_SOCKET run_out "$rt/out" "$host" --check)
 check "--check with WAYLAND_DISPLAY: 0 ($s)" test "$s" = 0
-s=$(run "$rt/out" env -u XDG_RUNTIME_DIR "$host" --check --compositor "$WESTON_SOCKET")
+s=$(run_out "$rt/out" env -u XDG_RUNTIME_DIR "$host" --check --compositor "$WESTON_SOCKET")
 check "--check, no XDG_RUNTIME_DIR for a socket name: 4 ($s)" test "$s" = 4
 
 stop_pid "$WESTON_PID" || true
-s=$(run "$rt/down" "$host" --check --compositor "$WESTON_SOCKET")
+s=$(run_out "$rt/down" "$host" --check --compositor "$WESTON_SOCKET")
 check "--check, the compositor gone: 5 ($s)" test "$s" = 5
 check "its line" has "$rt/down" "^FAIL +compositor: $rt/$WESTON_SOCKET: "
 check "what to do" has "$rt/down" '^      start the host compositor'
