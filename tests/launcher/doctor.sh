@@ -40,6 +40,9 @@ s=$(doctor "$rt/out" doctor extra)
 check "doctor with an argument: 1 ($s)" test "$s" = 1
 s=$(doctor "$rt/out" doctor --serve)
 check "doctor --serve: 1 ($s)" test "$s" = 1
+s=$(doctor "$rt/out" doctor --device bogus)
+check "doctor --device bogus: 1 ($s)" test "$s" = 1
+check "doctor --device bogus: its line" has "$rt/out" "^FAIL +device: unknown device 'bogus'"
 s=$(doctor "$rt/out" -- doctor)
 check "vsomm -- doctor runs an APP called doctor: 127 ($s)" test "$s" = 127
 
