@@ -188,8 +188,8 @@ static bool check_node(struct doctor *doc, const char *path, bool chosen)
 		     "context-types=cross-domain; QEMU -device virtio-gpu-rutabaga,"
 		     "cross-domain=on)");
 	else
-		hint("give the device blob resources and a host-visible memory region (crosvm "
-		     "--gpu ...,blob=true; QEMU hostmem=...)");
+		hint("give the device blob resources and a host-visible memory region (QEMU's "
+		     "virtio-gpu-rutabaga: hostmem=SIZE)");
 	return false;
 }
 
