@@ -5,7 +5,8 @@
  * its group (a wrapper script and the real application, a pipeline).  vsomm is
  * a subreaper (PR_SET_CHILD_SUBREAPER): descendants whose parent exits become
  * vsomm's children, so "everything vsomm started" is the set of processes
- * whose parent chain reaches vsomm, which /proc tells.
+ * whose parent chain reaches vsomm, which /proc tells.  And before any of it,
+ * whether APP (and Xwayland) can be run at all.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -20,6 +21,36 @@
 
 #include "launcher/launcher.h"
 #include "util/log.h"
+
+int launcher_find_program(const char *name, char *found, size_t size)
+{
+	char full[4096];
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) != 0)
+			return errno == ENOENT ? LAUNCHER_EXIT_NOT_FOUND
+					       : LAUNCHER_EXIT_NOT_EXECUTABLE;
+		if (found)
+			snprintf(found, size, "%s", name);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int ret = LAUNCHER_EXIT_NOT_FOUND;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", name);
+		if (access(full, X_OK) == 0) {
+			if (found)
+				snprintf(found, size, "%s", full);
+			return 0;
+		}
+		if (errno != ENOENT && errno != ENOTDIR)
+			ret = LAUNCHER_EXIT_NOT_EXECUTABLE;
+		path += n + (path[n] == ':');
+	}
+	return ret;
+}
 
 bool launcher_holds_terminal(void)
 {

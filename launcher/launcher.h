@@ -60,7 +60,32 @@ struct launcher_backend_data {
 	const char *device; /* spec, or NULL for the default */
 };
 
+/* ---- doctor.c ---- */
+
+/** What `vsomm doctor` checks: vsomm's own options for the same things. */
+struct launcher_doctor_options {
+	const char *device;   /* spec, NULL or "auto": pick as vsomm does */
+	bool x11;             /* check Xwayland too */
+	const char *xwayland; /* NULL: Xwayland from $PATH */
+};
+
+/**
+ * vsomm doctor: checks XDG_RUNTIME_DIR, the device, a cross-domain context,
+ * a round trip to the host compositor and its globals, and with x11
+ * Xwayland, one line each on stdout.  Returns 0 when `vsomm APP` would work,
+ * else the exit code (enum launcher_exit) of the first failure.
+ */
+int launcher_doctor(const struct launcher_doctor_options *options);
+
 /* ---- children.c ---- */
+
+/**
+ * execvp's search for `name`, done before anything is started ("not found"
+ * must not wait for the device): a path when it has a '/', else each $PATH
+ * entry.  0 and, if `found` is not NULL, the path found in it;
+ * LAUNCHER_EXIT_NOT_FOUND or LAUNCHER_EXIT_NOT_EXECUTABLE.
+ */
+int launcher_find_program(const char *name, char *found, size_t size);
 
 /** True when vsomm's process group has the foreground of the terminal on stdin. */
 bool launcher_holds_terminal(void);

@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <wayland-client-core.h>
 #include <wayland-server-core.h>
 
 #include "cross-domain/host/service.h"
 #include "util/log.h"
+#include "launcher/host-check.h"
 #include "launcher/sd.h"
 #include "virtgpu/socket/server.h"
 #include "virtgpu/vhost-user/vhost-user.h"
@@ -34,6 +36,7 @@ enum {
 	EXIT_IN_USE = 2, /* another vsomm-host serves the socket */
 	EXIT_SOCKET = 3, /* the listening socket cannot be created */
 	EXIT_ENV = 4,    /* XDG_RUNTIME_DIR needed but unset */
+	EXIT_NO_COMPOSITOR = LAUNCHER_HOST_EXIT_NO_COMPOSITOR, /* --check: no answer */
 };
 
 static const char usage[] =
@@ -58,6 +61,9 @@ static const char usage[] =
 	"                        on a ring above 1 or before INIT, nor held fences on\n"
 	"                        CTX_DESTROY; for testing guests (environment:\n"
 	"                        VSOMM_HOST_STRICT=1)\n"
+	"  --check               check what would be served and exit: the compositor\n"
+	"                        (connected, with the round trip's latency), its\n"
+	"                        globals and the limits in force; no socket is created\n"
 	"  --version             print the version and exit\n"
 	"  --help                print this help and exit\n"
 	"\n"
@@ -66,7 +72,8 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 after SIGTERM/SIGINT, 1 usage or runtime error, 2 the socket is\n"
 	"served by another live instance, 3 the listening socket cannot be created,\n"
-	"4 XDG_RUNTIME_DIR is needed but not set.\n";
+	"4 XDG_RUNTIME_DIR is needed but not set, 5 (--check) the compositor does not\n"
+	"answer.\n";
 
 static char *runtime_path(const char *name)
 {
@@ -215,6 +222,7 @@ int main(int argc, char *argv[])
 		OPT_VHOST_USER,
 		OPT_LIMIT,
 		OPT_STRICT,
+		OPT_CHECK,
 	};
 	static const struct option options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -226,11 +234,12 @@ int main(int argc, char *argv[])
 		{"vhost-user", required_argument, NULL, OPT_VHOST_USER},
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"strict", no_argument, NULL, OPT_STRICT},
+		{"check", no_argument, NULL, OPT_CHECK},
 		{0},
 	};
 	const char *listen_arg = NULL, *compositor_arg = NULL, *vhost_user_arg = NULL;
 	const char *level_arg = getenv("VSOMM_HOST_LOG_LEVEL");
-	bool trace = false;
+	bool trace = false, check = false;
 	const char *strict_env = getenv("VSOMM_HOST_STRICT");
 	bool strict = strict_env && strcmp(strict_env, "1") == 0;
 	if (strict_env && strict_env[0] && !strict && strcmp(strict_env, "0") != 0) {
@@ -258,6 +267,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_STRICT:
 			strict = true;
+			break;
+		case OPT_CHECK:
+			check = true;
 			break;
 		case OPT_LIMIT:
 			if (!xdomain_service_limits_parse(&limits, optarg)) {
@@ -293,6 +305,25 @@ int main(int argc, char *argv[])
 		level = VSOMM_LOG_TRACE;
 	vsomm_log_init(level, "vsomm-host");
 	wl_log_set_handler_server(vsomm_log_wayland);
+	wl_log_set_handler_client(vsomm_log_wayland);
+
+	if (!compositor_arg) {
+		compositor_arg = getenv("WAYLAND_DISPLAY");
+		if (!compositor_arg || !compositor_arg[0])
+			compositor_arg = "wayland-0";
+	}
+	if (check) {
+		/* what a normal run would serve; no socket, activated or not, is touched */
+		char *path = runtime_path(compositor_arg);
+		if (!path) {
+			fprintf(stderr, "vsomm-host: XDG_RUNTIME_DIR is not set; give an "
+					"absolute --compositor path\n");
+			return EXIT_ENV;
+		}
+		int ret = launcher_host_check(path, &limits);
+		free(path);
+		return ret;
+	}
 
 	/* systemd socket activation: the unit's socket replaces --listen */
 	struct launcher_sd_fds sd_fds;
@@ -306,11 +337,6 @@ int main(int argc, char *argv[])
 				  sd_fds.names[i]);
 	launcher_sd_close_rest(&sd_fds);
 
-	if (!compositor_arg) {
-		compositor_arg = getenv("WAYLAND_DISPLAY");
-		if (!compositor_arg || !compositor_arg[0])
-			compositor_arg = "wayland-0";
-	}
 	char *listen_path = activated_fd >= 0 && !listen_arg
 				    ? strdup("the activated socket")
 				    : runtime_path(listen_arg ? listen_arg : "vsomm-host.sock");

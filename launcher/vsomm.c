@@ -50,6 +50,7 @@ struct config {
 	enum vsomm_log_level level;
 	struct proxy_options proxy;
 	char **app;          /* argv of APP, or NULL */
+	bool doctor;         /* vsomm doctor: check, run nothing */
 	int stop_timeout_ms; /* --stop-timeout */
 	bool x11;
 	struct vsomm_xserver_options xserver;
@@ -75,6 +76,7 @@ struct vsomm {
 static const char usage[] =
 	"Usage: vsomm [OPTIONS] [--] APP [ARGS...]\n"
 	"       vsomm --serve [--socket NAME] [OPTIONS]\n"
+	"       vsomm [OPTIONS] doctor [--device SPEC] [--x11] [--xwayland PATH]\n"
 	"Run Wayland applications through the cross-domain proxy: each client's\n"
 	"connection crosses a virtio-gpu cross-domain context to the host compositor.\n"
 	"\n"
@@ -112,6 +114,13 @@ static const char usage[] =
 	"\n"
 	"With --x11, X windows show as windows of the host compositor, decorated\n"
 	"by the host if it decorates (xdg-decoration), else without title bars.\n"
+	"\n"
+	"doctor checks, one line each: XDG_RUNTIME_DIR, the device (virtio_gpu\n"
+	"render nodes: capset 5, CONTEXT_INIT, RESOURCE_BLOB, host-visible memory; or\n"
+	"vsomm-host's socket), a cross-domain context, a round trip to the host\n"
+	"compositor, the host's globals vsomm relays and hides, and with --x11\n"
+	"Xwayland.  It exits 0 only when vsomm APP would work, else with the code\n"
+	"below of the first failure.  (vsomm -- doctor runs an APP called doctor.)\n"
 	"\n"
 	"Exit status: APP's own, 128+N when APP was killed by signal N; 0 after\n"
 	"SIGTERM with --serve.  vsomm's own errors: 1 usage or other error, 2 the\n"
@@ -285,30 +294,6 @@ static int add_xserver(struct vsomm *vsomm, struct proxy *proxy,
 
 /* ---- APP ---- */
 
-/* execvp's search, done early: "not found" must not wait for the device. */
-static int check_app(const char *app)
-{
-	if (strchr(app, '/'))
-		return access(app, X_OK) == 0 ? 0
-		       : errno == ENOENT      ? LAUNCHER_EXIT_NOT_FOUND
-					      : LAUNCHER_EXIT_NOT_EXECUTABLE;
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	int ret = LAUNCHER_EXIT_NOT_FOUND;
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		char full[4096];
-		snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", app);
-		if (access(full, X_OK) == 0)
-			return 0;
-		if (errno != ENOENT && errno != ENOTDIR)
-			ret = LAUNCHER_EXIT_NOT_EXECUTABLE;
-		path += n + (path[n] == ':');
-	}
-	return ret;
-}
-
 /* APP in a process group of its own, with the terminal if vsomm has it. */
 static pid_t spawn(char **argv, const char *socket_name, const char *x_display, bool give_terminal)
 {
@@ -450,25 +435,15 @@ static const char *env_or_null(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* Environment first, options over it.  -1: go on; else the exit code. */
-static int parse_config(int argc, char **argv, struct config *config)
+/* What the options give as strings, checked once they are all read. */
+struct option_strings {
+	const char *level, *stop_timeout, *display;
+	bool x_option; /* --display or --xwayland given */
+};
+
+/* One getopt_long pass over argv.  -1: go on; else the exit code. */
+static int parse_options(int argc, char **argv, struct config *config, struct option_strings *str)
 {
-	config->device = env_or_null("VSOMM_DEVICE");
-	config->socket = env_or_null("VSOMM_SOCKET");
-	config->proxy.title_prefix = env_or_null("VSOMM_TITLE_PREFIX");
-	config->proxy.app_id_prefix = env_or_null("VSOMM_APP_ID_PREFIX");
-	config->proxy.trace = env_flag("VSOMM_TRACE");
-	if (!proxy_limits_from_env(&config->proxy.limits))
-		return LAUNCHER_EXIT_ERROR;
-	config->level = VSOMM_LOG_ERROR;
-	const char *level = env_or_null("VSOMM_LOG_LEVEL");
-
-	const char *stop_timeout = env_or_null("VSOMM_STOP_TIMEOUT");
-	config->x11 = env_flag("VSOMM_X11");
-	const char *display = env_or_null("VSOMM_DISPLAY");
-	config->xserver.xwayland = env_or_null("VSOMM_XWAYLAND");
-	bool x_option = false; /* --display or --xwayland given */
-
 	enum {
 		OPT_TITLE = 256,
 		OPT_APP_ID,
@@ -514,24 +489,24 @@ static int parse_config(int argc, char **argv, struct config *config)
 			config->proxy.app_id_prefix = optarg;
 			break;
 		case OPT_LOG_LEVEL:
-			level = optarg;
+			str->level = optarg;
 			break;
 		case OPT_TRACE:
 			config->proxy.trace = true;
 			break;
 		case OPT_STOP_TIMEOUT:
-			stop_timeout = optarg;
+			str->stop_timeout = optarg;
 			break;
 		case 'X':
 			config->x11 = true;
 			break;
 		case OPT_DISPLAY:
-			display = optarg;
-			x_option = true;
+			str->display = optarg;
+			str->x_option = true;
 			break;
 		case OPT_XWAYLAND:
 			config->xserver.xwayland = optarg;
-			x_option = true;
+			str->x_option = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -544,6 +519,55 @@ static int parse_config(int argc, char **argv, struct config *config)
 			return LAUNCHER_EXIT_ERROR;
 		}
 	}
+	return -1;
+}
+
+/* Environment first, options over it.  -1: go on; else the exit code. */
+static int parse_config(int argc, char **argv, struct config *config)
+{
+	config->device = env_or_null("VSOMM_DEVICE");
+	config->socket = env_or_null("VSOMM_SOCKET");
+	config->proxy.title_prefix = env_or_null("VSOMM_TITLE_PREFIX");
+	config->proxy.app_id_prefix = env_or_null("VSOMM_APP_ID_PREFIX");
+	config->proxy.trace = env_flag("VSOMM_TRACE");
+	if (!proxy_limits_from_env(&config->proxy.limits))
+		return LAUNCHER_EXIT_ERROR;
+	config->level = VSOMM_LOG_ERROR;
+	config->x11 = env_flag("VSOMM_X11");
+	config->xserver.xwayland = env_or_null("VSOMM_XWAYLAND");
+	struct option_strings str = {
+		.level = env_or_null("VSOMM_LOG_LEVEL"),
+		.stop_timeout = env_or_null("VSOMM_STOP_TIMEOUT"),
+		.display = env_or_null("VSOMM_DISPLAY"),
+	};
+	int status = parse_options(argc, argv, config, &str);
+	if (status >= 0)
+		return status;
+	/*
+	 * `vsomm [OPTIONS] doctor [OPTIONS]`: the word where APP would be, unless
+	 * "--" came before it (`vsomm -- doctor` runs an APP called doctor).
+	 */
+	if (optind < argc && strcmp(argv[optind], "doctor") == 0 &&
+	    strcmp(argv[optind - 1], "--") != 0) {
+		config->doctor = true;
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+		optind = 0; /* GNU getopt starts over, at sub_argv[1] */
+		status = parse_options(sub_argc, sub_argv, config, &str);
+		if (status >= 0)
+			return status;
+		if (optind < sub_argc) {
+			fprintf(stderr, "vsomm: doctor takes no argument '%s' (try --help)\n",
+				sub_argv[optind]);
+			return LAUNCHER_EXIT_ERROR;
+		}
+		if (config->serve) {
+			fputs("vsomm: doctor checks what APP needs: no --serve\n", stderr);
+			return LAUNCHER_EXIT_ERROR;
+		}
+	}
+	const char *level = str.level, *stop_timeout = str.stop_timeout, *display = str.display;
+	bool x_option = str.x_option;
 	if (level && !vsomm_log_parse_level(level, &config->level)) {
 		fprintf(stderr,
 			"vsomm: unknown log level '%s' (silent, error, info, debug, trace)\n",
@@ -586,6 +610,8 @@ static int parse_config(int argc, char **argv, struct config *config)
 	config->xserver.stop_timeout_ms = config->stop_timeout_ms;
 	if (config->device && strcmp(config->device, "auto") == 0)
 		config->device = NULL;
+	if (config->doctor)
+		return -1;
 	if (config->serve && optind < argc) {
 		fprintf(stderr, "vsomm: --serve takes no APP ('%s')\n", argv[optind]);
 		return LAUNCHER_EXIT_ERROR;
@@ -708,6 +734,14 @@ int main(int argc, char **argv)
 	vsomm_log_init(config.level, "vsomm");
 	wl_log_set_handler_server(vsomm_log_wayland);
 	wl_log_set_handler_client(vsomm_log_wayland);
+	if (config.doctor) {
+		const struct launcher_doctor_options doctor = {
+			.device = config.device,
+			.x11 = config.x11,
+			.xwayland = config.xserver.xwayland,
+		};
+		return launcher_doctor(&doctor);
+	}
 
 	struct launcher_sd_fds fds = {0};
 	if (config.serve && launcher_sd_listen_fds(&fds) < 0)
@@ -718,14 +752,14 @@ int main(int argc, char **argv)
 		unsetenv("LISTEN_FDS");
 		unsetenv("LISTEN_FDNAMES");
 	}
-	if (config.app && (status = check_app(config.app[0])) != 0) {
+	if (config.app && (status = launcher_find_program(config.app[0], NULL, 0)) != 0) {
 		fprintf(stderr, "vsomm: %s: %s\n", config.app[0],
 			status == LAUNCHER_EXIT_NOT_FOUND ? "command not found" : "not executable");
 		return status;
 	}
 	/* at start, not when the first X client comes: a bad path is a setup error */
 	const char *xwayland = config.xserver.xwayland ? config.xserver.xwayland : "Xwayland";
-	if (config.x11 && (status = check_app(xwayland)) != 0) {
+	if (config.x11 && (status = launcher_find_program(xwayland, NULL, 0)) != 0) {
 		fprintf(stderr, "vsomm: %s: %s (--x11 runs it; --xwayland PATH picks another)\n",
 			xwayland,
 			status == LAUNCHER_EXIT_NOT_FOUND ? "command not found" : "not executable");

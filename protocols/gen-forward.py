@@ -264,6 +264,10 @@ def emit_c(ifaces, names, index, glob, out):
         w("\t},\n")
     w("};\n\n")
     w("const size_t vsomm_forward_interface_count = %d;\n\n" % len(names))
+    w("const char *const vsomm_forward_denied[] = {\n")
+    for n in sorted(policy.DENY):
+        w("\t\"%s\",\n" % n)
+    w("\tNULL,\n};\n\n")
     w("""static int
 compare_name(const void *key, const void *elem)
 {
@@ -360,6 +364,10 @@ struct vsomm_interface_info {
 /** All interfaces, sorted by name. */
 extern const struct vsomm_interface_info vsomm_forward_interfaces[];
 extern const size_t vsomm_forward_interface_count;
+
+/** protocols/policy.py's DENY: the globals vsomm hides from guests, sorted,
+ * NULL-terminated (their reasons: docs/protocols.md). */
+extern const char *const vsomm_forward_denied[];
 
 /** The interface called name, or NULL. */
 const struct vsomm_interface_info *vsomm_forward_find(const char *name);

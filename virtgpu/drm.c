@@ -125,6 +125,7 @@ static int probe(struct drm_dev *d, const char *path, bool quiet)
 		return -ENOTSUP;
 	}
 	d->host_visible = values[3] == 1;
+	d->base.features = VIRTGPU_F_VIRGL | VIRTGPU_F_RESOURCE_BLOB | VIRTGPU_F_CONTEXT_INIT;
 	if (!d->host_visible)
 		vsomm_log(VSOMM_LOG_INFO,
 			  "%s: no host-visible memory: wl_shm buffers and keymaps cannot be mapped",
@@ -464,22 +465,44 @@ int virtgpu_drm_open(const char *path, bool quiet, struct virtgpu **out)
 	return 0;
 }
 
+int virtgpu_drm_node_info(const char *path, struct virtgpu_node_info *out)
+{
+	*out = (struct virtgpu_node_info){0};
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	out->virtio_gpu = is_virtio_gpu(fd);
+	if (out->virtio_gpu) {
+		int virgl, blob, visible, init, capsets;
+		/* each asked even when one fails: a pre-5.16 kernel still tells some */
+		bool ok = getparam(fd, VIRTGPU_PARAM_3D_FEATURES, &virgl) == 0;
+		ok &= getparam(fd, VIRTGPU_PARAM_RESOURCE_BLOB, &blob) == 0;
+		ok &= getparam(fd, VIRTGPU_PARAM_HOST_VISIBLE, &visible) == 0;
+		ok &= getparam(fd, VIRTGPU_PARAM_CONTEXT_INIT, &init) == 0;
+		ok &= getparam(fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDS, &capsets) == 0;
+		*out = (struct virtgpu_node_info){
+			.virtio_gpu = true,
+			.params = ok,
+			.virgl = virgl == 1,
+			.resource_blob = blob == 1,
+			.host_visible = visible == 1,
+			.context_init = init == 1,
+			.capset_ids = (uint32_t)capsets,
+		};
+	}
+	close(fd);
+	return 0;
+}
+
 /* Does the render node at `path` list the cross-domain capset?  Quiet. */
 static bool node_has_cross_domain(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	struct virtgpu_node_info info;
+	if (virtgpu_drm_node_info(path, &info) < 0 || !info.virtio_gpu)
 		return false;
-	bool ok = false;
-	if (is_virtio_gpu(fd)) {
-		int capsets = 0;
-		/* EINVAL: a kernel older than 5.16, which cannot do capset 5 anyway */
-		ok = getparam(fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDS, &capsets) == 0 &&
-		     ((unsigned)capsets & (1u << XDOMAIN_CAPSET_ID));
-		vsomm_log(VSOMM_LOG_DEBUG, "%s: virtio_gpu, capsets 0x%x", path, (unsigned)capsets);
-	}
-	close(fd);
-	return ok;
+	/* capset ids 0: a kernel older than 5.16, which cannot do capset 5 anyway */
+	vsomm_log(VSOMM_LOG_DEBUG, "%s: virtio_gpu, capsets 0x%x", path, info.capset_ids);
+	return info.capset_ids & (1u << XDOMAIN_CAPSET_ID);
 }
 
 /* renderD128 sorts before renderD129 and renderD1000: shorter names first. */

@@ -53,6 +53,7 @@ struct virtgpu {
 	const struct virtgpu_backend_ops *ops;
 	char describe[128];   /* "socket:/run/user/1000/vsomm-host.sock" */
 	bool guest_blob_send; /* virtgpu_accepts_guest_blob_send(): set by the backend's open */
+	uint64_t features;    /* virtgpu_features(): set by the backend's open */
 };
 
 /* ---------------- virtgpu/drm.c: the drm backend ---------------- */

@@ -80,6 +80,11 @@ bool virtgpu_accepts_guest_blob_send(const struct virtgpu *dev)
 	return dev->guest_blob_send;
 }
 
+uint64_t virtgpu_features(const struct virtgpu *dev)
+{
+	return dev->features;
+}
+
 int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size)
 {
 	if (size == 0 || !buf)

@@ -66,6 +66,30 @@ int virtgpu_open(const char *spec, struct virtgpu **out);
  * `dri_dir`), -ENAMETOOLONG when `buf` is too small.
  */
 int virtgpu_find_render_node(const char *dri_dir, char *buf, size_t size);
+/** virtio-gpu feature bits (VIRTIO_GPU_F_*), as virtgpu_features() reports them. */
+#define VIRTGPU_F_VIRGL (1ull << 0)
+#define VIRTGPU_F_RESOURCE_BLOB (1ull << 3)
+#define VIRTGPU_F_CONTEXT_INIT (1ull << 4)
+
+/**
+ * What a render node offers, whether or not cross-domain can use it: for
+ * diagnostics (vsomm doctor).  The VIRTGPU_PARAM_* values the drm backend
+ * checks when it opens a node, each only valid when `params` says GETPARAM
+ * answered it (Linux 5.16+ for all of them).
+ */
+struct virtgpu_node_info {
+	bool virtio_gpu; /* the node's driver is virtio_gpu */
+	bool params;     /* every GETPARAM below answered */
+	bool virgl, resource_blob, host_visible, context_init;
+	uint32_t capset_ids; /* bit N: capset N (VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs) */
+};
+
+/**
+ * Query the render node at `path` (opened and closed again; nothing logged).
+ * Returns 0 and *out, or the negative errno of open().
+ */
+int virtgpu_drm_node_info(const char *path, struct virtgpu_node_info *out);
+
 /** Close the device: every bo, mapping and the context go with it. NULL is fine. */
 void virtgpu_close(struct virtgpu *dev);
 /** A short human name of the backend and its path, for logs ("socket:/run/…"). */
@@ -80,6 +104,12 @@ const char *virtgpu_describe(const struct virtgpu *dev);
  * guest buffer reaches the host by copy into HOST3D memory instead.
  */
 bool virtgpu_accepts_guest_blob_send(const struct virtgpu *dev);
+
+/**
+ * The VIRTGPU_F_* bits the device offers: a socket's from vsomm-host's HELLO
+ * (docs/socket-transport.md), a drm node's from its GETPARAMs.
+ */
+uint64_t virtgpu_features(const struct virtgpu *dev);
 
 /** GET_CAPS: copy up to `size` bytes of capset (`id`, `version`) into `buf`. */
 int virtgpu_get_capset(struct virtgpu *dev, uint32_t id, uint32_t version, void *buf, size_t size);

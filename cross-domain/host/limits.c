@@ -5,10 +5,12 @@
  * rest of cross-domain/host/; this only reads them.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cross-domain/host/service.h"
+#include "cross-domain/host/service-private.h"
 #include "util/log.h"
 
 static const struct {
@@ -71,4 +73,39 @@ bool xdomain_service_limits_from_env(struct xdomain_service_limits *limits)
 		}
 	}
 	return ok;
+}
+
+void xdomain_service_limits_apply_defaults(struct xdomain_service_limits *limits)
+{
+	if (!limits->max_blob_bytes)
+		limits->max_blob_bytes = SERVICE_DEFAULT_MAX_BLOB_BYTES;
+	if (!limits->max_connection_blob_bytes)
+		limits->max_connection_blob_bytes = SERVICE_DEFAULT_MAX_CONNECTION_BLOB_BYTES;
+	if (!limits->max_items)
+		limits->max_items = SERVICE_DEFAULT_MAX_ITEMS;
+	if (!limits->max_pipes)
+		limits->max_pipes = SERVICE_DEFAULT_MAX_PIPES;
+	if (!limits->max_queued_bytes)
+		limits->max_queued_bytes = SERVICE_DEFAULT_MAX_QUEUED_BYTES;
+	if (!limits->max_contexts)
+		limits->max_contexts = SERVICE_DEFAULT_MAX_CONTEXTS;
+}
+
+static uint64_t get(const struct xdomain_service_limits *limits, size_t i)
+{
+	const char *p = (const char *)limits + fields[i].offset;
+	return fields[i].wide ? *(const uint64_t *)p : *(const uint32_t *)p;
+}
+
+void xdomain_service_limits_format(const struct xdomain_service_limits *limits, char *buf,
+				   size_t size)
+{
+	struct xdomain_service_limits in_force = *limits;
+	xdomain_service_limits_apply_defaults(&in_force);
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s=%" PRIu64 "%s", i ? ", " : "",
+				      fields[i].name, get(&in_force, i),
+				      get(limits, i) ? "" : " (default)");
 }

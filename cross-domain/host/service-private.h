@@ -191,4 +191,8 @@ void xdomain_service_compositor_update(struct xdomain_service_ctx *ctx);
  */
 int xdomain_service_send(struct xdomain_service_ctx *ctx, const struct xdomain_cmd_view *view);
 
+/* limits.c */
+/** Every limit left at 0 gets its SERVICE_DEFAULT_*. */
+void xdomain_service_limits_apply_defaults(struct xdomain_service_limits *limits);
+
 #endif

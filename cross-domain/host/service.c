@@ -72,16 +72,7 @@ static void *ctx_create(void *capset_data, struct gpu_model *dev, uint32_t ctx_i
 	snprintf(ctx->name, sizeof(ctx->name), "%s", debug_name ? debug_name : "");
 	ctx->limits = config->limits;
 	ctx->limits.max_contexts = max_contexts;
-	if (!ctx->limits.max_blob_bytes)
-		ctx->limits.max_blob_bytes = SERVICE_DEFAULT_MAX_BLOB_BYTES;
-	if (!ctx->limits.max_connection_blob_bytes)
-		ctx->limits.max_connection_blob_bytes = SERVICE_DEFAULT_MAX_CONNECTION_BLOB_BYTES;
-	if (!ctx->limits.max_items)
-		ctx->limits.max_items = SERVICE_DEFAULT_MAX_ITEMS;
-	if (!ctx->limits.max_pipes)
-		ctx->limits.max_pipes = SERVICE_DEFAULT_MAX_PIPES;
-	if (!ctx->limits.max_queued_bytes)
-		ctx->limits.max_queued_bytes = SERVICE_DEFAULT_MAX_QUEUED_BYTES;
+	xdomain_service_limits_apply_defaults(&ctx->limits);
 	ctx->conn_fd = -1;
 	ctx->next_item_id = SERVICE_FIRST_ITEM_ID;
 	ctx->read_pipe_id = XDOMAIN_PIPE_READ_START;

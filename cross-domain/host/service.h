@@ -50,6 +50,13 @@ bool xdomain_service_limits_parse(struct xdomain_service_limits *limits, const c
  */
 bool xdomain_service_limits_from_env(struct xdomain_service_limits *limits);
 
+/**
+ * The limits in force, into `buf`: "blob-bytes=N, items=N, ..." (every NAME
+ * of xdomain_service_limits_parse), " (default)" after those left at 0.
+ */
+void xdomain_service_limits_format(const struct xdomain_service_limits *limits, char *buf,
+				   size_t size);
+
 struct xdomain_service_config {
 	struct wl_event_loop *loop;
 	/** Absolute path of the compositor's socket, for each context's connection. */

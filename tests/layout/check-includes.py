@@ -41,15 +41,16 @@ ROOMS = {
     "xwm": ("guest", ["proxy/xwm/*"]),
     "launcher-guest": ("guest", ["launcher/vsomm.c", "launcher/backend.c", "launcher/device.c",
                                  "launcher/children.c", "launcher/calloc.c",
-                                 "launcher/launcher.h"]),
+                                 "launcher/doctor.c", "launcher/launcher.h"]),
     # host side
     "service": ("host", ["cross-domain/host/*"]),
     "device": ("host", ["virtgpu/device/*"]),
     "socket-server": ("host", ["virtgpu/socket/server*"]),
     "vhost-user": ("host", ["virtgpu/vhost-user/*"]),
-    "launcher-host": ("host", ["launcher/vsomm-host.c"]),
-    # both programs' launchers: systemd activation
+    "launcher-host": ("host", ["launcher/vsomm-host.c", "launcher/host-check.*"]),
+    # both programs' launchers: systemd activation; the checks' round trip and lines
     "launcher-sd": ("shared", ["launcher/sd.c", "launcher/sd.h"]),
+    "launcher-check": ("shared", ["launcher/roundtrip.*"]),
 }
 
 # room: rooms it may include besides itself
@@ -59,6 +60,7 @@ USES = {
     "wire": ["util"],
     "socket-framing": ["util", "wire"],
     "launcher-sd": ["util"],
+    "launcher-check": [],
     "virtgpu": ["util", "wire", "socket-framing", "socket-guest"],
     "socket-guest": ["util", "wire", "socket-framing", "virtgpu"],
     "channel": ["util", "wire", "virtgpu"],
@@ -68,13 +70,13 @@ USES = {
     # vsomm's X window manager and X display: the proxy core only through window.h
     "xwm": ["util", "proxy-window"],
     "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "xwm",
-                       "launcher-sd"],
+                       "launcher-sd", "launcher-check"],
     "device": ["util", "wire"],
     "socket-server": ["util", "wire", "socket-framing", "device"],
     "vhost-user": ["util", "wire", "device"],
     "service": ["util", "wire", "device"],
     "launcher-host": ["util", "wire", "device", "service", "socket-server", "vhost-user",
-                      "launcher-sd"],
+                      "launcher-sd", "launcher-check"],
 }
 
 PRODUCT_DIRS = ["util", "protocols", "cross-domain", "virtgpu", "proxy", "launcher"]

@@ -189,6 +189,7 @@ static void handle_frame(struct sock_guest *s, struct sock_frame_in *frame)
 		}
 		s->hello_seen = true;
 		s->base.guest_blob_send = s->hello.features & SOCK_FRAME_FEATURE_GUEST_BLOB_SEND;
+		s->base.features = s->hello.features & ~SOCK_FRAME_FEATURE_GUEST_BLOB_SEND;
 		goto out;
 	}
 	if (hdr->flags & (SOCK_FRAME_F_HELLO | SOCK_FRAME_F_NO_REPLY)) {

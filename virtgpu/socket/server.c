@@ -13,6 +13,12 @@
  * the queue grow past a limit is dropped.  A connection is only ever torn down from the event loop,
  * never under the device model's feet: code running inside the device (the
  * complete() hook) marks it dead and an idle source finishes the job.
+ *
+ * Fault injection, for tests only: built with VSOMM_FAULT_INJECTION (into the
+ * vsomm-host-faults test executable, launcher/meson.build),
+ * VSOMM_SOCKET_FAULT=no-context-init withholds VIRTIO_GPU_F_CONTEXT_INIT from
+ * the HELLO, so a guest meets a device without context types
+ * (tests/launcher/doctor.sh).  The vsomm-host that ships has no such code path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -459,6 +465,13 @@ static bool conn_create(struct sock_server *server, int fd)
 		.features = GPU_MODEL_FEATURES |
 			    (gpu_model_strict(conn->dev) ? 0 : SOCK_FRAME_FEATURE_GUEST_BLOB_SEND),
 	};
+#ifdef VSOMM_FAULT_INJECTION
+	const char *fault = getenv("VSOMM_SOCKET_FAULT");
+	if (fault && strcmp(fault, "no-context-init") == 0) {
+		hello.features &= ~(1ull << VIRTIO_GPU_F_CONTEXT_INIT);
+		vsomm_log(VSOMM_LOG_INFO, "socket: fault injected: %s", fault);
+	}
+#endif
 	queue_frame(conn, SOCK_FRAME_F_HELLO, 0, &hello, sizeof(hello), -1);
 	return true;
 
