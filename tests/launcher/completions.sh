@@ -5,7 +5,8 @@
 # run in a non-interactive bash with bash-completion loaded, as bash runs them
 # on Tab (COMP_WORDS split at : and = as readline splits them); every option of
 # the built binaries' --help is offered by both the bash and the zsh completions;
-# meson installs them where bash-completion's loader and zsh's compinit find them.
+# meson installs them where bash-completion's loader and zsh's compinit find
+# them; zsh, on a pty, completes as on Tab.
 set -euo pipefail
 : "${BUILD:?}" "${SRCDIR:?}"
 # shellcheck source=tests/lib/weston.sh
@@ -168,5 +169,73 @@ zcomps=$(env -i PATH=/usr/bin:/bin HOME="$tmp" zsh -f -c '
 	compinit -u -D
 	print -r -- "$_comps[vsomm] $_comps[vsomm-host]"' _ "$dest$datadir/zsh/vendor-completions" 2>&1)
 check "zsh compinit binds the installed _vsomm, _vsomm-host ($zcomps)" test "$zcomps" = "_vsomm _vsomm-host"
+
+# zsh completing as on Tab: an interactive zsh on a pty (zsh/zpty) with the
+# installed completions, PATH the fake APP only, and APP's own completion
+# defined; each LINE is typed with a Tab, what the terminal shows is kept
+# (control characters out) in $tmp/zsh/N.
+mkdir -p "$tmp/zsh"
+zsh_lines=(
+	'vsomm --dev'
+	'vsomm --device=s'
+	'vsomm --device '
+	'vsomm --log-level='
+	'vsomm doc'
+	'vsomm doctor --'
+	'vsomm -X vsommtest-a'
+	'vsomm --trace vsommtest-app --app'
+	'vsomm-host --str'
+	'vsomm-host --ch'
+	'vsomm-host --limit=conn'
+)
+cat >"$tmp/zsh/run.zsh" <<'EOF_ZSH'
+zmodload zsh/zpty
+out_dir=$1 fpath_dir=$2 app_path=$3
+shift 3
+zpty -b z 'zsh -f -i'
+zpty -w z "fpath=($fpath_dir \$fpath); autoload -Uz compinit; compinit -u -D
+PATH=$app_path; rehash
+_vsommtest_app() { compadd -- --app-own-option }; compdef _vsommtest_app vsommtest-app
+PS1='%% '; print READY\$((1 + 1))"
+zpty -r z chunk '*READY2*' || exit 1
+integer n=0
+for line in "$@"; do
+  all=
+  zpty -w -n z "$line"$'\t'
+  sleep 0.5
+  while zpty -r -t z chunk; do all+=$chunk; done
+  print -r -- "${all//[[:cntrl:]]/ }" >$out_dir/$((++n))
+  zpty -w -n z $'\C-u'
+  sleep 0.2
+  while zpty -r -t z chunk; do :; done
+done
+zpty -d z
+EOF_ZSH
+if ! env -i PATH=/usr/bin:/bin HOME="$tmp" TERM=dumb timeout 60 zsh -f "$tmp/zsh/run.zsh" "$tmp/zsh" \
+	"$dest$datadir/zsh/vendor-completions" "$tmp/bin" "${zsh_lines[@]}"; then
+	echo "FAIL: the zsh pty session did not start" >&2
+	fails=$((fails + 1))
+fi
+# zsh_shows N WHAT TEXT...: the terminal after line N (from 1) shows every TEXT
+zsh_shows() {
+	local n=$1 what=$2 t missing=()
+	shift 2
+	for t in "$@"; do
+		grep -qF -- "$t" "$tmp/zsh/$n" 2>/dev/null || missing+=("$t")
+	done
+	check "zsh: '${zsh_lines[n - 1]}' + Tab: $what" test ${#missing[@]} = 0
+	((${#missing[@]} == 0)) || echo "   missing: ${missing[*]}; shown: $(cat "$tmp/zsh/$n" 2>/dev/null)" >&2
+}
+zsh_shows 1 "--device=" 'vsomm --device='
+zsh_shows 2 "socket:" 'vsomm --device=socket:'
+zsh_shows 3 "the device kinds" auto drm: socket:
+zsh_shows 4 "the log levels" silent error info debug trace
+zsh_shows 5 "doctor" 'vsomm doctor '
+zsh_shows 6 "doctor's options" --x11 --device
+zsh_shows 7 "APP from PATH" 'vsomm -X vsommtest-app '
+zsh_shows 8 "APP's own completion" 'vsommtest-app --app-own-option '
+zsh_shows 9 "--strict" 'vsomm-host --strict '
+zsh_shows 10 "--check" 'vsomm-host --check '
+zsh_shows 11 "a --limit name" 'vsomm-host --limit=connection-blob-bytes='
 
 ((fails == 0))
