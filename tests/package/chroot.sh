@@ -133,12 +133,23 @@ mkdir "$root/debs"
 cp "${guest_debs[0]}" "${host_debs[0]}" "$root/debs/"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 
-echo "chroot.sh: apt install ./${guest_debs[0]##*/} ./${host_debs[0]##*/} weston wayland-utils"
-if ! in_root DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	"/debs/${guest_debs[0]##*/}" "/debs/${host_debs[0]##*/}" weston wayland-utils >"$work/install.log" 2>&1; then
-	tail -n 40 "$work/install.log" >&2
-	fail "apt install of the packages failed"
-fi
+# Weston and wayland-info first, then a snapshot of the tree: after the
+# packages are purged again the tree must be that snapshot exactly.
+apt_in_root() { # apt_in_root LOG ARGS...
+	in_root DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${@:2}" \
+		>"$work/$1" 2>&1 || { tail -n 40 "$work/$1" >&2; fail "apt-get install ${*:2} failed"; }
+}
+# every path of the root but the state of dpkg and apt, logs and mounts
+snapshot() {
+	(cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./run -o -path ./tmp \
+		-o -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
+		-o -path ./debs -o -path ./etc/ld.so.cache \) -prune -o -printf '%p %y %m %s\n' | sort)
+}
+echo "chroot.sh: apt install weston wayland-utils"
+apt_in_root weston.install.log weston wayland-utils
+snapshot >"$work/before"
+echo "chroot.sh: apt install ./${guest_debs[0]##*/} ./${host_debs[0]##*/}"
+apt_in_root install.log "/debs/${guest_debs[0]##*/}" "/debs/${host_debs[0]##*/}"
 echo "chroot.sh: installed in $(($(date +%s) - t0)) s"
 
 fails=0
@@ -198,7 +209,8 @@ check "dpkg -r vsomm vsomm-host" in_root dpkg -r vsomm vsomm-host
 check "dpkg -P vsomm vsomm-host" in_root dpkg -P vsomm vsomm-host
 check "neither package known to dpkg any more" \
 	test -z "$(in_root dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' vsomm vsomm-host 2>/dev/null | grep -v '^un ')"
-# Every path the packages owned is gone, but directories other packages own too.
+# Every path the packages owned is gone, but directories other packages own too,
+# and the tree is the one before the packages came (nothing left or changed).
 left=()
 while read -r path; do
 	[[ -e $root$path || -L $root$path ]] || continue
@@ -207,6 +219,9 @@ while read -r path; do
 	fi
 	left+=("$path")
 done <"$work/owned"
-check "nothing of the packages left (${left[*]:-none})" test ${#left[@]} = 0
+check "no path of the packages left (${left[*]:-none})" test ${#left[@]} = 0
+snapshot >"$work/after"
+check "the tree is as before the packages were installed" cmp -s "$work/before" "$work/after"
+cmp -s "$work/before" "$work/after" || diff "$work/before" "$work/after" | head -n 20 >&2
 echo "chroot.sh: done in $(($(date +%s) - t0)) s"
 ((fails == 0))
