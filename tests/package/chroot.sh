@@ -18,13 +18,17 @@ set -euo pipefail
 dir=${1:?usage: chroot.sh DIR (holding vsomm_*.deb and vsomm-host_*.deb)}
 dir=$(cd "$dir" && pwd)
 suite=bookworm
+# check and wait_for of the test harness (its functions only: harness_init is
+# not called, so it makes no runtime dir and sets no trap)
+# shellcheck source=tests/lib/weston.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/weston.sh"
 
 fail() {
 	echo "chroot.sh: $*" >&2
 	exit 1
 }
 ((EUID == 0)) || fail "must run as root (debootstrap, chroot and mount need it); uid $EUID"
-for tool in debootstrap chroot mount umount tar sha256sum; do
+for tool in debootstrap chroot mount umount tar sha256sum flock; do
 	command -v "$tool" >/dev/null || fail "no $tool (package debootstrap: tests/lib/deps.sh)"
 done
 shopt -s nullglob
@@ -69,12 +73,15 @@ key=${key:0:16}
 base=$cache/$key/root.tar
 archives=$cache/$key/archives
 mkdir -p "$archives/partial"
+# one run at a time on the cache (the base tarball, apt's archives)
+exec 9>"$cache/lock"
+flock 9
 
 work=$(mktemp -d /var/tmp/vsomm-package-chroot.XXXXXX)
 root=$work/root
 mounts=()
 pids=()
-cleanup() {
+chroot_cleanup() {
 	local status=$? pid m i
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -91,7 +98,7 @@ cleanup() {
 	fi
 	exit "$status"
 }
-trap cleanup EXIT
+trap chroot_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mount_in() { # mount_in TARGET MOUNT-ARGS...
@@ -152,26 +159,6 @@ echo "chroot.sh: apt install ./${guest_debs[0]##*/} ./${host_debs[0]##*/}"
 apt_in_root install.log "/debs/${guest_debs[0]##*/}" "/debs/${host_debs[0]##*/}"
 echo "chroot.sh: installed in $(($(date +%s) - t0)) s"
 
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what" >&2
-		fails=$((fails + 1))
-	fi
-}
-wait_for() { # wait_for SECONDS TEST-ARGS...
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		test "${@:2}" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 check "vsomm --version from /usr/bin" in_root /usr/bin/vsomm --version
 check "vsomm-host --version from /usr/bin" in_root /usr/bin/vsomm-host --version
 # the user units are the user's to enable: no link of the packages in the
@@ -185,11 +172,11 @@ mkdir -m 0700 "$root$run"
 in_root XDG_RUNTIME_DIR=$run weston --backend=headless-backend.so --use-pixman \
 	--socket=wayland-pkg --width=640 --height=480 --idle-time=0 >"$work/weston.log" 2>&1 &
 pids+=($!)
-wait_for 20 -S "$root$run/wayland-pkg" || { cat "$work/weston.log" >&2; fail "headless Weston did not start"; }
+wait_for 20 test -S "$root$run/wayland-pkg" || { cat "$work/weston.log" >&2; fail "headless Weston did not start"; }
 in_root XDG_RUNTIME_DIR=$run WAYLAND_DISPLAY=wayland-pkg /usr/bin/vsomm-host \
 	>"$work/vsomm-host.log" 2>&1 &
 pids+=($!)
-wait_for 20 -S "$root$run/vsomm-host.sock" ||
+wait_for 20 test -S "$root$run/vsomm-host.sock" ||
 	{ cat "$work/vsomm-host.log" >&2; fail "vsomm-host did not serve $run/vsomm-host.sock"; }
 status=0
 timeout 60 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR=$run \
