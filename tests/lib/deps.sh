@@ -49,6 +49,11 @@ VSOMM_DEB_PACKAGES=(
 	# verify runs `man` for each unit's Documentation=man:… (not in a minimal install)
 	systemd man-db
 	git ca-certificates
+	# tests/launcher/completions.sh: bash-completion's loader and zsh's compinit
+	bash-completion zsh
+	# tests/package: dpkg-buildpackage (dpkg-dev, debhelper, fakeroot), lintian,
+	# and debootstrap for the clean bookworm root the packages are installed in
+	dpkg-dev debhelper fakeroot lintian debootstrap
 )
 
 # vsomm_missing_packages PKG…: print those not installed.
