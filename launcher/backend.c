@@ -14,6 +14,7 @@
 #include "util/log.h"
 #include "launcher/launcher.h"
 #include "proxy/proxy.h"
+#include "proxy/relay/relay.h"
 #include "virtgpu/virtgpu.h"
 
 struct host_conn {
@@ -161,4 +162,81 @@ const struct proxy_backend launcher_channel_backend = {
 	.free_shadow = free_shadow,
 	.host_flushed = host_flushed,
 	.memory_needs_copy = memory_needs_copy,
+};
+
+/*
+ * The byte relay's host side (VSOMM_RELAY=bytes, docs/relay-core.md): each
+ * guest client gets a channel of its own, written to and read from by the
+ * relay directly, without a socketpair or a pump.
+ */
+struct relay_conn {
+	struct xdomain_channel *ch;
+	struct relay_client *client;
+};
+
+static void relay_receive(void *data, const uint8_t *bytes, size_t size, int *fds, size_t nfds)
+{
+	struct relay_conn *conn = data;
+	relay_client_receive(conn->client, bytes, size, fds, nfds);
+}
+
+static void relay_hangup(void *data, int err)
+{
+	struct relay_conn *conn = data;
+	relay_client_host_gone(conn->client, err);
+}
+
+static const struct xdomain_channel_listener relay_listener = {
+	.receive = relay_receive,
+	.hangup = relay_hangup,
+};
+
+static int relay_connect(void *data, struct relay_client *client, void **out)
+{
+	struct launcher_backend_data *backend = data;
+	struct relay_conn *conn = calloc(1, sizeof(*conn));
+	struct virtgpu *dev;
+	int err;
+
+	if (!conn)
+		return -ENOMEM;
+	err = virtgpu_open(backend->device, &dev);
+	if (err < 0) {
+		vsomm_log(VSOMM_LOG_ERROR,
+			  "cannot open the virtgpu device %s: %s; is vsomm-host running?",
+			  backend->device ? backend->device : "(default)", strerror(-err));
+		free(conn);
+		return err;
+	}
+	conn->client = client;
+	/* the channel takes dev, also on failure */
+	conn->ch = xdomain_channel_create(backend->loop, dev, XDOMAIN_CHANNEL_TYPE_WAYLAND,
+					  &relay_listener, conn, &err);
+	if (!conn->ch) {
+		vsomm_log(VSOMM_LOG_ERROR, "cannot create a cross-domain channel: %s",
+			  strerror(-err));
+		free(conn);
+		return err;
+	}
+	*out = conn;
+	return 0;
+}
+
+static int relay_send(void *conn_ptr, const void *bytes, size_t size, const int *fds, size_t nfds)
+{
+	struct relay_conn *conn = conn_ptr;
+	return xdomain_channel_send(conn->ch, bytes, size, fds, nfds);
+}
+
+static void relay_disconnect(void *data, void *conn_ptr)
+{
+	struct relay_conn *conn = conn_ptr;
+	xdomain_channel_destroy(conn->ch);
+	free(conn);
+}
+
+const struct relay_host_ops launcher_relay_host_ops = {
+	.connect = relay_connect,
+	.send = relay_send,
+	.disconnect = relay_disconnect,
 };

@@ -54,6 +54,10 @@ enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, 
 /** The proxy backend: one pump (socketpair + channel) per client, host-blob shadows. */
 extern const struct proxy_backend launcher_channel_backend;
 
+struct relay_host_ops;
+/** The byte relay's host side (VSOMM_RELAY=bytes): a channel per client, no pump. */
+extern const struct relay_host_ops launcher_relay_host_ops;
+
 /** What launcher_channel_backend needs: pass it as the proxy's backend data. */
 struct launcher_backend_data {
 	struct wl_event_loop *loop;

@@ -34,6 +34,7 @@
 #include "launcher/launcher.h"
 #include "launcher/sd.h"
 #include "proxy/proxy.h"
+#include "proxy/relay/relay.h"
 #include "proxy/xwm/xwm.h"
 #include "virtgpu/virtgpu.h"
 
@@ -792,6 +793,9 @@ int main(int argc, char **argv)
 	vsomm.loop = wl_display_get_event_loop(vsomm.display);
 	vsomm.backend = (struct launcher_backend_data){.loop = vsomm.loop, .device = config.device};
 	struct proxy *proxy = NULL;
+	struct relay_server *relay = NULL;
+	const char *relay_env = getenv("VSOMM_RELAY");
+	bool relay_bytes = relay_env && strcmp(relay_env, "bytes") == 0;
 	struct wl_event_source *sources[4] = {0};
 	status = LAUNCHER_EXIT_ERROR;
 	if (fds.count > 0) {
@@ -810,11 +814,31 @@ int main(int argc, char **argv)
 			goto out;
 		status = LAUNCHER_EXIT_ERROR;
 	}
-	proxy = proxy_create(vsomm.display, &config.proxy, &launcher_channel_backend,
-			     &vsomm.backend);
-	if (!proxy) {
-		fputs("vsomm: cannot create the proxy\n", stderr);
-		goto out;
+	if (relay_bytes) {
+		/* development only (docs/relay-core.md): the byte relay core,
+		 * which has none of the proxy's hooks yet */
+		struct relay_options options = {
+			.title_prefix = config.proxy.title_prefix,
+			.app_id_prefix = config.proxy.app_id_prefix,
+		};
+
+		if (config.x11) {
+			fputs("vsomm: VSOMM_RELAY=bytes does not serve --x11 yet\n", stderr);
+			goto out;
+		}
+		relay = relay_server_create(vsomm.display, &options, &launcher_relay_host_ops,
+					    &vsomm.backend);
+		if (!relay) {
+			fputs("vsomm: cannot create the relay\n", stderr);
+			goto out;
+		}
+	} else {
+		proxy = proxy_create(vsomm.display, &config.proxy, &launcher_channel_backend,
+				     &vsomm.backend);
+		if (!proxy) {
+			fputs("vsomm: cannot create the proxy\n", stderr);
+			goto out;
+		}
 	}
 	if (config.x11 && (status = add_xserver(&vsomm, proxy, &config.xserver)) != 0)
 		goto out;
@@ -848,6 +872,7 @@ out:
 	/* Xwayland and its XWM go first: they are a client of the proxy */
 	vsomm_xserver_destroy(vsomm.xserver);
 	wl_display_destroy_clients(vsomm.display);
+	relay_server_destroy(relay);
 	proxy_destroy(proxy);
 	wl_display_destroy(vsomm.display); /* removes the socket and its .lock */
 	if (vsomm.activation_lock >= 0) {

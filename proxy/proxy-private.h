@@ -202,12 +202,6 @@ void proxy_trace(const struct proxy_client *pc, enum proxy_direction direction,
 
 /* xdg_shell.c */
 extern const struct proxy_hook proxy_xdg_shell_hooks[];
-/**
- * prefix + value as a new string for a host title or app_id: invalid UTF-8
- * replaced by U+FFFD, cut at a character boundary below libwayland's message
- * limit.  NULL on ENOMEM.
- */
-char *proxy_prefixed_text(const char *prefix, const char *value);
 
 /* shm.c */
 extern const struct proxy_hook proxy_shm_hooks[];

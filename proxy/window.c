@@ -57,6 +57,7 @@
 #include <wayland-client-protocol.h>
 
 #include "util/log.h"
+#include "util/text.h"
 #include "protocols/xdg-decoration-unstable-v1-client-protocol.h"
 #include "protocols/xdg-shell-client-protocol.h"
 #include "proxy/managed.h"
@@ -632,7 +633,7 @@ static void set_text(struct proxy_window *window, const char *text, bool title)
 	if (!toplevel || !text)
 		return;
 	proxy = window->managed->pc->proxy;
-	value = proxy_prefixed_text(title ? proxy->title_prefix : proxy->app_id_prefix, text);
+	value = vsomm_prefixed_text(title ? proxy->title_prefix : proxy->app_id_prefix, text);
 	if (!value) {
 		vsomm_log(VSOMM_LOG_ERROR, "out of memory for a window's %s",
 			  title ? "title" : "app_id");

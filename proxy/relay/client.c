@@ -11,6 +11,9 @@
  * every guest registry, and turns a guest's bind into a bind on its own
  * registry.  wl_display.sync is forwarded: a guest round trip still means
  * "the host compositor has seen everything before it".
+ *
+ * Of the closure proxy's hooks the relay has so far only the xdg_toplevel
+ * title and app_id prefixes (docs/relay-core.md lists the rest).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include "proxy/relay/relay.h"
 #include "util/fdpass.h"
 #include "util/log.h"
+#include "util/text.h"
 
 /* libwayland's receivers take up to 28 fds per read (its MAX_FDS_OUT). */
 #define BATCH_MAX_FDS 28u
@@ -84,6 +88,7 @@ struct relay_client {
 };
 
 struct relay_server {
+	char *title_prefix, *app_id_prefix; /* NULL when unset */
 	struct wl_display *display;
 	struct wl_event_loop *loop;
 	const struct relay_host_ops *ops;
@@ -93,7 +98,11 @@ struct relay_server {
 	struct relay_stats stats;
 };
 
-static const struct vsomm_interface_info *display_info, *registry_info;
+static const struct vsomm_interface_info *display_info, *registry_info, *toplevel_info;
+
+/* xdg_toplevel opcodes */
+#define TOPLEVEL_SET_TITLE 2u
+#define TOPLEVEL_SET_APP_ID 3u
 
 static void client_end(struct relay_client *rc, const char *why);
 
@@ -385,6 +394,30 @@ static bool own_registry_event(struct relay_client *rc, struct relay_translate *
 	return true;
 }
 
+/* ---- xdg_toplevel's title and app_id: recognisable on the host ---- */
+
+/* set_title or set_app_id, forwarded with vsomm's prefix and as valid UTF-8
+ * (vsomm_prefixed_text); the message grows: it is written anew. */
+static bool toplevel_text(struct relay_client *rc, struct relay_translate *t, uint32_t *words)
+{
+	const char *value = relay_string(&t->msg, 0);
+	const char *prefix = t->msg.header.opcode == TOPLEVEL_SET_TITLE ? rc->server->title_prefix
+									: rc->server->app_id_prefix;
+	char *text;
+	bool ok;
+
+	if (!value)
+		return batch_append(rc, &rc->to_host, words, t->msg.header.size, NULL, 0);
+	text = vsomm_prefixed_text(prefix, value);
+	if (!text) {
+		post_error(rc, 1, ERROR_NO_MEMORY, "out of memory");
+		return false;
+	}
+	ok = emit(rc, &rc->to_host, words[0], t->msg.header.opcode, NULL, 0, text, 0);
+	free(text);
+	return ok;
+}
+
 /* ---- guest → host ---- */
 
 /* One request; false when the client was ended. */
@@ -409,6 +442,10 @@ static bool guest_message(struct relay_client *rc, uint32_t *words)
 	} else if (t.target && t.target->info == registry_info &&
 		   t.msg.header.opcode == REGISTRY_BIND) {
 		ok = guest_bind(rc, &t, words);
+	} else if (status == RELAY_TRANSLATE_FORWARD && t.target->info == toplevel_info &&
+		   (t.msg.header.opcode == TOPLEVEL_SET_TITLE ||
+		    t.msg.header.opcode == TOPLEVEL_SET_APP_ID)) {
+		ok = toplevel_text(rc, &t, words);
 	} else if (status == RELAY_TRANSLATE_FORWARD) {
 		ok = batch_append(rc, &rc->to_host, words, t.msg.header.size, fds, nfds);
 		relay_in_take_fds(&rc->guest_in, nfds);
@@ -657,14 +694,24 @@ static void handle_client_created(struct wl_listener *listener, void *data)
 }
 
 struct relay_server *relay_server_create(struct wl_display *display,
+					 const struct relay_options *options,
 					 const struct relay_host_ops *ops, void *data)
 {
 	struct relay_server *server = calloc(1, sizeof(*server));
 
 	if (!server)
 		return NULL;
+	if ((options->title_prefix && *options->title_prefix &&
+	     !(server->title_prefix = strdup(options->title_prefix))) ||
+	    (options->app_id_prefix && *options->app_id_prefix &&
+	     !(server->app_id_prefix = strdup(options->app_id_prefix)))) {
+		free(server->title_prefix);
+		free(server);
+		return NULL;
+	}
 	display_info = vsomm_forward_find("wl_display");
 	registry_info = vsomm_forward_find("wl_registry");
+	toplevel_info = vsomm_forward_find("xdg_toplevel");
 	server->display = display;
 	server->loop = wl_display_get_event_loop(display);
 	server->ops = ops;
@@ -684,6 +731,8 @@ void relay_server_destroy(struct relay_server *server)
 	wl_list_for_each_safe(rc, tmp, &server->clients, link)
 		client_free(rc);
 	wl_list_remove(&server->client_created.link);
+	free(server->title_prefix);
+	free(server->app_id_prefix);
 	free(server);
 }
 

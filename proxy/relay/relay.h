@@ -422,6 +422,11 @@ struct relay_host_ops {
 	void (*disconnect)(void *data, void *conn);
 };
 
+struct relay_options {
+	/** Prepended to every xdg_toplevel title and app_id; NULL or "" for none. */
+	const char *title_prefix, *app_id_prefix;
+};
+
 /** Counters for tests and benchmarks. */
 struct relay_stats {
 	uint64_t requests, events, host_sends, client_errors;
@@ -433,6 +438,7 @@ struct relay_stats {
  * NULL on ENOMEM.
  */
 struct relay_server *relay_server_create(struct wl_display *display,
+					 const struct relay_options *options,
 					 const struct relay_host_ops *ops, void *data);
 /** End every client; NULL is fine. */
 void relay_server_destroy(struct relay_server *server);

@@ -69,7 +69,7 @@ USES = {
     "proxy": ["util", "protocols", "wire", "channel", "virtgpu", "proxy-window", "relay"],
     # vsomm's X window manager and X display: the proxy core only through window.h
     "xwm": ["util", "proxy-window"],
-    "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "xwm",
+    "launcher-guest": ["util", "protocols", "wire", "channel", "virtgpu", "proxy", "relay", "xwm",
                        "launcher-sd", "launcher-check"],
     "device": ["util", "wire"],
     "socket-server": ["util", "wire", "socket-framing", "device"],
