@@ -5,9 +5,11 @@
 #   A  direct          WAYLAND_DISPLAY=weston
 #   B  waypipe         `waypipe client` beside Weston, `waypipe server -- CASE`
 #   C  vsomm           `vsomm-host` beside Weston, `vsomm -- CASE`
-# interleaved (the order of A/B/C rotates every round), --rounds times; prints
-# per case the median of each figure per mode and the median of the paired
-# (same round) ratios B/A and C/A.  B runs when waypipe is installed, C when
+#   D  vsomm-bytes     the same with VSOMM_RELAY=bytes: the byte relay core
+#                      (docs/relay-core.md; only with --modes, it is not the default)
+# interleaved (the order of the modes rotates every round), --rounds times;
+# prints per case the median of each figure per mode and the median of the
+# paired (same round) ratios to A.  B runs when waypipe is installed, C when
 # $BUILD/launcher/vsomm-host and $BUILD/launcher/vsomm exist.
 #
 # CPU: every run reports the CPU time of Weston ("weston"), of the host-side
@@ -38,7 +40,7 @@ usage() {
 		  --build DIR           meson build dir (default: \$BUILD or $root/build)
 		  --rounds N            interleaved rounds (default 5)
 		  --cases LIST          comma-separated (default roundtrip,messages,shm-damage,shm-full)
-		  --modes LIST          subset of A,B,C (default: every one available)
+		  --modes LIST          subset of A,B,C,D (default: A and every one of B,C available)
 		  --seconds S           duration of the timed cases (default 3)
 		  --iterations N        roundtrips (default 20000)
 		  --size WxH            shm buffer size (default 1920x1080)
@@ -99,6 +101,7 @@ command -v waypipe >/dev/null 2>&1 && available+=,B
 if [[ -z $MODES ]]; then
 	MODES=$available
 else
+	[[ ,$available, == *,C,* ]] && available+=,D
 	for m in ${MODES//,/ }; do
 		[[ ,$available, == *,$m,* ]] || { echo "run-bench: mode $m is not available" >&2; exit 1; }
 	done
@@ -137,7 +140,7 @@ if [[ ,$MODES, == *,B,* ]]; then
 	wait_socket "$WAYPIPE_SOCK" "$WAYPIPE_PID" ||
 		{ hw_dump "$HW_DIR/waypipe-client.log"; echo "run-bench: waypipe client failed" >&2; exit 1; }
 fi
-if [[ ,$MODES, == *,C,* ]]; then
+if [[ ,$MODES, == *,C,* || ,$MODES, == *,D,* ]]; then
 	VSOMM_SOCK=$HW_DIR/vsomm-host.sock
 	"${pin[@]}" "$VSOMM_HOST" --listen "$VSOMM_SOCK" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
 	VSOMM_HOST_PID=$!
@@ -167,6 +170,8 @@ run_one() {
 	B) cmd=(waypipe "${waypipe_args[@]}" --socket "$WAYPIPE_SOCK" server -- "$BENCH" "${args[@]}"
 		--pid "weston=$HW_WESTON_PID,host=$WAYPIPE_PID,guest=parent") ;;
 	C) cmd=("$VSOMM" -d "socket:$VSOMM_SOCK" -- "$BENCH" "${args[@]}"
+		--pid "weston=$HW_WESTON_PID,host=$VSOMM_HOST_PID,guest=parent") ;;
+	D) cmd=(env VSOMM_RELAY=bytes "$VSOMM" -d "socket:$VSOMM_SOCK" -- "$BENCH" "${args[@]}"
 		--pid "weston=$HW_WESTON_PID,host=$VSOMM_HOST_PID,guest=parent") ;;
 	esac
 	timeout -k 5 "$(awk -v s="$SECONDS_PER_CASE" 'BEGIN { print int(s * 4 + 120) }')" \
@@ -220,7 +225,7 @@ for r in runs:
         fig[case][k][r["mode"]][r["round"]] = v
 
 modes = sorted({r["mode"] for r in runs})
-names = {"A": "direct", "B": "waypipe", "C": "vsomm"}
+names = {"A": "direct", "B": "waypipe", "C": "vsomm", "D": "vsomm-bytes"}
 skip = ("_n", "_seconds", "_iterations", "_min_us", "_max_us", "_release_waits", "_frames")
 for case in fig:
     print(f"\n== {case} (medians over rounds; ratios are medians of same-round pairs)")
