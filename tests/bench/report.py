@@ -62,9 +62,14 @@ def nested_table(lines):
         r = f"{a / b:.1f} ×" if a is not None and b else "–"
         print(f"| {label} | {f(a, d)} | {f(b, d)} | {r} |")
         result[label.strip()] = vals
+    host, guest = per_frame("vsomm", ("added",)), per_frame("vsomm", ("added_guest",))
+    print()
+    if host is not None and guest is not None:
+        print(f"vsomm's CPU per frame: vsomm-host {host:.2f} ms, vsomm {guest:.2f} ms (the copy of "
+              f"the damage into host memory is vsomm's).")
     names = sorted({l.get("helper_names", "") for l in mem["nested"]})
     load_lines = [l for l in lines if "load_before" in l or "load_after" in l]
-    print(f"\nMedians over {n} rounds (unpinned).  The nested Weston's processes: weston and "
+    print(f"Medians over {n} rounds (unpinned).  The nested Weston's processes: weston and "
           f"{' / '.join(names) or 'nothing else'}.  Load average (1, 5, 15 min) before / after: "
           + " / ".join(l.get("load_before", l.get("load_after", "")) for l in load_lines) + ".")
     for l in lines:
