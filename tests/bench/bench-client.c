@@ -262,7 +262,7 @@ static void usage(FILE *f)
 		"  --hist FILE          write every roundtrip sample in µs (roundtrip)\n"
 		"  --objects N          keep N live wl_regions during the roundtrips (roundtrip)\n"
 		"  --fps F              commit F frames/s instead of as fast as released (shm-*)\n"
-		"  --paced              a frame per frame callback, the compositor's pace (shm-*)\n"
+		"  --paced              a frame per frame callback, the compositor's pace (shm-*; not with --fps)\n"
 		"  --pid [LABEL=]PID|parent[,...]  report these processes' CPU time\n"
 		"  --json               one JSON object instead of key=value lines\n");
 }
