@@ -60,19 +60,19 @@ for tool in weston weston-screenshooter; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "nested.sh: $tool is not installed" >&2; exit 1; }
 done
 
-# shellcheck source=tests/clients/headless-weston.sh
-source "$root/tests/clients/headless-weston.sh"
-# repaint-window=16 (as tests/lib/weston.sh): a frame committed in answer to a
-# frame callback makes the next repaint, so a paced client runs near 60 fps
-# (Weston's default of 7 ms misses every other one here: ~38 fps).
-HW_WIDTH=1920 HW_HEIGHT=1080 hw_weston_start repaint-window=16
+# The host Weston has repaint-window=16 (tests/lib/weston.sh): a frame committed
+# in answer to a frame callback makes the next repaint, so a paced client runs
+# near 60 fps (Weston's default of 7 ms misses every other one here: ~38 fps).
+# shellcheck source=tests/lib/weston.sh
+source "$root/tests/lib/weston.sh"
+WESTON_WIDTH=1920 WESTON_HEIGHT=1080 weston_start
 OUT=$OUTDIR/nested.jsonl
 : >"$OUT"
 NESTED_SOCKET=wayland-nested
 
 fail() {
 	echo "nested.sh: $*" >&2
-	hw_dump "$HW_DIR"/*.log "$HW_DIR"/*.err
+	harness_dump "$XDG_RUNTIME_DIR"/*.log "$XDG_RUNTIME_DIR"/*.err
 	exit 1
 }
 
@@ -93,43 +93,41 @@ mem() {
 	done | awk '/^Rss:/ { r += $2 } /^Pss:/ { s += $2 } END { printf "{\"rss_kib\": %d, \"pss_kib\": %d}", r, s }'
 }
 
+# The nested Weston accepts connections and runs its two helpers.
+nested_ready() {
+	kill -0 "$NESTED_PID" 2>/dev/null || fail "the nested weston died"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
+		"$XDG_RUNTIME_DIR/$NESTED_SOCKET" 2>/dev/null &&
+		(($(pgrep -c -P "$NESTED_PID" || true) >= 2))
+}
+
 # nested_start [OUTPUT_OPTIONS…]: the nested Weston (default: --fullscreen);
-# sets NESTED_PID; up when its socket accepts and its two helpers run (then
-# 2 s for them to draw and the shell to fade in).
+# sets NESTED_PID; then 2 s for the helpers to draw and the shell to fade in.
 nested_start() {
-	local deadline=$(($(hw_now_ms) + 15000)) output=(--fullscreen)
+	local output=(--fullscreen)
 	(($#)) && output=("$@")
-	printf '[core]\nrepaint-window=16\n' >"$HW_DIR/nested.ini"
-	WAYLAND_DISPLAY=$HW_SOCKET weston --backend=wayland-backend.so --use-pixman "${output[@]}" \
-		-c "$HW_DIR/nested.ini" --idle-time=0 --socket="$NESTED_SOCKET" >"$HW_DIR/nested.log" 2>&1 &
+	printf '[core]\nrepaint-window=16\n' >"$XDG_RUNTIME_DIR/nested.ini"
+	WAYLAND_DISPLAY=$WESTON_SOCKET weston --backend=wayland-backend.so --use-pixman "${output[@]}" \
+		-c "$XDG_RUNTIME_DIR/nested.ini" --idle-time=0 --socket="$NESTED_SOCKET" \
+		>"$XDG_RUNTIME_DIR/nested.log" 2>&1 &
 	NESTED_PID=$!
-	hw_track "$NESTED_PID"
-	until hw_can_connect "$HW_DIR/$NESTED_SOCKET" && [[ $(pgrep -c -P "$NESTED_PID" || true) -ge 2 ]]; do
-		kill -0 "$NESTED_PID" 2>/dev/null || fail "the nested weston died"
-		(($(hw_now_ms) < deadline)) || fail "the nested weston did not come up"
-		sleep 0.05
-	done
+	harness_track "$NESTED_PID"
+	wait_for 15 nested_ready || fail "the nested weston did not come up"
 	sleep 2
 }
 
+# vsomm-host beside the host Weston, afresh: HOST_PID, VSOMM_SOCK.
 vsomm_host_up() {
-	local deadline=$(($(hw_now_ms) + 10000))
-	VSOMM_SOCK=$HW_DIR/vsomm-host.sock
-	rm -f "$VSOMM_SOCK"
-	"$VSOMM_HOST" --listen "$VSOMM_SOCK" --compositor "$HW_SOCKET" >"$HW_DIR/vsomm-host.log" 2>&1 &
-	HOST_PID=$!
-	hw_track "$HOST_PID"
-	until [[ -S $VSOMM_SOCK ]]; do
-		kill -0 "$HOST_PID" 2>/dev/null || fail "vsomm-host died"
-		(($(hw_now_ms) < deadline)) || fail "vsomm-host did not come up"
-		sleep 0.02
-	done
+	rm -f "$XDG_RUNTIME_DIR/vsomm-host.sock"
+	# shellcheck disable=SC2119 # no extra vsomm-host options
+	vsomm_host_start || fail "vsomm-host did not come up"
+	HOST_PID=$VSOMM_HOST_PID VSOMM_SOCK=$VSOMM_HOST_SOCK
 }
 
 # idle_client VIA…: vsomm-bench --case cpu (connected, no window) through VIA…
 # in the background; sets IDLE_PID (what VIA started: the client or vsomm).
 idle_client() {
-	"$@" "$BENCH" --case cpu --seconds 4 >"$HW_DIR/idle.out" 2>"$HW_DIR/idle.err" &
+	"$@" "$BENCH" --case cpu --seconds 4 >"$XDG_RUNTIME_DIR/idle.out" 2>"$XDG_RUNTIME_DIR/idle.err" &
 	IDLE_PID=$!
 	sleep 2
 	kill -0 "$IDLE_PID" 2>/dev/null || fail "the idle client ended early"
@@ -141,9 +139,9 @@ paced() {
 	local pids=$1
 	shift
 	timeout -k 5 $((${SECS%.*} + 60)) "$@" "$BENCH" --json --case shm-full --paced \
-		--seconds "$SECS" --pid "$pids" >"$HW_DIR/paced.out" 2>"$HW_DIR/paced.err" ||
-		fail "the paced run failed: $(tail -n 3 "$HW_DIR/paced.err")"
-	grep -m1 '^{"case"' "$HW_DIR/paced.out" || fail "the paced run printed no figures"
+		--seconds "$SECS" --pid "$pids" >"$XDG_RUNTIME_DIR/paced.out" 2>"$XDG_RUNTIME_DIR/paced.err" ||
+		fail "the paced run failed: $(tail -n 3 "$XDG_RUNTIME_DIR/paced.err")"
+	grep -m1 '^{"case"' "$XDG_RUNTIME_DIR/paced.out" || fail "the paced run printed no figures"
 }
 
 round_nested() {
@@ -156,10 +154,10 @@ round_nested() {
 		sort | paste -sd' ' -)
 	printf '{"round": %d, "deployment": "nested", "rss": %s, "weston": %s, "helpers": %s, "processes": %d, "helper_names": "%s"}\n' \
 		"$r" "$(mem "${pids[@]}")" "$(mem "$NESTED_PID")" "$(mem "${helpers[@]}")" "${#pids[@]}" "$names" >>"$OUT"
-	wait "$IDLE_PID" || fail "the idle client failed: $(tail -n 3 "$HW_DIR/idle.err")"
-	line=$(paced "host_weston=$HW_WESTON_PID,added=$NESTED_PID" env WAYLAND_DISPLAY="$NESTED_SOCKET")
+	wait "$IDLE_PID" || fail "the idle client failed: $(tail -n 3 "$XDG_RUNTIME_DIR/idle.err")"
+	line=$(paced "host_weston=$WESTON_PID,added=$NESTED_PID" env WAYLAND_DISPLAY="$NESTED_SOCKET")
 	printf '{"round": %d, "deployment": "nested", "paced": %s}\n' "$r" "$line" >>"$OUT"
-	hw_stop "$NESTED_PID" || true
+	stop_pid "$NESTED_PID" || true
 }
 
 round_vsomm() {
@@ -169,10 +167,10 @@ round_vsomm() {
 	# IDLE_PID is the vsomm launcher (the guest proxy); the client is its child.
 	printf '{"round": %d, "deployment": "vsomm", "rss": %s, "vsomm_host": %s, "vsomm": %s, "processes": 2}\n' \
 		"$r" "$(mem "$HOST_PID" "$IDLE_PID")" "$(mem "$HOST_PID")" "$(mem "$IDLE_PID")" >>"$OUT"
-	wait "$IDLE_PID" || fail "the idle client failed: $(tail -n 3 "$HW_DIR/idle.err")"
-	line=$(paced "host_weston=$HW_WESTON_PID,added=$HOST_PID,added_guest=parent" "$VSOMM" -d "socket:$VSOMM_SOCK" --)
+	wait "$IDLE_PID" || fail "the idle client failed: $(tail -n 3 "$XDG_RUNTIME_DIR/idle.err")"
+	line=$(paced "host_weston=$WESTON_PID,added=$HOST_PID,added_guest=parent" "$VSOMM" -d "socket:$VSOMM_SOCK" --)
 	printf '{"round": %d, "deployment": "vsomm", "paced": %s}\n' "$r" "$line" >>"$OUT"
-	hw_stop "$HOST_PID" || true
+	stop_pid "$HOST_PID" || true
 }
 
 echo "nested.sh: $ROUNDS rounds, paced runs of $SECS s; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -194,25 +192,25 @@ printf '{"load_after": "%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
 shot() {
 	local name=$1 pid png
 	shift
-	"$@" "$PATTERN" --size 640x480 --steps 8 --timeout 30 >"$HW_DIR/pattern.out" 2>"$HW_DIR/pattern.err" &
+	"$@" "$PATTERN" --size 640x480 --steps 8 --timeout 30 >"$XDG_RUNTIME_DIR/pattern.out" 2>"$XDG_RUNTIME_DIR/pattern.err" &
 	pid=$!
-	hw_wait_line "$HW_DIR/pattern.out" ready 15 "$pid" || fail "vsomm-pattern ($name) did not get ready"
+	wait_for 15 grep -qx ready "$XDG_RUNTIME_DIR/pattern.out" || fail "vsomm-pattern ($name) did not get ready"
 	sleep 0.5
-	mkdir -p "$HW_DIR/shot-$name"
-	(cd "$HW_DIR/shot-$name" && WAYLAND_DISPLAY=$HW_SOCKET timeout 20 weston-screenshooter) \
+	mkdir -p "$XDG_RUNTIME_DIR/shot-$name"
+	(cd "$XDG_RUNTIME_DIR/shot-$name" && WAYLAND_DISPLAY=$WESTON_SOCKET timeout 20 weston-screenshooter) \
 		>/dev/null 2>&1 || fail "weston-screenshooter failed"
-	png=$(find "$HW_DIR/shot-$name" -name '*.png' | head -n 1)
+	png=$(find "$XDG_RUNTIME_DIR/shot-$name" -name '*.png' | head -n 1)
 	[[ -n $png ]] || fail "no screenshot"
 	cp "$png" "$OUTDIR/nested-$name.png"
 	printf '{"screenshot": "%s", "path": "%s", "bytes": %d}\n' "$name" "$OUTDIR/nested-$name.png" \
 		"$(stat -c %s "$png")" >>"$OUT"
-	hw_stop "$pid" || true
+	stop_pid "$pid" || true
 }
 nested_start --width=1280 --height=720
 shot nested env WAYLAND_DISPLAY="$NESTED_SOCKET"
-hw_stop "$NESTED_PID" || true
+stop_pid "$NESTED_PID" || true
 vsomm_host_up
 shot vsomm "$VSOMM" -d "socket:$VSOMM_SOCK" --
-hw_stop "$HOST_PID" || true
+stop_pid "$HOST_PID" || true
 
 python3 "$here/report.py" "$OUTDIR" --nested
