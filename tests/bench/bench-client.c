@@ -14,7 +14,9 @@
  *                      wl_display.delete_id event each destroy brings back
  *   --case shm-full    frames/s of a wl_shm toplevel paced by wl_buffer.release
  *                      (or by --fps: a commit per tick, a tick without a
- *                      released buffer counts as dropped)
+ *                      released buffer counts as dropped; or by --paced: the
+ *                      next frame when the last one's wl_surface.frame
+ *                      callback fires, the compositor's pace)
  *   --case shm-damage  (see bench-shm.c)
  *   --case cpu         nothing for --seconds: the idle CPU time of --pid targets
  *
@@ -260,6 +262,7 @@ static void usage(FILE *f)
 		"  --hist FILE          write every roundtrip sample in µs (roundtrip)\n"
 		"  --objects N          keep N live wl_regions during the roundtrips (roundtrip)\n"
 		"  --fps F              commit F frames/s instead of as fast as released (shm-*)\n"
+		"  --paced              a frame per frame callback, the compositor's pace (shm-*; not with --fps)\n"
 		"  --pid [LABEL=]PID|parent[,...]  report these processes' CPU time\n"
 		"  --json               one JSON object instead of key=value lines\n");
 }
@@ -296,6 +299,7 @@ int main(int argc, char **argv)
 		{ "hist", required_argument, NULL, 'H' },
 		{ "objects", required_argument, NULL, 'o' },
 		{ "fps", required_argument, NULL, 'f' },
+		{ "paced", no_argument, NULL, 'P' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -341,6 +345,9 @@ int main(int argc, char **argv)
 			if (!parse_double(optarg, 0, 10000, &opt.fps))
 				goto bad;
 			break;
+		case 'P':
+			opt.paced = true;
+			break;
 		case 'H':
 			opt.hist_path = optarg;
 			break;
@@ -359,7 +366,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc || !opt.case_name || !known_case(opt.case_name)) {
+	if (optind != argc || !opt.case_name || !known_case(opt.case_name) ||
+	    (opt.paced && opt.fps > 0)) {
 		usage(stderr);
 		goto out;
 	}

@@ -26,6 +26,7 @@ struct bench_options {
 	const char *hist_path; /* roundtrip */
 	long objects;         /* roundtrip: live wl_regions kept during the case */
 	double fps;           /* shm-*: commit at this rate (0: as fast as released) */
+	bool paced;           /* shm-*: a frame each time the last one's frame callback fires */
 	bool json;
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """report.py OUTDIR: the tables of report.sh's figures (markdown on stdout),
-OUTDIR/summary.json, and OUTDIR/bench.gp (gnuplot script for OUTDIR/bench.png)."""
+OUTDIR/summary.json, and OUTDIR/bench.gp (gnuplot script for OUTDIR/bench.png).
+report.py OUTDIR --nested: only the table of nested.sh (OUTDIR/nested.jsonl)."""
 import glob
 import json
 import os
@@ -17,6 +18,65 @@ def load(path):
     if not os.path.exists(path):
         return []
     return [json.loads(l) for l in open(path) if l.strip()]
+
+
+def nested_table(lines):
+    """nested.sh's figures: medians over rounds, nested Weston against vsomm."""
+    deps = ("nested", "vsomm")
+    mem = {d: [l for l in lines if l.get("deployment") == d and "rss" in l] for d in deps}
+    paced = {d: [l["paced"] for l in lines if l.get("deployment") == d and "paced" in l] for d in deps}
+
+    def med(vals):
+        return statistics.median(vals) if vals else None
+
+    def per_frame(d, labels):
+        # ms of CPU per presented frame, the labels' CPU time summed
+        return med([sum(p.get(f"cpu_{k}_ms", 0) for k in labels) / p["shm_full_frames"]
+                    for p in paced[d] if p.get("shm_full_frames")])
+
+    mib = lambda d, key, part: med([l[part][key] / 1024 for l in mem[d]])
+    rows = [
+        ("processes added", {d: med([l["processes"] for l in mem[d]]) for d in deps}, 0),
+        ("Rss added, one idle client (MiB)", {d: mib(d, "rss_kib", "rss") for d in deps}, 1),
+        ("Pss added, one idle client (MiB)", {d: mib(d, "pss_kib", "rss") for d in deps}, 1),
+        ("  Rss: nested weston / vsomm-host (MiB)",
+         {"nested": mib("nested", "rss_kib", "weston"), "vsomm": mib("vsomm", "rss_kib", "vsomm_host")}, 1),
+        ("  Rss: its helpers / vsomm (MiB)",
+         {"nested": mib("nested", "rss_kib", "helpers"), "vsomm": mib("vsomm", "rss_kib", "vsomm")}, 1),
+        ("paced 1080p frames presented / s", {d: med([p["shm_full_frames_per_s"] for p in paced[d]])
+                                              for d in deps}, 1),
+        ("CPU of the added processes / frame (ms)",
+         {d: per_frame(d, ("added", "added_guest")) for d in deps}, 2),
+        ("CPU of the host Weston / frame (ms)", {d: per_frame(d, ("host_weston",)) for d in deps}, 2),
+        ("added + host Weston / frame (ms)",
+         {d: per_frame(d, ("added", "added_guest", "host_weston")) for d in deps}, 2),
+        ("the client's own CPU / frame (ms)", {d: per_frame(d, ("self",)) for d in deps}, 2),
+    ]
+    n = len({l["round"] for l in lines if "round" in l})
+    print("### vsomm against a nested Weston per domain\n")
+    print("| figure | nested Weston | vsomm (vsomm-host + vsomm) | nested / vsomm |")
+    print("|---|---:|---:|---:|")
+    result = {}
+    for label, vals, d in rows:
+        a, b = vals["nested"], vals["vsomm"]
+        r = f"{a / b:.1f} ×" if a is not None and b else "–"
+        print(f"| {label} | {f(a, d)} | {f(b, d)} | {r} |")
+        result[label.strip()] = vals
+    host, guest = per_frame("vsomm", ("added",)), per_frame("vsomm", ("added_guest",))
+    print()
+    if host is not None and guest is not None:
+        print(f"vsomm's CPU per frame: vsomm-host {host:.2f} ms, vsomm {guest:.2f} ms (the copy of "
+              f"the damage into host memory is vsomm's).")
+    names = sorted({l.get("helper_names", "") for l in mem["nested"]})
+    load_lines = [l for l in lines if "load_before" in l or "load_after" in l]
+    print(f"Medians over {n} rounds (unpinned).  The nested Weston's processes: weston and "
+          f"{' / '.join(names) or 'nothing else'}.  Load average (1, 5, 15 min) before / after: "
+          + " / ".join(l.get("load_before", l.get("load_after", "")) for l in load_lines) + ".")
+    for l in lines:
+        if "screenshot" in l:
+            print(f"Screenshot of the host Weston, {l['screenshot']}: {l['path']} ({l['bytes']:,} bytes).")
+    return result
+
 
 
 runs = load(os.path.join(out, "runs.jsonl"))
@@ -51,6 +111,11 @@ def ratio(case, metric, mode, base="A"):
 
 def f(v, d=1):
     return "–" if v is None else f"{v:,.{d}f}"
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "--nested":
+    nested_table(load(os.path.join(out, "nested.jsonl")))
+    sys.exit(0)
 
 
 summary = {"medians": {}, "ratios": {}, "targets": [], "extra": extra}
@@ -151,6 +216,11 @@ if objs:
     for e in objs:
         r = e["result"]
         print(f"| {e['objects']:,} | {e['mode']} | {r['roundtrip_p50_us']:.1f} | {r['roundtrip_p99_us']:.1f} |")
+
+nested = load(os.path.join(out, "nested.jsonl"))
+if nested:
+    print()
+    summary["nested"] = nested_table(nested)
 
 json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1, default=str)
 

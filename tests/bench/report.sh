@@ -8,7 +8,9 @@
 #   3. scaling: 1, 10, 50 concurrent clients at 60 fps with a 64x64 damage
 #      (frames committed and dropped, CPU of vsomm and vsomm-host), direct and vsomm;
 #   4. 10 000 live objects in one client: roundtrip p50/p99 with 0 and 10 000;
-#   5. figures: OUT/report.md (markdown tables), OUT/summary.json, OUT/runs.jsonl,
+#   5. nested.sh: vsomm against a nested Weston per domain (RSS with one idle
+#      client, CPU per paced 1080p frame, screenshots), 3 rounds, its own Weston;
+#   6. figures: OUT/report.md (markdown tables), OUT/summary.json, OUT/runs.jsonl,
 #      OUT/bench.png (roundtrip latency distribution + throughput ratios; gnuplot).
 #   report.sh [--build DIR] [--out DIR] [--rounds N] [--pin CPUS] [--quick]
 # Not a test: nothing here passes or fails on speed.
@@ -48,6 +50,13 @@ pin_args=()
 [[ -n $PIN ]] && pin_args=(--pin "$PIN")
 bash "$here/run-bench.sh" --build "$BUILD" --rounds "$ROUNDS" --seconds "$SECS" --iterations "$ITER" \
 	--out "$OUTDIR/runs.jsonl" --hist-dir "$OUTDIR/hist" "${pin_args[@]}" | tee "$OUTDIR/run-bench.txt"
+
+# 5. the nested-Weston deployment beside vsomm (its own Weston; run here, before
+# the next one starts)
+NESTED_ROUNDS=3 NESTED_SECS=10
+((QUICK)) && NESTED_ROUNDS=1 NESTED_SECS=1
+bash "$here/nested.sh" --build "$BUILD" --out "$OUTDIR" --rounds "$NESTED_ROUNDS" --seconds "$NESTED_SECS" \
+	>"$OUTDIR/nested.md"
 
 # 2-4 on a fresh Weston
 # shellcheck source=tests/clients/headless-weston.sh
@@ -159,7 +168,7 @@ for objs in 0 "$OBJECTS"; do
 	done
 done
 
-# 5. tables and plot
+# 6. tables (nested.sh's too) and plot
 python3 "$here/report.py" "$OUTDIR" | tee "$OUTDIR/report.md"
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot "$OUTDIR/bench.gp" && echo "report: plot in $OUTDIR/bench.png" >&2
