@@ -19,8 +19,6 @@ VSOMM_DEB_DEMO_PACKAGES=(
 # Everything: the demo's packages and what the tests need besides.
 VSOMM_DEB_PACKAGES=(
 	"${VSOMM_DEB_DEMO_PACKAGES[@]}"
-	# build
-	libgbm-dev
 	# second compiler + its sanitizer runtimes (ASan/UBSan build of tests/run.sh)
 	clang libclang-rt-14-dev
 	# tests/layout: the product code is formatted as .clang-format says
