@@ -105,6 +105,8 @@ static const struct vsomm_interface_info *display_info, *registry_info, *topleve
 #define TOPLEVEL_SET_APP_ID 3u
 
 static void client_end(struct relay_client *rc, const char *why);
+static bool guest_message(struct relay_client *rc, uint32_t *words);
+static bool host_message(struct relay_client *rc, uint32_t *words);
 
 /* ---- batches ---- */
 
@@ -187,7 +189,8 @@ static bool batch_append(struct relay_client *rc, struct batch *b, const uint32_
 	}
 	memcpy((uint8_t *)b->words + b->size, words, size);
 	b->size += size;
-	memcpy(&b->fds[b->nfds], fds, nfds * sizeof(fds[0]));
+	if (nfds) /* fds may be NULL then */
+		memcpy(&b->fds[b->nfds], fds, nfds * sizeof(fds[0]));
 	b->nfds += nfds;
 	return true;
 }
@@ -418,6 +421,32 @@ static bool toplevel_text(struct relay_client *rc, struct relay_translate *t, ui
 	return ok;
 }
 
+/*
+ * Relay every whole message waiting in `in` with `fn` (guest_message or
+ * host_message); a header that cannot be a message ends the client with
+ * error `code`.  False when the client was ended.
+ */
+static bool relay_waiting(struct relay_client *rc, struct relay_in *in,
+			  bool (*fn)(struct relay_client *rc, uint32_t *words), uint32_t code)
+{
+	enum relay_status status;
+	uint32_t *words;
+
+	while ((words = relay_in_next(in, &status))) {
+		uint16_t size = relay_header_read(words).size;
+
+		if (!fn(rc, words))
+			return false;
+		relay_in_consume(in, size);
+	}
+	if (status != RELAY_OK) {
+		post_error(rc, 1, code, "%sbad message size",
+			   in == &rc->host_in ? "host compositor: " : "");
+		return false;
+	}
+	return true;
+}
+
 /* ---- guest → host ---- */
 
 /* One request; false when the client was ended. */
@@ -467,8 +496,6 @@ static void handle_guest(struct relay_client *rc, uint32_t mask)
 		update_mask(rc);
 	}
 	for (int burst = 0; burst < READ_BURST && (mask & ~WL_EVENT_WRITABLE); burst++) {
-		enum relay_status status;
-		uint32_t *words;
 		ssize_t n = relay_in_read(&rc->guest_in, rc->sock);
 
 		if (n < 0 && errno == EAGAIN)
@@ -477,17 +504,8 @@ static void handle_guest(struct relay_client *rc, uint32_t mask)
 			client_end(rc, n == 0 ? "the guest disconnected" : strerror(errno));
 			return;
 		}
-		while ((words = relay_in_next(&rc->guest_in, &status))) {
-			uint16_t size = relay_header_read(words).size;
-
-			if (!guest_message(rc, words))
-				return;
-			relay_in_consume(&rc->guest_in, size);
-		}
-		if (status != RELAY_OK) {
-			post_error(rc, 1, ERROR_INVALID_METHOD, "bad message size");
+		if (!relay_waiting(rc, &rc->guest_in, guest_message, ERROR_INVALID_METHOD))
 			return;
-		}
 	}
 	if (flush_host(rc))
 		flush_guest(rc);
@@ -556,8 +574,6 @@ void relay_client_receive(struct relay_client *rc, const uint8_t *bytes, size_t 
 	while (size || nfds) {
 		size_t room = relay_in_room(&rc->host_in);
 		size_t chunk = size < room ? size : room;
-		enum relay_status status;
-		uint32_t *words;
 
 		if (!relay_in_push(&rc->host_in, bytes, chunk, fds, nfds)) {
 			fdpass_close_fds(fds, nfds);
@@ -568,18 +584,8 @@ void relay_client_receive(struct relay_client *rc, const uint8_t *bytes, size_t 
 		size -= chunk;
 		fds += nfds;
 		nfds = 0;
-		while ((words = relay_in_next(&rc->host_in, &status))) {
-			uint16_t msg_size = relay_header_read(words).size;
-
-			if (!host_message(rc, words))
-				return;
-			relay_in_consume(&rc->host_in, msg_size);
-		}
-		if (status != RELAY_OK) {
-			post_error(rc, 1, ERROR_IMPLEMENTATION,
-				   "host compositor: bad message size");
+		if (!relay_waiting(rc, &rc->host_in, host_message, ERROR_IMPLEMENTATION))
 			return;
-		}
 	}
 	if (flush_host(rc))
 		flush_guest(rc);

@@ -67,6 +67,17 @@ static void string(struct builder *b, const char *s)
 	b->n += (len + 3) / 4;
 }
 
+/* wl_registry@2.bind(name, interface, version, id) */
+static void bind_request(struct builder *b, uint32_t name, const char *interface, uint32_t version,
+			 uint32_t id)
+{
+	begin(b, 2, 0);
+	word(b, name);
+	string(b, interface);
+	word(b, version);
+	word(b, id);
+}
+
 /* A heap copy of the message of exactly its size (size field set). */
 static uint32_t *finish(struct builder *b)
 {
@@ -79,7 +90,7 @@ static uint32_t *finish(struct builder *b)
 }
 
 static enum relay_status parse(struct builder *b, const struct vsomm_message_info *info,
-				 struct relay_message *msg)
+			       struct relay_message *msg)
 {
 	uint32_t *words = finish(b);
 	enum relay_status status;
@@ -291,7 +302,8 @@ static void test_tables(void)
 		const struct vsomm_interface_info *iface = &vsomm_forward_interfaces[i];
 
 		for (int dir = 0; dir < 2; dir++) {
-			const struct vsomm_message_info *msgs = dir ? iface->events : iface->requests;
+			const struct vsomm_message_info *msgs = dir ? iface->events
+								    : iface->requests;
 			uint32_t count = dir ? iface->event_count : iface->request_count;
 
 			for (uint32_t m = 0; m < count; m++) {
@@ -299,13 +311,15 @@ static void test_tables(void)
 				uint32_t words = 2 + info->arg_count - relay_fd_count(info);
 				bool fixed = !(info->string_args | info->array_args);
 
-				CHECKF(fixed ? info->fixed_size == words * 4 : info->fixed_size == 0,
+				CHECKF(fixed ? info->fixed_size == words * 4
+					     : info->fixed_size == 0,
 				       "%s.%s", iface->name, info->name);
 				CHECKF(info->fd_count == __builtin_popcount(info->fd_args), "%s.%s",
 				       iface->name, info->name);
 				CHECKF(!(info->string_args & info->array_args) &&
 					       !((info->string_args | info->array_args) &
-						 (info->fd_args | info->object_args | info->new_id_args)),
+						 (info->fd_args | info->object_args |
+						  info->new_id_args)),
 				       "%s.%s", iface->name, info->name);
 			}
 		}
@@ -389,8 +403,9 @@ static void test_idmap(void)
 }
 
 /* relay_translate_message on the builder's message (a heap copy, kept in *words). */
-static enum relay_translate_status tr(struct relay_idmap *map, enum relay_idmap_side side, struct builder *b,
-				unsigned fds, struct relay_translate *t, uint32_t **words)
+static enum relay_translate_status tr(struct relay_idmap *map, enum relay_idmap_side side,
+				      struct builder *b, unsigned fds, struct relay_translate *t,
+				      uint32_t **words)
 {
 	free(*words);
 	*words = finish(b);
@@ -419,23 +434,11 @@ static void test_translate(void)
 	CHECK(own && own->host_id == 3);
 
 	/* bind: unknown interface, too new, then wl_compositor v1 as guest 3 */
-	begin(&b, 2, 0);
-	word(&b, 1);
-	string(&b, "no_such_interface");
-	word(&b, 1);
-	word(&b, 3);
+	bind_request(&b, 1, "no_such_interface", 1, 3);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_BAD_INTERFACE);
-	begin(&b, 2, 0);
-	word(&b, 1);
-	string(&b, "wl_compositor");
-	word(&b, 1000);
-	word(&b, 3);
+	bind_request(&b, 1, "wl_compositor", 1000, 3);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_BAD_INTERFACE);
-	begin(&b, 2, 0);
-	word(&b, 1);
-	string(&b, "wl_compositor");
-	word(&b, 1);
-	word(&b, 3);
+	bind_request(&b, 1, "wl_compositor", 1, 3);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_FORWARD);
 	CHECK_EQ(w[0], 2u);
 	CHECK_EQ(w[b.n - 1], 4u); /* the new id, in the host's numbering */
@@ -508,7 +511,8 @@ static void test_translate(void)
 	/* events for it meanwhile are dropped; the guest's next 4 is another host id */
 	begin(&b, host_surface, 0); /* wl_surface.enter(o output) */
 	word(&b, 0);
-	CHECK_EQ(tr(&map, RELAY_IDMAP_HOST, &b, 0, &t, &w), RELAY_TRANSLATE_MALFORMED); /* null output */
+	CHECK_EQ(tr(&map, RELAY_IDMAP_HOST, &b, 0, &t, &w),
+		 RELAY_TRANSLATE_MALFORMED); /* null output */
 	begin(&b, 3, 0);
 	word(&b, 4);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_FORWARD);
@@ -520,11 +524,7 @@ static void test_translate(void)
 	CHECK(relay_idmap_lookup(&map, RELAY_IDMAP_HOST, t.created->host_id) == t.created);
 
 	/* wl_shm.create_pool without its fd */
-	begin(&b, 2, 0);
-	word(&b, 1);
-	string(&b, "wl_shm");
-	word(&b, 1);
-	word(&b, 5);
+	bind_request(&b, 1, "wl_shm", 1, 5);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_FORWARD);
 	begin(&b, 5, 0);
 	word(&b, 6);
@@ -535,11 +535,7 @@ static void test_translate(void)
 
 	/* wl_output as guest 7; the guest's second surface (4) destroyed: an
 	 * enter event for it is dropped, one naming it as an argument too */
-	begin(&b, 2, 0);
-	word(&b, 2);
-	string(&b, "wl_output");
-	word(&b, 1);
-	word(&b, 7);
+	bind_request(&b, 2, "wl_output", 1, 7);
 	CHECK_EQ(tr(&map, RELAY_IDMAP_GUEST, &b, 0, &t, &w), RELAY_TRANSLATE_FORWARD);
 	host_output = t.created->host_id;
 	surface = relay_idmap_lookup(&map, RELAY_IDMAP_GUEST, 4);
