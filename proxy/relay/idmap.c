@@ -146,6 +146,18 @@ static void set_slot(struct relay_idmap *map, enum relay_idmap_side side, uint32
 	r->slots[i] = object;
 	if (!object && i < r->first_free)
 		r->first_free = i;
+	/*
+	 * The host's client ids are vsomm's to choose, and the host takes a new
+	 * one only up to one above the highest it has seen: free slots at the
+	 * top go, so that an id vsomm reserved and freed before sending it
+	 * (an inert object, a guest registry) leaves no gap the next id would
+	 * jump.  The guest's own ids keep their slots: a guest may reuse a lower
+	 * freed id after a higher one.
+	 */
+	if (!object && side == RELAY_IDMAP_HOST && r->base == 1) {
+		while (r->count && !r->slots[r->count - 1])
+			r->count--;
+	}
 }
 
 static struct relay_idmap_object *new_object(struct relay_idmap *map,

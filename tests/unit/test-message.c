@@ -394,6 +394,17 @@ static void test_idmap(void)
 	relay_idmap_finish(&map);
 	CHECK_EQ(map.live, 0u);
 
+	/* a host id reserved and freed before it was sent leaves no gap: the
+	 * next object gets it (a host takes at most one above its highest) */
+	relay_idmap_init(&map);
+	CHECK(relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 1, surface, 1));
+	o[1] = relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 2, surface, 1);
+	CHECK(o[1] && o[1]->host_id == 2);
+	CHECK(!relay_idmap_release(&map, o[1], RELAY_IDMAP_HOST)); /* inert: never sent */
+	o[2] = relay_idmap_insert(&map, RELAY_IDMAP_GUEST, 3, surface, 1);
+	CHECK(o[2] && o[2]->host_id == 2); /* not 3: the host has seen 1 only */
+	relay_idmap_finish(&map);
+
 	/* growth far past the first block */
 	relay_idmap_init(&map);
 	for (uint32_t id = 1; id <= 5000; id++)
