@@ -496,6 +496,7 @@ static void handle_guest(struct relay_client *rc, uint32_t mask)
 		update_mask(rc);
 	}
 	for (int burst = 0; burst < READ_BURST && (mask & ~WL_EVENT_WRITABLE); burst++) {
+		size_t room = relay_in_room(&rc->guest_in);
 		ssize_t n = relay_in_read(&rc->guest_in, rc->sock);
 
 		if (n < 0 && errno == EAGAIN)
@@ -506,6 +507,10 @@ static void handle_guest(struct relay_client *rc, uint32_t mask)
 		}
 		if (!relay_waiting(rc, &rc->guest_in, guest_message, ERROR_INVALID_METHOD))
 			return;
+		/* A read that did not fill the room took all there was: no read
+		 * that only says EAGAIN (epoll tells when more comes). */
+		if ((size_t)n < room)
+			break;
 	}
 	if (flush_host(rc))
 		flush_guest(rc);

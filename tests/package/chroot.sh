@@ -139,6 +139,20 @@ chmod +x "$root/usr/sbin/policy-rc.d"
 mkdir "$root/debs"
 cp "${guest_debs[0]}" "${host_debs[0]}" "$root/debs/"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+# in_root_bg LOG ARGS...: in_root ARGS in the background as the very process $!
+# names (exec: no subshell in between that a SIGTERM would end while the
+# chrooted program lives on) and without the cache lock's fd (a program that
+# outlived the script would hold the lock and stall every later run).
+in_root_bg() {
+	local log=$1
+	shift
+	(
+		exec 9>&-
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@" \
+			>"$log" 2>&1
+	) &
+	pids+=($!)
+}
 
 # Weston and wayland-info first, then a snapshot of the tree: after the
 # packages are purged again the tree must be that snapshot exactly.
@@ -169,18 +183,16 @@ in_root dpkg -L vsomm vsomm-host | grep '^/' | grep -vxF /. | sort -u >"$work/ow
 
 run=/run/vsomm-package-test
 mkdir -m 0700 "$root$run"
-in_root XDG_RUNTIME_DIR=$run weston --backend=headless-backend.so --use-pixman \
-	--socket=wayland-pkg --width=640 --height=480 --idle-time=0 >"$work/weston.log" 2>&1 &
-pids+=($!)
+in_root_bg "$work/weston.log" XDG_RUNTIME_DIR=$run weston --backend=headless-backend.so \
+	--use-pixman --socket=wayland-pkg --width=640 --height=480 --idle-time=0
 wait_for 20 test -S "$root$run/wayland-pkg" || { cat "$work/weston.log" >&2; fail "headless Weston did not start"; }
-in_root XDG_RUNTIME_DIR=$run WAYLAND_DISPLAY=wayland-pkg /usr/bin/vsomm-host \
-	>"$work/vsomm-host.log" 2>&1 &
-pids+=($!)
+in_root_bg "$work/vsomm-host.log" XDG_RUNTIME_DIR=$run WAYLAND_DISPLAY=wayland-pkg \
+	/usr/bin/vsomm-host
 wait_for 20 test -S "$root$run/vsomm-host.sock" ||
 	{ cat "$work/vsomm-host.log" >&2; fail "vsomm-host did not serve $run/vsomm-host.sock"; }
 status=0
 timeout 60 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR=$run \
-	/usr/bin/vsomm wayland-info >"$work/wayland-info.log" 2>&1 || status=$?
+	/usr/bin/vsomm wayland-info >"$work/wayland-info.log" 2>&1 9>&- || status=$?
 check "vsomm wayland-info exits 0 ($status)" test "$status" = 0
 check "wayland-info through vsomm lists wl_compositor" grep -q "'wl_compositor'" "$work/wayland-info.log"
 ((fails == 0)) || cat "$work/wayland-info.log" "$work/vsomm-host.log" >&2
