@@ -7,13 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
 
 #include "cross-domain/guest/channel.h"
 #include "util/log.h"
 #include "launcher/launcher.h"
+#include "launcher/roundtrip.h"
 #include "virtgpu/virtgpu.h"
 
 struct probe {
@@ -42,13 +42,6 @@ static const struct xdomain_channel_listener probe_listener = {
 	.hangup = handle_hangup,
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, int *err)
 {
 	*err = 0;
@@ -76,12 +69,12 @@ enum launcher_probe launcher_probe_compositor(const char *spec, int timeout_ms, 
 		result = LAUNCHER_PROBE_NO_COMPOSITOR;
 		goto out_channel;
 	}
-	int64_t deadline = now_ms() + timeout_ms;
+	double deadline = launcher_now_ms() + timeout_ms;
 	while (!probe.answered && !probe.hangup) {
-		int64_t left = deadline - now_ms();
+		int left = (int)(deadline - launcher_now_ms());
 		if (left <= 0)
 			break;
-		if (wl_event_loop_dispatch(loop, (int)left) < 0 && errno != EINTR) {
+		if (wl_event_loop_dispatch(loop, left) < 0 && errno != EINTR) {
 			*err = -errno;
 			break;
 		}

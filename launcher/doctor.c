@@ -45,20 +45,13 @@ struct doctor {
 	char device[4200]; /* the spec vsomm would open; "" when there is none */
 };
 
-struct global {
-	uint32_t name, version;
-	char *interface;
-};
-
 /* One host connection through the device, as vsomm gives a client. */
 struct link {
 	struct wl_event_loop *loop;
 	struct xdomain_pump *pump;
 	bool pump_closed;
 	struct wl_display *display;
-	struct wl_registry *registry;
-	struct global *globals;
-	size_t num_globals, cap_globals;
+	struct launcher_globals globals;
 };
 
 /* A check's line; a failure's exit code counts when it is the first. */
@@ -350,32 +343,6 @@ static void handle_pump_closed(void *data)
 	link->pump_closed = true;
 }
 
-static void handle_global(void *data, struct wl_registry *registry, uint32_t name,
-			  const char *interface, uint32_t version)
-{
-	struct link *link = data;
-	if (link->num_globals == link->cap_globals) {
-		size_t cap = link->cap_globals ? link->cap_globals * 2 : 32;
-		struct global *g = realloc(link->globals, cap * sizeof(*g));
-		if (!g)
-			return;
-		link->globals = g;
-		link->cap_globals = cap;
-	}
-	char *copy = strdup(interface);
-	if (copy)
-		link->globals[link->num_globals++] = (struct global){name, version, copy};
-}
-
-static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = handle_global,
-	.global_remove = handle_global_remove,
-};
-
 /* 3: the context, INIT, and a query the context answers; true if there is a link. */
 static bool check_context(struct doctor *doc, struct link *link)
 {
@@ -472,21 +439,18 @@ static bool is_denied(const char *interface)
 static void check_globals(struct doctor *doc, struct link *link)
 {
 	static const char check[] = "globals";
-	link->registry = wl_display_get_registry(link->display);
-	if (!link->registry) {
+	int err = launcher_get_globals(link->display, link->loop, TIMEOUT_MS, &link->globals);
+	if (err == -ENOMEM) {
 		report(doc, "FAIL", LAUNCHER_EXIT_ERROR, check, "out of memory");
 		return;
 	}
-	wl_registry_add_listener(link->registry, &registry_listener, link);
-	double ms;
-	int err = launcher_roundtrip(link->display, link->loop, TIMEOUT_MS, &ms);
 	if (err < 0) {
 		report(doc, "FAIL", LAUNCHER_EXIT_NO_COMPOSITOR, check,
 		       "the host compositor did not list its globals: %s", strerror(-err));
 		hint("see vsomm-host's log");
 		return;
 	}
-	size_t n = link->num_globals;
+	size_t n = link->globals.count;
 	const char **relayed = calloc(n + 1, sizeof(*relayed));
 	const char **denied = calloc(n + 1, sizeof(*denied));
 	const char **unknown = calloc(n + 1, sizeof(*unknown));
@@ -497,7 +461,7 @@ static void check_globals(struct doctor *doc, struct link *link)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct global *g = &link->globals[i];
+		const struct launcher_global *g = &link->globals.items[i];
 		/* proxy/registry.c's rule: tables for it, a global, a version */
 		const struct vsomm_interface_info *info = vsomm_forward_find(g->interface);
 		if (info && info->global && g->version > 0) {
@@ -528,11 +492,7 @@ out:
 
 static void link_finish(struct link *link)
 {
-	for (size_t i = 0; i < link->num_globals; i++)
-		free(link->globals[i].interface);
-	free(link->globals);
-	if (link->registry)
-		wl_registry_destroy(link->registry);
+	launcher_globals_finish(&link->globals);
 	if (link->display)
 		wl_display_disconnect(link->display);
 	xdomain_pump_destroy(link->pump);

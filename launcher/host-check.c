@@ -10,46 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wayland-client-core.h>
-#include <wayland-client-protocol.h>
 
 #include "cross-domain/host/service.h"
 #include "launcher/host-check.h"
 #include "launcher/roundtrip.h"
 
 #define TIMEOUT_MS 10000
-
-struct globals {
-	char **names; /* "interface/version" */
-	size_t count, cap;
-};
-
-static void handle_global(void *data, struct wl_registry *registry, uint32_t name,
-			  const char *interface, uint32_t version)
-{
-	struct globals *g = data;
-	if (g->count == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		char **names = realloc(g->names, cap * sizeof(*names));
-		if (!names)
-			return;
-		g->names = names;
-		g->cap = cap;
-	}
-	char item[160];
-	snprintf(item, sizeof(item), "%s/%u", interface, version);
-	char *copy = strdup(item);
-	if (copy)
-		g->names[g->count++] = copy;
-}
-
-static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = handle_global,
-	.global_remove = handle_global_remove,
-};
 
 int launcher_host_check(const char *compositor_path, const struct xdomain_service_limits *limits)
 {
@@ -76,26 +42,29 @@ int launcher_host_check(const char *compositor_path, const struct xdomain_servic
 	launcher_check_line("ok", "compositor", NULL, "%s: wl_display.sync answered in %.1f ms",
 			    compositor_path, ms);
 
-	struct globals globals = {0};
-	struct wl_registry *registry = wl_display_get_registry(display);
-	if (registry) {
-		wl_registry_add_listener(registry, &registry_listener, &globals);
-		err = launcher_roundtrip(display, NULL, TIMEOUT_MS, &ms);
-		wl_registry_destroy(registry);
-	}
-	if (!registry || err < 0) {
+	struct launcher_globals globals = {0};
+	char **names = NULL;
+	if (launcher_get_globals(display, NULL, TIMEOUT_MS, &globals) < 0) {
 		launcher_check_line("FAIL", "globals", NULL, "the compositor did not list them");
 		status = LAUNCHER_HOST_EXIT_NO_COMPOSITOR;
 	} else {
 		launcher_check_line("ok", "globals", NULL,
 				    "%zu (vsomm doctor in the guest tells which vsomm relays)",
 				    globals.count);
-		launcher_check_list("name/version", (const char *const *)globals.names,
-				    globals.count);
+		/* "interface/version", in the compositor's order */
+		names = calloc(globals.count + 1, sizeof(*names));
+		size_t n = 0;
+		for (size_t i = 0; names && i < globals.count; i++) {
+			if (asprintf(&names[n], "%s/%u", globals.items[i].interface,
+				     globals.items[i].version) >= 0)
+				n++;
+		}
+		launcher_check_list("name/version", (const char *const *)names, n);
+		for (size_t i = 0; names && i < n; i++)
+			free(names[i]);
 	}
-	for (size_t i = 0; i < globals.count; i++)
-		free(globals.names[i]);
-	free(globals.names);
+	free(names);
+	launcher_globals_finish(&globals);
 out:
 	wl_display_disconnect(display);
 limits:;

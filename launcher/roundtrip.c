@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wayland-client-core.h>
@@ -117,4 +118,51 @@ int launcher_roundtrip(struct wl_display *display, struct wl_event_loop *loop, i
 		wl_callback_destroy(callback);
 	*ms = launcher_now_ms() - start;
 	return ret;
+}
+
+static void handle_global(void *data, struct wl_registry *registry, uint32_t name,
+			  const char *interface, uint32_t version)
+{
+	struct launcher_globals *g = data;
+	if (g->count == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		struct launcher_global *items = realloc(g->items, cap * sizeof(*items));
+		if (!items)
+			return;
+		g->items = items;
+		g->cap = cap;
+	}
+	char *copy = strdup(interface);
+	if (copy)
+		g->items[g->count++] = (struct launcher_global){name, version, copy};
+}
+
+static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = handle_global,
+	.global_remove = handle_global_remove,
+};
+
+int launcher_get_globals(struct wl_display *display, struct wl_event_loop *loop, int timeout_ms,
+			 struct launcher_globals *out)
+{
+	struct wl_registry *registry = wl_display_get_registry(display);
+	if (!registry)
+		return -ENOMEM;
+	wl_registry_add_listener(registry, &registry_listener, out);
+	double ms;
+	int err = launcher_roundtrip(display, loop, timeout_ms, &ms);
+	wl_registry_destroy(registry);
+	return err;
+}
+
+void launcher_globals_finish(struct launcher_globals *globals)
+{
+	for (size_t i = 0; i < globals->count; i++)
+		free(globals->items[i].interface);
+	free(globals->items);
+	*globals = (struct launcher_globals){0};
 }

@@ -2,12 +2,14 @@
 /*
  * What vsomm doctor and vsomm-host --check share: a Wayland round trip with a
  * deadline (libwayland-client's own wl_display_roundtrip waits forever on a
- * compositor that hangs), and the lines of a check's result.
+ * compositor that hangs), the compositor's globals read with it, and the
+ * lines of a check's result.
  */
 #ifndef LAUNCHER_ROUNDTRIP_H
 #define LAUNCHER_ROUNDTRIP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct wl_display;
 struct wl_event_loop;
@@ -21,6 +23,28 @@ struct wl_event_loop;
  */
 int launcher_roundtrip(struct wl_display *display, struct wl_event_loop *loop, int timeout_ms,
 		       double *ms);
+
+/** One global of the compositor's registry. */
+struct launcher_global {
+	uint32_t name, version;
+	char *interface;
+};
+
+/** The globals a compositor announced, in its order. */
+struct launcher_globals {
+	struct launcher_global *items;
+	size_t count, cap;
+};
+
+/**
+ * The compositor's globals: a registry, and a launcher_roundtrip (`loop` and
+ * `timeout_ms` as there) for its announcements.  0, or the round trip's
+ * error; the registry is gone again either way.  Free with
+ * launcher_globals_finish (also after an error).
+ */
+int launcher_get_globals(struct wl_display *display, struct wl_event_loop *loop, int timeout_ms,
+			 struct launcher_globals *out);
+void launcher_globals_finish(struct launcher_globals *globals);
 
 /**
  * "RESULT  CHECK: TEXT" on stdout, RESULT one of ok, warn, FAIL and "-"
