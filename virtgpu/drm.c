@@ -473,7 +473,8 @@ int virtgpu_drm_node_info(const char *path, struct virtgpu_node_info *out)
 		return -errno;
 	out->virtio_gpu = is_virtio_gpu(fd);
 	if (out->virtio_gpu) {
-		int virgl, blob, visible, init, capsets;
+		/* 0 for those a kernel does not answer (getparam leaves them) */
+		int virgl = 0, blob = 0, visible = 0, init = 0, capsets = 0;
 		/* each asked even when one fails: a pre-5.16 kernel still tells some */
 		bool ok = getparam(fd, VIRTGPU_PARAM_3D_FEATURES, &virgl) == 0;
 		ok &= getparam(fd, VIRTGPU_PARAM_RESOURCE_BLOB, &blob) == 0;
