@@ -50,7 +50,7 @@ void relay_idmap_init(struct relay_idmap *map)
 	}
 }
 
-static void free_object(struct relay_idmap_object *object, void *data)
+static void finish_object(struct relay_idmap_object *object, void *data)
 {
 	struct relay_idmap *map = data;
 
@@ -70,7 +70,7 @@ static void free_object(struct relay_idmap_object *object, void *data)
 
 void relay_idmap_finish(struct relay_idmap *map)
 {
-	relay_idmap_for_each(map, free_object, map);
+	relay_idmap_for_each(map, finish_object, map);
 	for (int side = 0; side < 2; side++) {
 		for (int range = 0; range < 2; range++)
 			free(map->ids[side][range].slots);

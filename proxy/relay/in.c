@@ -74,7 +74,8 @@ bool relay_in_push(struct relay_in *in, const void *bytes, size_t size, const in
 	compact(in);
 	if (size > RELAY_IN_SIZE - in->end || nfds > RELAY_IN_MAX_FDS - in->fd_end)
 		return false;
-	memcpy((uint8_t *)in->words + in->end, bytes, size);
+	if (size) /* bytes may be NULL then, as fds may be below */
+		memcpy((uint8_t *)in->words + in->end, bytes, size);
 	in->end += (uint32_t)size;
 	if (nfds)
 		memcpy(&in->fds[in->fd_end], fds, nfds * sizeof(fds[0]));
